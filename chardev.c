@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mkipc: the misc device userspace drives mkipc through.
+ *
+ * Lifetime: file_operations.owner pins the module while any file on the
+ * device is open, so rmmod fails with EBUSY until the last close and no
+ * ioctl can run against a module being unloaded. misc_deregister() in
+ * mkipc_chardev_uninit() runs only after that, from module exit.
+ */
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/mkipc.h>
+
+#include "mkipc.h"
+
+static ushort dev_mode = 0666;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode,
+		 "Permission bits of /dev/mkipc when created (default: 0666)");
+
+static int mkipc_open(struct inode *inode, struct file *file)
+{
+	mkipc_stat_inc(MKIPC_STAT_OPEN);
+	return nonseekable_open(inode, file);
+}
+
+static int mkipc_release(struct inode *inode, struct file *file)
+{
+	mkipc_stat_inc(MKIPC_STAT_RELEASE);
+	return 0;
+}
+
+static long mkipc_ioc_version(void __user *arg)
+{
+	struct mkipc_version ver;
+
+	memset(&ver, 0, sizeof(ver));
+	ver.abi_major = MKIPC_ABI_MAJOR;
+	ver.abi_minor = MKIPC_ABI_MINOR;
+	if (mkipc_stats_available())
+		ver.features |= MKIPC_FEAT_DEBUGFS_STATS;
+
+	if (copy_to_user(arg, &ver, sizeof(ver)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mkipc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	mkipc_stat_inc(MKIPC_STAT_IOCTL);
+
+	switch (cmd) {
+	case MKIPC_IOC_VERSION:
+		ret = mkipc_ioc_version(uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+
+	if (ret == -ENOTTY)
+		mkipc_stat_inc(MKIPC_STAT_ERR_NOTTY);
+	else if (ret == -EFAULT)
+		mkipc_stat_inc(MKIPC_STAT_ERR_FAULT);
+	return ret;
+}
+
+static const struct file_operations mkipc_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mkipc_open,
+	.release	= mkipc_release,
+	.unlocked_ioctl	= mkipc_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice mkipc_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= MKIPC_DEVICE_NAME,
+	.fops	= &mkipc_fops,
+};
+
+int mkipc_chardev_init(void)
+{
+	if (dev_mode & ~0777) {
+		pr_err("dev_mode=%#o: only permission bits are allowed\n",
+		       dev_mode);
+		return -EINVAL;
+	}
+	mkipc_miscdev.mode = dev_mode;
+	return misc_register(&mkipc_miscdev);
+}
+
+void mkipc_chardev_uninit(void)
+{
+	misc_deregister(&mkipc_miscdev);
+}

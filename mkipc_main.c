@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkipc: microkernel-style IPC for a stock Linux kernel.
+ *
+ * This file only wires the units together: each is initialised in order
+ * and unwound in reverse, on failure and at unload.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include <uapi/linux/mkipc.h>
+
+#include "mkipc.h"
+
+static int __init mkipc_init(void)
+{
+	int ret;
+
+	ret = mkipc_stats_init();
+	if (ret)
+		return ret;
+
+	/* Last: once the device exists, userspace can reach every unit. */
+	ret = mkipc_chardev_init();
+	if (ret)
+		goto err_chardev;
+
+	pr_info("loaded, ABI %u.%u\n", MKIPC_ABI_MAJOR, MKIPC_ABI_MINOR);
+	return 0;
+
+err_chardev:
+	mkipc_stats_uninit();
+	return ret;
+}
+
+static void __exit mkipc_exit(void)
+{
+	mkipc_chardev_uninit();
+	mkipc_stats_uninit();
+	pr_info("unloaded\n");
+}
+
+module_init(mkipc_init);
+module_exit(mkipc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Microkernel-style IPC endpoints and context-switch probes");
+MODULE_AUTHOR("mkipc developers");
+MODULE_VERSION(__stringify(MKIPC_ABI_MAJOR) "." __stringify(MKIPC_ABI_MINOR));

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics: per-CPU counters, summed when read through
+ * /sys/kernel/debug/mkipc/stats.
+ *
+ * Counters are plain per-CPU longs bumped with this_cpu_inc(): the reader
+ * sums them without stopping writers, so a read is a consistent-enough
+ * snapshot (each counter exact, the set not atomic), which is what a
+ * statistics file promises.
+ */
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+
+#include "mkipc.h"
+
+DEFINE_PER_CPU(struct mkipc_stats, mkipc_stats);
+
+bool mkipc_stats_enabled = true;
+module_param_named(stats, mkipc_stats_enabled, bool, 0444);
+MODULE_PARM_DESC(stats,
+		 "Count events and expose them in debugfs mkipc/stats (default: Y)");
+
+static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
+	[MKIPC_STAT_OPEN]	= "opens",
+	[MKIPC_STAT_RELEASE]	= "releases",
+	[MKIPC_STAT_IOCTL]	= "ioctls",
+	[MKIPC_STAT_ERR_NOTTY]	= "errors_enotty",
+	[MKIPC_STAT_ERR_FAULT]	= "errors_efault",
+};
+
+static struct dentry *mkipc_debugfs_dir;
+
+static unsigned long mkipc_stat_sum(enum mkipc_stat stat)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(mkipc_stats.cnt[stat], cpu);
+	return sum;
+}
+
+static int mkipc_stats_show(struct seq_file *m, void *unused)
+{
+	unsigned long sum[MKIPC_STAT_NR];
+	int i;
+
+	for (i = 0; i < MKIPC_STAT_NR; i++) {
+		sum[i] = mkipc_stat_sum(i);
+		seq_printf(m, "%-16s %lu\n", mkipc_stat_names[i], sum[i]);
+	}
+	/* Derived; may be off by the opens/closes racing with this read. */
+	seq_printf(m, "%-16s %lu\n", "open_files",
+		   sum[MKIPC_STAT_OPEN] - sum[MKIPC_STAT_RELEASE]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mkipc_stats);
+
+bool mkipc_stats_available(void)
+{
+	return mkipc_stats_enabled && !IS_ERR_OR_NULL(mkipc_debugfs_dir);
+}
+
+int mkipc_stats_init(void)
+{
+	if (!mkipc_stats_enabled)
+		return 0;
+
+	/*
+	 * debugfs is a debugging aid: without it (not built, not mounted,
+	 * locked down) the module still works, it just has nothing to show.
+	 */
+	mkipc_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	if (IS_ERR(mkipc_debugfs_dir)) {
+		pr_info("debugfs unavailable (%ld), no statistics file\n",
+			PTR_ERR(mkipc_debugfs_dir));
+		return 0;
+	}
+	debugfs_create_file("stats", 0444, mkipc_debugfs_dir, NULL,
+			    &mkipc_stats_fops);
+	return 0;
+}
+
+void mkipc_stats_uninit(void)
+{
+	debugfs_remove_recursive(mkipc_debugfs_dir);
+	mkipc_debugfs_dir = NULL;
+}

@@ -26,12 +26,12 @@ PWD := $(CURDIR)
 HOST ?= 0
 V ?= 0
 
-SOURCES := $(wildcard *.c) $(wildcard include/*.h) \
+SOURCES := $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard include/*.h) \
 	   $(wildcard include/uapi/linux/*.h)
 SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
 
-.PHONY: all module modules clean install headers_install selftests deps \
-	lint check bench
+.PHONY: all module modules clean install headers_install dkms-install \
+	dkms-uninstall selftests deps lint check bench print-kdir
 
 all: module
 
@@ -47,10 +47,26 @@ clean:
 	  $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	$(MAKE) -C selftests clean
 
-# Installs the module under /lib/modules/<kver>/extra and the uapi header.
+# Installs the module under /lib/modules/<kver>/extra (kbuild runs depmod)
+# and the uapi header; INSTALL_MOD_PATH and DESTDIR stage elsewhere.
 install: module headers_install
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=extra modules_install
-	depmod -a $(notdir $(patsubst %/build,%,$(realpath $(KDIR))))
+
+# DKMS rebuilds the module for every kernel the machine installs.
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/mkipc-$(DKMS_VERSION)
+DKMS_FILES := Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) include
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -a $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add mkipc/$(DKMS_VERSION)
+	dkms install mkipc/$(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+
+dkms-uninstall:
+	dkms remove mkipc/$(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 INSTALL_HDR_PATH ?= $(DESTDIR)/usr/include
 headers_install:
@@ -73,3 +89,6 @@ check:
 
 bench:
 	HOST=$(HOST) tools/bench.sh
+
+print-kdir:
+	@echo $(KDIR)

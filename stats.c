@@ -14,7 +14,7 @@
 
 #include "mkipc.h"
 
-DEFINE_PER_CPU(struct mkipc_stats, mkipc_stats);
+DEFINE_PER_CPU(struct mkipc_stats, mkipc_counters);
 
 bool mkipc_stats_enabled = true;
 module_param_named(stats, mkipc_stats_enabled, bool, 0444);
@@ -37,7 +37,7 @@ static unsigned long mkipc_stat_sum(enum mkipc_stat stat)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(mkipc_stats.cnt[stat], cpu);
+		sum += per_cpu(mkipc_counters.cnt[stat], cpu);
 	return sum;
 }
 

@@ -25,14 +25,14 @@ struct mkipc_stats {
 	unsigned long cnt[MKIPC_STAT_NR];
 };
 
-DECLARE_PER_CPU(struct mkipc_stats, mkipc_stats);
+DECLARE_PER_CPU(struct mkipc_stats, mkipc_counters);
 extern bool mkipc_stats_enabled;
 
 /* Cheap enough for any path: a per-CPU increment, no atomics, no sharing. */
 static inline void mkipc_stat_inc(enum mkipc_stat stat)
 {
 	if (mkipc_stats_enabled)
-		this_cpu_inc(mkipc_stats.cnt[stat]);
+		this_cpu_inc(mkipc_counters.cnt[stat]);
 }
 
 int mkipc_stats_init(void);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +77,9 @@ FIXTURE(dev) {
 FIXTURE_SETUP(dev)
 {
 	self->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s (is mkipc.ko loaded?)",
-				     DEV_PATH, strerror(errno));
+	ASSERT_LE(0, self->fd)
+		TH_LOG("open %s: %s (is mkipc.ko loaded?)", DEV_PATH,
+		       strerror(errno));
 }
 
 FIXTURE_TEARDOWN(dev)
@@ -123,7 +125,7 @@ TEST_F(dev, version)
 	/* Nothing sends messages yet, so nothing may claim a size. */
 	EXPECT_EQ(0, ver.max_msg_size);
 	EXPECT_EQ(0, ver.reserved0);
-	for (i = 0; i < sizeof(ver.reserved) / sizeof(ver.reserved[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ver.reserved); i++)
 		EXPECT_EQ(0, ver.reserved[i]);
 }
 
@@ -167,12 +169,12 @@ TEST_F(dev, unknown_ioctls_enotty)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, ioctl(self->fd, cmds[i], &ver))
 			TH_LOG("cmd %#lx succeeded", cmds[i]);
-		EXPECT_EQ(ENOTTY, errno) TH_LOG("cmd %#lx: %s", cmds[i],
-						 strerror(errno));
+		EXPECT_EQ(ENOTTY, errno)
+			TH_LOG("cmd %#lx: %s", cmds[i], strerror(errno));
 	}
 }
 
@@ -310,7 +312,7 @@ TEST(unprivileged_open)
 
 struct hammer {
 	int fd;
-	volatile int *stop;
+	atomic_int *stop;
 	long calls;
 	long errors;
 };
@@ -320,7 +322,7 @@ static void *hammer_ioctl(void *arg)
 	struct hammer *h = arg;
 	struct mkipc_version ver;
 
-	while (!*h->stop) {
+	while (!atomic_load_explicit(h->stop, memory_order_relaxed)) {
 		if (ioctl(h->fd, MKIPC_IOC_VERSION, &ver) ||
 		    ver.abi_major != MKIPC_ABI_MAJOR)
 			h->errors++;
@@ -335,7 +337,7 @@ static void *hammer_ioctl(void *arg)
  */
 TEST_F(dev, concurrent_ioctl_and_open)
 {
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	struct hammer h[2] = {
 		{ .fd = self->fd, .stop = &stop },
 		{ .fd = self->fd, .stop = &stop },
@@ -351,7 +353,7 @@ TEST_F(dev, concurrent_ioctl_and_open)
 			break;
 		close(fd);
 	}
-	stop = 1;
+	atomic_store(&stop, 1);
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(2000, n);

@@ -71,8 +71,8 @@ FIXTURE_SETUP(mod)
 {
 	self->ko = getenv("MKIPC_KO");
 	ASSERT_NE(NULL, self->ko) TH_LOG("set MKIPC_KO to the mkipc.ko path");
-	ASSERT_EQ(0, access(self->ko, R_OK)) TH_LOG("%s: %s", self->ko,
-						     strerror(errno));
+	ASSERT_EQ(0, access(self->ko, R_OK))
+		TH_LOG("%s: %s", self->ko, strerror(errno));
 	ASSERT_EQ(0, getuid()) TH_LOG("module tests need root");
 	if (loaded())
 		ASSERT_EQ(0, unload()) TH_LOG("cannot unload mkipc: %s",
@@ -90,8 +90,8 @@ TEST_F(mod, load_unload_reload_without_fd)
 	int i, fd;
 
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(0, load(self->ko, "")) TH_LOG("load #%d: %s", i,
-							 strerror(errno));
+		ASSERT_EQ(0, load(self->ko, ""))
+			TH_LOG("load #%d: %s", i, strerror(errno));
 		fd = open(DEV_PATH, O_RDWR);
 		ASSERT_LE(0, fd) TH_LOG("open after load #%d: %s", i,
 					strerror(errno));

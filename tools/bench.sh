@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: build mkipc.ko, boot a guest (or, with HOST=1, use the
+# running kernel), run the benchmark suite and print its results table.
+# Logs, the table and bench.json stay in results/bench-<time>/.
+#
+# Environment: HOST=1 host mode; BENCH_REPS, BENCH_SCALE (see
+# tools/bench/run_bench.sh); BENCH_TIMEOUT guest time limit (default 1800);
+# KERNEL=, MODDIR=, KDIR= another guest kernel.
+set -u -o pipefail
+. "$(dirname "$0")/common.sh"
+cd "$MKIPC_TOP"
+
+HOST=${HOST:-0}
+TIMEOUT=${BENCH_TIMEOUT:-1800}
+RES=$MKIPC_TOP/results/bench-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$RES"
+
+if [ "$HOST" = 1 ]; then
+	tools/deps.sh host || exit 1
+	KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
+else
+	tools/deps.sh guest || exit 1
+	KDIR=${KDIR:-$(mkipc_guest_kdir)}
+fi
+
+echo "# bench: building mkipc.ko against $KDIR"
+make -s module KDIR="$KDIR" > "$RES/build.log" 2>&1 || {
+	tail -n 40 "$RES/build.log"
+	mkipc_die "build failed"
+}
+
+envs=(-e "BENCH_REPS=${BENCH_REPS:-5}" -e "BENCH_SCALE=${BENCH_SCALE:-1}")
+if [ "$HOST" = 1 ]; then
+	[ "$(id -u)" -eq 0 ] || mkipc_die "host mode needs root"
+	MKIPC_RESULTS=$RES tools/bench/run_bench.sh --ko "$MKIPC_TOP/mkipc.ko" |
+		tee "$RES/output.log"
+	rc=${PIPESTATUS[0]}
+else
+	tools/vm/run-guest -o "$RES" -t "$TIMEOUT" "${envs[@]}" \
+		${KERNEL:+-k "$KERNEL"} ${MODDIR:+-m "$MODDIR"} \
+		-- tools/bench/run_bench.sh --ko "$MKIPC_TOP/mkipc.ko"
+	rc=$?
+fi
+echo "# bench: logs and bench.json in $RES"
+exit "$rc"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make lint`: checkpatch.pl --strict over the given C sources and headers,
+# sparse over the module (kbuild C=2), and an SPDX line-1 check over every
+# tracked file. Any finding fails.
+#
+# usage: lint.sh FILE...   (KDIR= as for make)
+set -u -o pipefail
+. "$(dirname "$0")/common.sh"
+cd "$MKIPC_TOP"
+
+KSRC=$(tools/deps.sh ksrc) || exit 1
+KDIR=${KDIR:-$(make -s --no-print-directory -f Makefile print-kdir)}
+fail=0
+
+echo "# lint: checkpatch.pl --strict"
+for f in "$@"; do
+	out=$(perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse \
+		--no-summary -f "$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		fail=1
+	fi
+done
+
+echo "# lint: sparse (C=2) against $KDIR"
+out=$(make -s --no-print-directory module KDIR="$KDIR" C=2 \
+	CHECK="sparse -Wsparse-error" 2>&1 | grep -v '^Skipping BTF generation')
+if [ -n "$out" ]; then
+	echo "$out"
+	fail=1
+fi
+
+echo "# lint: SPDX-License-Identifier on line 1 (line 2 after a #!)"
+for f in $(git ls-files); do
+	case "$f" in
+	*.json) continue ;;
+	esac
+	head -n 2 "$f" | grep -q 'SPDX-License-Identifier:' || {
+		echo "$f: no SPDX-License-Identifier in its first lines"
+		fail=1
+	}
+done
+
+if [ $fail -eq 0 ]; then
+	echo "# lint: clean"
+fi
+exit $fail

@@ -61,7 +61,9 @@ host()
 case "${1:-all}" in
 guest)	guest ;;
 host)	host ;;
-lint)	mkipc_need_pkgs sparse; ksrc >/dev/null ;;
+lint)	# sparse needs a kernel build tree: the host's, else the guest's.
+	[ -f "/lib/modules/$(uname -r)/build/Makefile" ] || guest
+	mkipc_need_pkgs sparse; ksrc >/dev/null ;;
 ksrc)	ksrc ;;
 all)	guest; mkipc_need_pkgs sparse; ksrc >/dev/null ;;
 *)	echo "usage: $0 guest|host|lint|ksrc|all" >&2; exit 2 ;;

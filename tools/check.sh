@@ -47,12 +47,17 @@ RES=$MKIPC_TOP/results/check-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES"
 
 if [ "$HOST" = 1 ]; then
-	tools/deps.sh host || exit 1
+	lane=host
 	KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 else
-	tools/deps.sh guest || exit 1
-	KDIR=${KDIR:-$(mkipc_guest_kdir)}
+	lane=guest
 fi
+if ! tools/deps.sh "$lane" || ! tools/deps.sh ksrc > /dev/null; then
+	echo "# check: missing prerequisites (above)"
+	extra_fail=1
+	finish
+fi
+KDIR=${KDIR:-$(mkipc_guest_kdir)}
 
 echo "# check: building mkipc.ko against $KDIR"
 if ! make -s module KDIR="$KDIR" W=1 MKIPC_WERROR=y > "$RES/build.log" 2>&1 ||

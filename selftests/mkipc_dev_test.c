@@ -25,6 +25,7 @@
 #include <linux/mkipc.h>
 
 #include "kselftest_harness.h"
+#include "mkipc_test.h"
 
 #define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define STATS_PATH	"/sys/kernel/debug/mkipc/stats"
@@ -89,9 +90,9 @@ FIXTURE_TEARDOWN(dev)
 
 TEST(open_close_repeated)
 {
-	int i, fd;
+	int i, fd, n = mkipc_scaled(1000);
 
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < n; i++) {
 		fd = open(DEV_PATH, i & 1 ? O_RDONLY : O_RDWR);
 		ASSERT_LE(0, fd) TH_LOG("open #%d: %s", i, strerror(errno));
 		ASSERT_EQ(0, close(fd));
@@ -342,12 +343,12 @@ TEST_F(dev, concurrent_ioctl_and_open)
 		{ .fd = self->fd, .stop = &stop },
 		{ .fd = self->fd, .stop = &stop },
 	};
+	int i, n, fd, rounds = mkipc_scaled(2000);
 	pthread_t t[2];
-	int i, n, fd;
 
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer_ioctl, &h[i]));
-	for (n = 0; n < 2000; n++) {
+	for (n = 0; n < rounds; n++) {
 		fd = open(DEV_PATH, O_RDWR);
 		if (fd < 0)
 			break;
@@ -356,7 +357,7 @@ TEST_F(dev, concurrent_ioctl_and_open)
 	atomic_store(&stop, 1);
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	EXPECT_EQ(2000, n);
+	EXPECT_EQ(rounds, n);
 	EXPECT_EQ(0, h[0].errors + h[1].errors);
 	EXPECT_LT(0, h[0].calls);
 	EXPECT_LT(0, h[1].calls);

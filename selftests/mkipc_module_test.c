@@ -22,6 +22,7 @@
 #include <linux/mkipc.h>
 
 #include "kselftest_harness.h"
+#include "mkipc_test.h"
 
 #define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define SYSFS_PATH	"/sys/module/mkipc"
@@ -87,9 +88,9 @@ FIXTURE_TEARDOWN(mod)
 
 TEST_F(mod, load_unload_reload_without_fd)
 {
-	int i, fd;
+	int i, fd, n = mkipc_scaled(5);
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, load(self->ko, ""))
 			TH_LOG("load #%d: %s", i, strerror(errno));
 		fd = open(DEV_PATH, O_RDWR);

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection: slab allocations made on behalf of this test fail at
+ * random (failslab with task-filter, /proc/thread-self/make-it-fail) while
+ * it loads and unloads mkipc.ko and uses /dev/mkipc. Every failure must
+ * surface as a clean ENOMEM and leave nothing half-made behind: no module,
+ * no device node, no debugfs directory after a failed load. run_tests.sh
+ * then asks kmemleak whether anything leaked.
+ *
+ * Needs a kernel with CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS
+ * (the debug lanes). Elsewhere it skips, unless MKIPC_REQUIRE_FAULT=1
+ * says the kernel must have them, when it fails.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/mkipc.h>
+
+#include "kselftest_harness.h"
+#include "mkipc_test.h"
+
+#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+/* Probabilities (percent) the rounds cycle through. */
+static const int probabilities[] = { 2, 5, 20, 50 };
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static int failslab_set(const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAILSLAB "/%s", knob);
+	return write_file(path, val);
+}
+
+static int failslab_probability(int pct)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", pct);
+	return failslab_set("probability", buf);
+}
+
+/* Only this thread's allocations fail, and only between these calls. */
+static void faults_on(void)
+{
+	write_file("/proc/thread-self/make-it-fail", "1");
+}
+
+static void faults_off(void)
+{
+	write_file("/proc/thread-self/make-it-fail", "0");
+}
+
+static int load(const char *ko)
+{
+	int fd, ret;
+
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(__NR_delete_module, "mkipc", O_NONBLOCK);
+}
+
+static int loaded(void)
+{
+	return access("/sys/module/mkipc", F_OK) == 0;
+}
+
+static int device_works(void)
+{
+	struct mkipc_version ver;
+	int fd, ok;
+
+	fd = open(DEV_PATH, O_RDWR);
+	if (fd < 0)
+		return 0;
+	ok = ioctl(fd, MKIPC_IOC_VERSION, &ver) == 0 &&
+	     ver.abi_major == MKIPC_ABI_MAJOR;
+	close(fd);
+	return ok;
+}
+
+FIXTURE(fault) {
+	const char *ko;
+	int enabled;	/* 6.1's harness runs the body after a setup SKIP */
+};
+
+FIXTURE_SETUP(fault)
+{
+	if (access(FAILSLAB, F_OK)) {
+		const char *req = getenv("MKIPC_REQUIRE_FAULT");
+
+		ASSERT_FALSE(req && *req == '1')
+			TH_LOG("MKIPC_REQUIRE_FAULT=1 but %s is missing",
+			       FAILSLAB);
+		SKIP(return, "no %s (kernel without CONFIG_FAILSLAB)",
+		     FAILSLAB);
+	}
+	self->ko = getenv("MKIPC_KO");
+	ASSERT_NE(NULL, self->ko) TH_LOG("set MKIPC_KO to the mkipc.ko path");
+	ASSERT_EQ(0, getuid());
+
+	ASSERT_EQ(0, failslab_probability(0));
+	ASSERT_EQ(0, failslab_set("interval", "1"));
+	ASSERT_EQ(0, failslab_set("times", "-1"));
+	ASSERT_EQ(0, failslab_set("space", "0"));
+	/* One line per injected failure, no stack dump. */
+	ASSERT_EQ(0, failslab_set("verbose", "1"));
+	ASSERT_EQ(0, failslab_set("task-filter", "Y"));
+	/* By default GFP_KERNEL allocations are spared: include them. */
+	ASSERT_EQ(0, failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, failslab_set("cache-filter", "N"));
+	self->enabled = 1;
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (!self->enabled)
+		return;
+	faults_off();
+	failslab_probability(0);
+	if (!loaded())
+		load(self->ko);
+}
+
+/*
+ * Load and unload under injected faults: a load either succeeds and the
+ * device works, or fails with ENOMEM and leaves nothing behind.
+ */
+TEST_F(fault, load_unload)
+{
+	int i, r, err, rounds = mkipc_scaled(200);
+	int loads_ok = 0, loads_enomem = 0;
+
+	if (!self->enabled)
+		return;
+	if (loaded())
+		ASSERT_EQ(0, unload());
+
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(0, failslab_probability(probabilities[i % 4]));
+		faults_on();
+		r = load(self->ko);
+		err = errno;
+		faults_off();
+
+		if (r == 0) {
+			loads_ok++;
+			ASSERT_TRUE(device_works())
+				TH_LOG("round %d: loaded, device broken", i);
+			faults_on();
+			r = unload();
+			err = errno;
+			faults_off();
+			if (r) {
+				/* Module removal must not depend on memory. */
+				EXPECT_EQ(0, r)
+					TH_LOG("round %d: unload: %s", i,
+					       strerror(err));
+				ASSERT_EQ(0, unload());
+			}
+			ASSERT_FALSE(loaded());
+			continue;
+		}
+
+		ASSERT_EQ(ENOMEM, err)
+			TH_LOG("round %d: load failed with %s, not ENOMEM",
+			       i, strerror(err));
+		loads_enomem++;
+		ASSERT_FALSE(loaded())
+			TH_LOG("round %d: failed load left the module", i);
+		ASSERT_EQ(-1, access(DEV_PATH, F_OK))
+			TH_LOG("round %d: failed load left %s", i, DEV_PATH);
+		ASSERT_EQ(-1, access("/sys/kernel/debug/mkipc", F_OK))
+			TH_LOG("round %d: failed load left debugfs entries", i);
+	}
+	ASSERT_EQ(0, failslab_probability(0));
+	TH_LOG("%d rounds: %d loads succeeded, %d failed with ENOMEM",
+	       rounds, loads_ok, loads_enomem);
+	/* Both outcomes must have happened, or nothing was tested. */
+	EXPECT_LT(0, loads_ok);
+	EXPECT_LT(0, loads_enomem);
+	ASSERT_EQ(0, load(self->ko));
+	EXPECT_TRUE(device_works());
+}
+
+/* open/ioctl/close under injected faults: ENOMEM or success, nothing else. */
+TEST_F(fault, open_ioctl_close)
+{
+	int i, fd, r, err, rounds = mkipc_scaled(2000);
+	int opens_ok = 0, opens_enomem = 0;
+	struct mkipc_version ver;
+
+	if (!self->enabled)
+		return;
+	if (!loaded())
+		ASSERT_EQ(0, load(self->ko));
+
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(0, failslab_probability(probabilities[i % 4]));
+		faults_on();
+		fd = open(DEV_PATH, O_RDWR);
+		err = errno;
+		if (fd >= 0) {
+			r = ioctl(fd, MKIPC_IOC_VERSION, &ver);
+			err = errno;
+			close(fd);
+		}
+		faults_off();
+
+		if (fd < 0) {
+			ASSERT_EQ(ENOMEM, err)
+				TH_LOG("round %d: open: %s", i, strerror(err));
+			opens_enomem++;
+			continue;
+		}
+		opens_ok++;
+		ASSERT_EQ(0, r) TH_LOG("round %d: ioctl: %s", i, strerror(err));
+		ASSERT_EQ(MKIPC_ABI_MAJOR, ver.abi_major);
+	}
+	ASSERT_EQ(0, failslab_probability(0));
+	TH_LOG("%d rounds: %d opens succeeded, %d failed with ENOMEM",
+	       rounds, opens_ok, opens_enomem);
+	EXPECT_LT(0, opens_ok);
+	EXPECT_LT(0, opens_enomem);
+	EXPECT_TRUE(device_works());
+}
+
+TEST_HARNESS_MAIN

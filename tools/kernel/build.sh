@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds (once, then from the cache) a guest kernel of mkipc's own from
+# Debian's linux-source-6.1: allnoconfig plus the fragments beside this
+# script, the way WireGuard's QEMU harness does. Prints the build directory
+# (bzImage at arch/x86/boot/bzImage; KDIR for mkipc.ko) on stdout.
+#
+#   build.sh debug    KASAN + lockdep + kmemleak + failslab (base, checkers, debug)
+#   build.sh kcsan    KCSAN + the same checkers bar KASAN   (base, checkers, kcsan)
+#
+# The cache key is the source package version and the fragments' contents,
+# so editing a fragment builds a new kernel beside the old.
+set -eu -o pipefail
+. "$(dirname "$0")/../common.sh"
+
+LANE=${1:-}
+case "$LANE" in
+debug|kcsan) ;;
+*)	echo "usage: $0 debug|kcsan" >&2; exit 2 ;;
+esac
+HERE=$MKIPC_TOP/tools/kernel
+FRAGS=("$HERE/base.config" "$HERE/checkers.config" "$HERE/$LANE.config")
+
+mkipc_need_pkgs linux-source-6.1 xz-utils make gcc libc6-dev bc bison flex \
+	libelf-dev libssl-dev cpio
+
+SRCVER=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+SRC=$MKIPC_CACHE/src/linux-source-6.1-$SRCVER
+if [ ! -e "$SRC/.mkipc-extracted" ]; then
+	mkipc_log "extracting linux-source-6.1 $SRCVER"
+	rm -rf "$SRC" "$SRC.tmp"
+	mkdir -p "$SRC.tmp"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$SRC.tmp" --strip-components=1
+	touch "$SRC.tmp/.mkipc-extracted"
+	mv "$SRC.tmp" "$SRC"
+fi
+
+KEY=$( (echo "$SRCVER"; cat "${FRAGS[@]}") | sha256sum | cut -c1-12)
+OUT=$MKIPC_CACHE/kernels/$LANE-$KEY
+if [ -e "$OUT/.mkipc-built" ]; then
+	echo "$OUT"
+	exit 0
+fi
+
+mkipc_log "building the $LANE kernel in $OUT (cold: several minutes)"
+mkdir -p "$OUT"
+cat "${FRAGS[@]}" > "$OUT/mkipc.config"
+make -s -C "$SRC" O="$OUT" KCONFIG_ALLCONFIG="$OUT/mkipc.config" \
+	allnoconfig >&2
+
+# Kconfig drops an option whose dependencies are missing without a word:
+# every line of the fragments must have survived.
+bad=0
+while read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		grep -qx "$line" "$OUT/.config" || {
+			mkipc_log "fragment line lost: $line (now: $(grep "^${line%%=*}=" "$OUT/.config" || echo unset))"
+			bad=1
+		} ;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }; opt=${opt%% *}
+		! grep -q "^$opt=" "$OUT/.config" || {
+			mkipc_log "fragment line lost: $line"
+			bad=1
+		} ;;
+	esac
+done < "$OUT/mkipc.config"
+[ $bad -eq 0 ] || mkipc_die "the $LANE config does not hold its fragments"
+
+make -s -C "$SRC" O="$OUT" -j"$(( $(nproc) + 1 ))" bzImage modules >&2
+make -s -C "$SRC" O="$OUT" modules_prepare >&2
+touch "$OUT/.mkipc-built"
+echo "$OUT"

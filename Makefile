@@ -31,7 +31,8 @@ SOURCES := $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard include/*.h) \
 SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
 
 .PHONY: all module modules clean install headers_install dkms-install \
-	dkms-uninstall selftests deps lint check bench print-kdir
+	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
+	print-kdir
 
 all: module
 
@@ -86,6 +87,13 @@ lint:
 
 check:
 	HOST=$(HOST) tools/check.sh
+
+# The same tests under mkipc's own checker kernels (built once, cached).
+check-debug:
+	LANE=debug tools/check.sh
+
+check-kcsan:
+	LANE=kcsan tools/check.sh
 
 bench:
 	HOST=$(HOST) tools/bench.sh

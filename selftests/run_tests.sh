@@ -67,7 +67,7 @@ for prog in "${PROGS[@]}"; do
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log")
 	f=$(grep -cE '^not ok [0-9]+' "$log")
 	rm -f "$log"
-	p=$((p - s))
+	p=$((${p:-0} - ${s:-0})) s=${s:-0} f=${f:-0}
 	PASS=$((PASS + p)) SKIP=$((SKIP + s)) FAIL=$((FAIL + f))
 	# Leaf results are counted; the program's own line only adds a
 	# failure when the program failed without reporting one.

@@ -7,15 +7,23 @@
 # Exits non-zero on any failed test, any kernel WARN/BUG/oops in the guest,
 # or a timeout. Logs of the run stay in results/check-<time>/.
 #
+# Lanes (LANE=): default, Debian's kernel; debug, mkipc's own KASAN +
+# lockdep + kmemleak + failslab kernel; kcsan, its KCSAN kernel. The debug
+# lanes build their kernel once (tools/kernel/build.sh), scale the tests
+# down and require fault injection and kmemleak to be there.
+#
 # Environment: HOST=1 host mode; KERNEL=, MODDIR= another guest kernel
 # (tools/vm/run-guest -k/-m); KDIR= the build tree matching it;
-# CHECK_TIMEOUT= guest time limit in seconds (default 900).
+# CHECK_TIMEOUT= guest time limit in seconds (default 900, 2400 in the
+# debug lanes).
 set -u -o pipefail
 . "$(dirname "$0")/common.sh"
 cd "$MKIPC_TOP"
 
 HOST=${HOST:-0}
+LANE=${LANE:-default}
 TIMEOUT=${CHECK_TIMEOUT:-900}
+GUEST_ENV=()
 start=$(date +%s)
 extra_fail=0
 
@@ -43,8 +51,34 @@ finish()
 	exit
 }
 
-RES=$MKIPC_TOP/results/check-$(date +%Y%m%d-%H%M%S)
+RES=$MKIPC_TOP/results/check-$LANE-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES"
+
+case "$LANE" in
+default) ;;
+debug|kcsan)
+	[ "$HOST" = 1 ] && mkipc_die "the $LANE lane boots its own kernel; no HOST=1"
+	tools/deps.sh guest || exit 1
+	kbuild_start=$(date +%s)
+	if ! KBUILD=$(tools/kernel/build.sh "$LANE" 2> "$RES/kernel-build.log"); then
+		tail -n 40 "$RES/kernel-build.log"
+		echo "# check: building the $LANE kernel failed"
+		extra_fail=1
+		finish
+	fi
+	echo "# check: $LANE kernel $KBUILD ($(( $(date +%s) - kbuild_start ))s to build or find)"
+	KERNEL=$KBUILD/arch/x86/boot/bzImage
+	MODDIR=$KBUILD
+	KDIR=$KBUILD
+	TIMEOUT=${CHECK_TIMEOUT:-2400}
+	# About ten times slower than Debian's kernel: fewer rounds, the
+	# same assertions. Fault injection and kmemleak must be present.
+	GUEST_ENV+=(-e MKIPC_TEST_SCALE=${MKIPC_TEST_SCALE:-20}
+		    -e MKIPC_REQUIRE_FAULT=1 -e MKIPC_REQUIRE_KMEMLEAK=1)
+	[ "$LANE" = kcsan ] && export MKIPC_KCSAN_SCOPE=mkipc
+	;;
+*)	mkipc_die "unknown LANE=$LANE (default, debug or kcsan)" ;;
+esac
 
 if [ "$HOST" = 1 ]; then
 	lane=host
@@ -76,7 +110,7 @@ if [ "$HOST" = 1 ]; then
 	rc=${PIPESTATUS[0]}
 	dmesg > "$RES/dmesg" 2>/dev/null
 else
-	tools/vm/run-guest -o "$RES" -t "$TIMEOUT" \
+	tools/vm/run-guest -o "$RES" -t "$TIMEOUT" "${GUEST_ENV[@]+"${GUEST_ENV[@]}"}" \
 		${KERNEL:+-k "$KERNEL"} ${MODDIR:+-m "$MODDIR"} \
 		-- selftests/run_tests.sh --ko "$MKIPC_TOP/mkipc.ko"
 	rc=$?

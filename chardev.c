@@ -20,7 +20,7 @@
 static ushort dev_mode = 0666;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode,
-		 "Permission bits of /dev/mkipc when created (default: 0666)");
+		 "Permission bits of /dev/mkipc, 0001-0777 (default: 0666)");
 
 static int mkipc_open(struct inode *inode, struct file *file)
 {
@@ -38,6 +38,8 @@ static long mkipc_ioc_version(void __user *arg)
 {
 	struct mkipc_version ver;
 
+	/* Same layout for 64-bit and 32-bit (compat) callers. */
+	BUILD_BUG_ON(sizeof(ver) != 56);
 	memset(&ver, 0, sizeof(ver));
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
@@ -89,8 +91,9 @@ static struct miscdevice mkipc_miscdev = {
 
 int mkipc_chardev_init(void)
 {
-	if (dev_mode & ~0777) {
-		pr_err("dev_mode=%#o: only permission bits are allowed\n",
+	/* 0 would not mean "no access": devtmpfs turns it into 0600. */
+	if (!dev_mode || dev_mode & ~0777) {
+		pr_err("dev_mode=%#o: want permission bits, 0001-0777\n",
 		       dev_mode);
 		return -EINVAL;
 	}

@@ -16,27 +16,25 @@ static int __init mkipc_init(void)
 {
 	int ret;
 
-	ret = mkipc_stats_init();
+	ret = mkipc_chardev_init();
 	if (ret)
 		return ret;
 
-	/* Last: once the device exists, userspace can reach every unit. */
-	ret = mkipc_chardev_init();
-	if (ret)
-		goto err_chardev;
+	/*
+	 * Last, and it cannot fail: a debugfs file that exists while a later
+	 * step fails could be opened, pin the module through its fops, and be
+	 * closed after the failed load has freed the module.
+	 */
+	mkipc_stats_init();
 
 	pr_info("loaded, ABI %u.%u\n", MKIPC_ABI_MAJOR, MKIPC_ABI_MINOR);
 	return 0;
-
-err_chardev:
-	mkipc_stats_uninit();
-	return ret;
 }
 
 static void __exit mkipc_exit(void)
 {
-	mkipc_chardev_uninit();
 	mkipc_stats_uninit();
+	mkipc_chardev_uninit();
 	pr_info("unloaded\n");
 }
 

@@ -30,6 +30,7 @@ static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
 };
 
 static struct dentry *mkipc_debugfs_dir;
+static struct dentry *mkipc_stats_file;
 
 static unsigned long mkipc_stat_sum(enum mkipc_stat stat)
 {
@@ -37,35 +38,39 @@ static unsigned long mkipc_stat_sum(enum mkipc_stat stat)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(mkipc_counters.cnt[stat], cpu);
+		sum += READ_ONCE(per_cpu(mkipc_counters.cnt[stat], cpu));
 	return sum;
 }
 
 static int mkipc_stats_show(struct seq_file *m, void *unused)
 {
 	unsigned long sum[MKIPC_STAT_NR];
+	long open_files;
 	int i;
 
 	for (i = 0; i < MKIPC_STAT_NR; i++) {
 		sum[i] = mkipc_stat_sum(i);
 		seq_printf(m, "%-16s %lu\n", mkipc_stat_names[i], sum[i]);
 	}
-	/* Derived; may be off by the opens/closes racing with this read. */
-	seq_printf(m, "%-16s %lu\n", "open_files",
-		   sum[MKIPC_STAT_OPEN] - sum[MKIPC_STAT_RELEASE]);
+	/*
+	 * Derived, from sums not taken atomically: an open and close racing
+	 * with this read can put releases ahead of opens, hence the clamp.
+	 */
+	open_files = (long)(sum[MKIPC_STAT_OPEN] - sum[MKIPC_STAT_RELEASE]);
+	seq_printf(m, "%-16s %ld\n", "open_files", max(open_files, 0L));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mkipc_stats);
 
 bool mkipc_stats_available(void)
 {
-	return mkipc_stats_enabled && !IS_ERR_OR_NULL(mkipc_debugfs_dir);
+	return mkipc_stats_enabled && !IS_ERR_OR_NULL(mkipc_stats_file);
 }
 
-int mkipc_stats_init(void)
+void mkipc_stats_init(void)
 {
 	if (!mkipc_stats_enabled)
-		return 0;
+		return;
 
 	/*
 	 * debugfs is a debugging aid: without it (not built, not mounted,
@@ -75,15 +80,16 @@ int mkipc_stats_init(void)
 	if (IS_ERR(mkipc_debugfs_dir)) {
 		pr_info("debugfs unavailable (%ld), no statistics file\n",
 			PTR_ERR(mkipc_debugfs_dir));
-		return 0;
+		return;
 	}
-	debugfs_create_file("stats", 0444, mkipc_debugfs_dir, NULL,
-			    &mkipc_stats_fops);
-	return 0;
+	mkipc_stats_file = debugfs_create_file("stats", 0444,
+					       mkipc_debugfs_dir, NULL,
+					       &mkipc_stats_fops);
 }
 
 void mkipc_stats_uninit(void)
 {
 	debugfs_remove_recursive(mkipc_debugfs_dir);
 	mkipc_debugfs_dir = NULL;
+	mkipc_stats_file = NULL;
 }

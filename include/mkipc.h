@@ -35,7 +35,7 @@ static inline void mkipc_stat_inc(enum mkipc_stat stat)
 		this_cpu_inc(mkipc_counters.cnt[stat]);
 }
 
-int mkipc_stats_init(void);
+void mkipc_stats_init(void);
 void mkipc_stats_uninit(void);
 bool mkipc_stats_available(void);
 

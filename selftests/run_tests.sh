@@ -13,7 +13,7 @@ set -u
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 KO=$DIR/../mkipc.ko
-[ "${1:-}" = --ko ] && KO=$2
+[ "${1:-}" = --ko ] && KO=${2:?--ko needs a path}
 KO=$(realpath "$KO")
 TIMEOUT=$(sed -n 's/^timeout=//p' "$DIR/settings")
 PROGS=(mkipc_dev_test mkipc_module_test mkipc_fault_test)
@@ -41,7 +41,11 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 
 # Everything the kernel logs, and every leak, from here on is checked at
 # the end (earlier kmemleak suspects are boot-time noise, not ours).
-[ -e /sys/kernel/debug/kmemleak ] && echo clear > /sys/kernel/debug/kmemleak
+# "clear" only greys what a scan already reported, so scan first.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+fi
 MARK="mkipc-selftests-start-$$-$(date +%s%N)"
 echo "$MARK" > /dev/kmsg
 
@@ -82,6 +86,7 @@ done
 
 # The module must unload cleanly at the end (no file left open, no leak
 # visible to the unload path).
+out=
 if [ -e /sys/module/mkipc ] && out=$(rmmod mkipc 2>&1); then
 	result ok module_unload
 else

@@ -49,6 +49,7 @@ echo "# reps:    $REPS per benchmark; result = median, spread = min..max"
 
 [ -e /sys/module/mkipc ] && { rmmod mkipc || die "cannot unload the loaded mkipc"; }
 insmod "$KO" || die "insmod $KO failed"
+trap '[ -e /sys/module/mkipc ] && rmmod mkipc' EXIT
 [ -c /dev/mkipc ] || die "/dev/mkipc missing after insmod"
 echo "# module:  mkipc $(cat /sys/module/mkipc/version) loaded from $KO"
 
@@ -58,11 +59,12 @@ declare -A MEDIAN
 # bench NAME BASELINE PARAMS CMD...: run CMD REPS times, parse "usecs/op".
 bench()
 {
-	local name=$1 base=$2 params=$3 i v vals=() sorted
+	local name=$1 base=$2 params=$3 i v out vals=() sorted
 	shift 3
 
 	for ((i = 1; i <= REPS; i++)); do
-		v=$("$@" 2>&1 | awk '/usecs\/op/ { print $1; exit }')
+		out=$("$@" 2>&1) || die "$name: '$*' failed: $out"
+		v=$(echo "$out" | awk '/usecs\/op/ { print $1; exit }')
 		[ -n "$v" ] || die "$name: no usecs/op from: $*"
 		vals+=("$v")
 		echo "SUMMARY bench=$name rep=$i/$REPS $params usecs_per_op=$v"
@@ -79,6 +81,7 @@ bench pipe_rtt_1cpu syscall_null "threads=2 cpus=0 loops=$PIPE_LOOPS" \
 bench pipe_rtt_2cpu pipe_rtt_1cpu "threads=2 cpus=any loops=$PIPE_LOOPS" \
 	perf bench sched pipe -T -l "$PIPE_LOOPS"
 
+trap - EXIT
 rmmod mkipc || die "mkipc did not unload"
 
 echo

@@ -60,6 +60,15 @@ else
 	result fail module_load "insmod failed"
 fi
 
+# KCSAN lane: denser sampling while mkipc's tests run (the boot keeps the
+# default, which is much faster).
+KCSAN_SW=/sys/module/kcsan/parameters/skip_watch
+if [ -n "${MKIPC_KCSAN_SKIP_WATCH:-}" ] && [ -w $KCSAN_SW ]; then
+	kcsan_sw_saved=$(cat $KCSAN_SW)
+	echo "$MKIPC_KCSAN_SKIP_WATCH" > $KCSAN_SW
+	echo "# kcsan skip_watch $kcsan_sw_saved -> $MKIPC_KCSAN_SKIP_WATCH"
+fi
+
 export MKIPC_KO=$KO
 for prog in "${PROGS[@]}"; do
 	echo "# $prog"
@@ -93,6 +102,8 @@ else
 	echo "# rmmod: ${out:-module was not loaded}"
 	result fail module_unload
 fi
+
+[ -n "${kcsan_sw_saved:-}" ] && echo "$kcsan_sw_saved" > $KCSAN_SW
 
 # kmemleak (debug kernels): anything mkipc's tests leaked. Objects younger
 # than 5 s are never reported, hence the wait before the scans.

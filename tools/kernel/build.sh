@@ -72,4 +72,8 @@ done < "$OUT/mkipc.config"
 make -s -C "$SRC" O="$OUT" -j"$(( $(nproc) + 1 ))" bzImage modules >&2
 make -s -C "$SRC" O="$OUT" modules_prepare >&2
 touch "$OUT/.mkipc-built"
+# Older builds of this lane (other fragments or source) are dead weight.
+for old in "$MKIPC_CACHE/kernels/$LANE-"*; do
+	[ "$old" = "$OUT" ] || rm -rf "$old"
+done
 echo "$OUT"

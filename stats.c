@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Statistics: per-CPU counters, summed when read through
- * /sys/kernel/debug/mkipc/stats.
+ * /sys/kernel/debug/mkipc/stats; and the debugfs directory itself.
  *
  * Counters are plain per-CPU longs bumped with this_cpu_inc(): the reader
  * sums them without stopping writers, so a read is a consistent-enough
@@ -67,11 +67,9 @@ bool mkipc_stats_available(void)
 	return mkipc_stats_enabled && !IS_ERR_OR_NULL(mkipc_stats_file);
 }
 
-void mkipc_stats_init(void)
+/* The debugfs directory: statistics and the units' test hooks. */
+void mkipc_debugfs_init(void)
 {
-	if (!mkipc_stats_enabled)
-		return;
-
 	/*
 	 * debugfs is a debugging aid: without it (not built, not mounted,
 	 * locked down) the module still works, it just has nothing to show.
@@ -82,12 +80,14 @@ void mkipc_stats_init(void)
 			PTR_ERR(mkipc_debugfs_dir));
 		return;
 	}
-	mkipc_stats_file = debugfs_create_file("stats", 0444,
-					       mkipc_debugfs_dir, NULL,
-					       &mkipc_stats_fops);
+	if (mkipc_stats_enabled)
+		mkipc_stats_file = debugfs_create_file("stats", 0444,
+						       mkipc_debugfs_dir, NULL,
+						       &mkipc_stats_fops);
+	mkipc_lfqueue_test_init(mkipc_debugfs_dir);
 }
 
-void mkipc_stats_uninit(void)
+void mkipc_debugfs_uninit(void)
 {
 	debugfs_remove_recursive(mkipc_debugfs_dir);
 	mkipc_debugfs_dir = NULL;

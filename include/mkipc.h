@@ -35,9 +35,13 @@ static inline void mkipc_stat_inc(enum mkipc_stat stat)
 		this_cpu_inc(mkipc_counters.cnt[stat]);
 }
 
-void mkipc_stats_init(void);
-void mkipc_stats_uninit(void);
+void mkipc_debugfs_init(void);
+void mkipc_debugfs_uninit(void);
 bool mkipc_stats_available(void);
+
+/* lfqueue_test.c: the queue stress test, a file in debugfs. */
+struct dentry;
+void mkipc_lfqueue_test_init(struct dentry *dir);
 
 /* chardev.c: the /dev/mkipc misc device and its ioctls. */
 int mkipc_chardev_init(void);

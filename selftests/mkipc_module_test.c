@@ -208,7 +208,7 @@ TEST_F(mod, dev_mode_0600_keeps_others_out)
 	EXPECT_EQ(0, unload());
 }
 
-TEST_F(mod, stats_off_no_debugfs)
+TEST_F(mod, stats_off_no_stats_file)
 {
 	struct mkipc_version ver;
 	int fd;
@@ -218,7 +218,7 @@ TEST_F(mod, stats_off_no_debugfs)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, MKIPC_IOC_VERSION, &ver));
 	EXPECT_EQ(0, ver.features & MKIPC_FEAT_DEBUGFS_STATS);
-	EXPECT_EQ(-1, access(DEBUGFS_DIR, F_OK));
+	EXPECT_EQ(-1, access(DEBUGFS_DIR "/stats", F_OK));
 	close(fd);
 	EXPECT_EQ(0, unload());
 }

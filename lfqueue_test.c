@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-kernel stress test of lfqueue: P producer and C consumer kthreads on
+ * one queue, driven from debugfs (root only):
+ *
+ *   echo "lfq 2 4 1000000 1024" > /sys/kernel/debug/mkipc/queue_stress
+ *   cat /sys/kernel/debug/mkipc/queue_stress
+ *
+ * (kind, producers, consumers, items, bound). The write runs the test and
+ * returns when it is over; the read shows its result on one line, every
+ * parameter included. Each value encodes its producer and sequence number,
+ * so consumers check that none is lost or duplicated, and that each
+ * producer's values reach each consumer in order (FIFO per producer).
+ */
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "lfqueue.h"
+#include "mkipc.h"
+
+#define QS_MAX_THREADS	16
+#define QS_MAX_ITEMS	(64UL << 20)
+#define QS_SEQ_BITS	40
+#define QS_TIME_LIMIT	(600 * HZ)
+
+struct mkipc_qstress {
+	struct mkipc_queue q;
+	unsigned int producers, consumers, bound;
+	unsigned long items, per_producer;
+	unsigned long *seen;
+	unsigned long deadline;
+	atomic_long_t enqueued, dequeued, dup, order_errors, enospc, enomem;
+	atomic_t producers_left, threads_left;
+	bool timed_out;
+	wait_queue_head_t done;
+};
+
+struct mkipc_qstress_thread {
+	struct mkipc_qstress *s;
+	unsigned int id;
+};
+
+static DEFINE_MUTEX(mkipc_qstress_lock);	/* one test at a time */
+static char mkipc_qstress_result[512] = "no test run yet\n";
+
+static void *qs_encode(unsigned int producer, unsigned long seq)
+{
+	return (void *)(((unsigned long)producer + 1) << QS_SEQ_BITS |
+			(seq + 1));
+}
+
+static void mkipc_qstress_thread_done(struct mkipc_qstress *s)
+{
+	if (atomic_dec_and_test(&s->threads_left))
+		wake_up(&s->done);
+}
+
+static int mkipc_qstress_producer(void *arg)
+{
+	struct mkipc_qstress_thread *t = arg;
+	struct mkipc_qstress *s = t->s;
+	unsigned long seq;
+	int ret;
+
+	for (seq = 0; seq < s->per_producer; seq++) {
+		while ((ret = mkipc_queue_enqueue(&s->q, qs_encode(t->id, seq),
+						  GFP_KERNEL))) {
+			atomic_long_inc(ret == -ENOSPC ? &s->enospc :
+					&s->enomem);
+			if (time_after(jiffies, s->deadline)) {
+				WRITE_ONCE(s->timed_out, true);
+				goto out;
+			}
+			cond_resched();
+		}
+		atomic_long_inc(&s->enqueued);
+	}
+out:
+	/* Release: pairs with the consumers' acquire read of the count. */
+	smp_mb__before_atomic();
+	atomic_dec(&s->producers_left);
+	kfree(t);
+	mkipc_qstress_thread_done(s);
+	/* The writer may return and the module go once we are counted out. */
+	module_put_and_kthread_exit(0);
+}
+
+static void mkipc_qstress_check(struct mkipc_qstress *s, void *v,
+				long *last_seq)
+{
+	unsigned long raw = (unsigned long)v;
+	unsigned long p = (raw >> QS_SEQ_BITS) - 1;
+	unsigned long seq = (raw & ((1UL << QS_SEQ_BITS) - 1)) - 1;
+
+	if (p >= s->producers || seq >= s->per_producer) {
+		atomic_long_inc(&s->dup);	/* garbage counts as a bad item */
+		return;
+	}
+	if ((long)seq <= last_seq[p])
+		atomic_long_inc(&s->order_errors);
+	last_seq[p] = seq;
+	if (test_and_set_bit(p * s->per_producer + seq, s->seen))
+		atomic_long_inc(&s->dup);
+}
+
+static int mkipc_qstress_consumer(void *arg)
+{
+	struct mkipc_qstress_thread *t = arg;
+	struct mkipc_qstress *s = t->s;
+	long last_seq[QS_MAX_THREADS];
+	unsigned int i;
+	void *v;
+
+	for (i = 0; i < QS_MAX_THREADS; i++)
+		last_seq[i] = -1;
+
+	for (;;) {
+		v = mkipc_queue_dequeue(&s->q);
+		if (v) {
+			mkipc_qstress_check(s, v, last_seq);
+			atomic_long_inc(&s->dequeued);
+			continue;
+		}
+		/*
+		 * Acquire: once no producer is left, every enqueue is done,
+		 * so one more empty dequeue means empty for good.
+		 */
+		if (!atomic_read_acquire(&s->producers_left)) {
+			v = mkipc_queue_dequeue(&s->q);
+			if (!v)
+				break;
+			mkipc_qstress_check(s, v, last_seq);
+			atomic_long_inc(&s->dequeued);
+			continue;
+		}
+		if (time_after(jiffies, s->deadline)) {
+			WRITE_ONCE(s->timed_out, true);
+			break;
+		}
+		cond_resched();
+	}
+	kfree(t);
+	mkipc_qstress_thread_done(s);
+	module_put_and_kthread_exit(0);
+}
+
+static void mkipc_qstress_drain(void *val, void *arg)
+{
+	long last_seq[QS_MAX_THREADS];
+	unsigned int i;
+
+	for (i = 0; i < QS_MAX_THREADS; i++)
+		last_seq[i] = -1;
+	mkipc_qstress_check(arg, val, last_seq);
+}
+
+static int mkipc_qstress_spawn(struct mkipc_qstress *s,
+			       int (*fn)(void *), unsigned int id,
+			       const char *role)
+{
+	struct mkipc_qstress_thread *t;
+	struct task_struct *task;
+
+	t = kmalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->s = s;
+	t->id = id;
+	atomic_inc(&s->threads_left);
+	/* Each thread holds the module until its last instruction. */
+	__module_get(THIS_MODULE);
+	task = kthread_run(fn, t, "mkipc_qs_%s%u", role, id);
+	if (IS_ERR(task)) {
+		module_put(THIS_MODULE);
+		kfree(t);
+		atomic_dec(&s->threads_left);
+		return PTR_ERR(task);
+	}
+	return 0;
+}
+
+static int mkipc_qstress_run(enum mkipc_queue_kind kind,
+			     unsigned int producers, unsigned int consumers,
+			     unsigned long items, unsigned int bound)
+{
+	unsigned long drained, missing, total;
+	unsigned int i, started = 0;
+	struct mkipc_qstress *s;
+	u64 start, ns;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->producers = producers;
+	s->consumers = consumers;
+	s->bound = bound;
+	s->per_producer = items / producers;
+	total = s->per_producer * producers;
+	s->seen = vzalloc(BITS_TO_LONGS(total) * sizeof(long));
+	if (!s->seen) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = mkipc_queue_init(&s->q, kind, bound);
+	if (ret)
+		goto out_free;
+	init_waitqueue_head(&s->done);
+	atomic_set(&s->producers_left, producers);
+	/* The spawning thread holds one count until all are started. */
+	atomic_set(&s->threads_left, 1);
+	s->deadline = jiffies + QS_TIME_LIMIT;
+
+	start = ktime_get_ns();
+	for (i = 0; i < consumers && !ret; i++)
+		ret = mkipc_qstress_spawn(s, mkipc_qstress_consumer, i, "c");
+	for (i = 0; i < producers && !ret; i++) {
+		ret = mkipc_qstress_spawn(s, mkipc_qstress_producer, i, "p");
+		if (!ret)
+			started++;
+	}
+	if (ret) {
+		/* Unblock consumers: producers never started count as done. */
+		atomic_sub(producers - started, &s->producers_left);
+		WRITE_ONCE(s->deadline, jiffies);
+	}
+	mkipc_qstress_thread_done(s);
+	wait_event(s->done, !atomic_read(&s->threads_left));
+	ns = ktime_get_ns() - start;
+
+	drained = mkipc_queue_destroy(&s->q, mkipc_qstress_drain, s);
+	missing = total - bitmap_weight(s->seen, total);
+	snprintf(mkipc_qstress_result, sizeof(mkipc_qstress_result),
+		 "queue=%s producers=%u consumers=%u items=%lu bound=%u enqueued=%ld dequeued=%ld drained=%lu lost=%lu dup=%ld order_errors=%ld enospc_retries=%ld enomem_retries=%ld timed_out=%d ns=%llu\n",
+		 mkipc_queue_kind_name(kind), producers, consumers, total,
+		 bound, atomic_long_read(&s->enqueued),
+		 atomic_long_read(&s->dequeued), drained, missing,
+		 atomic_long_read(&s->dup), atomic_long_read(&s->order_errors),
+		 atomic_long_read(&s->enospc), atomic_long_read(&s->enomem),
+		 READ_ONCE(s->timed_out), ns);
+out_free:
+	vfree(s->seen);
+	kfree(s);
+	return ret;
+}
+
+static ssize_t mkipc_qstress_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	unsigned int producers, consumers, bound;
+	enum mkipc_queue_kind kind;
+	unsigned long items;
+	char buf[96], name[8];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%7s %u %u %lu %u", name, &producers, &consumers,
+		   &items, &bound) != 5)
+		return -EINVAL;
+	if (!strcmp(name, "lfq"))
+		kind = MKIPC_QUEUE_LFQ;
+	else if (!strcmp(name, "spin"))
+		kind = MKIPC_QUEUE_SPIN;
+	else
+		return -EINVAL;
+	if (!producers || producers > QS_MAX_THREADS || !consumers ||
+	    consumers > QS_MAX_THREADS || items < producers ||
+	    items > QS_MAX_ITEMS || !bound)
+		return -EINVAL;
+
+	if (mutex_lock_interruptible(&mkipc_qstress_lock))
+		return -EINTR;
+	ret = mkipc_qstress_run(kind, producers, consumers, items, bound);
+	mutex_unlock(&mkipc_qstress_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t mkipc_qstress_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&mkipc_qstress_lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, mkipc_qstress_result,
+				      strlen(mkipc_qstress_result));
+	mutex_unlock(&mkipc_qstress_lock);
+	return ret;
+}
+
+static const struct file_operations mkipc_qstress_fops = {
+	.owner	= THIS_MODULE,
+	.read	= mkipc_qstress_read,
+	.write	= mkipc_qstress_write,
+	.llseek	= default_llseek,
+};
+
+void mkipc_lfqueue_test_init(struct dentry *dir)
+{
+	debugfs_create_file("queue_stress", 0600, dir, NULL,
+			    &mkipc_qstress_fops);
+}

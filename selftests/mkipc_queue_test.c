@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lfqueue under stress, in the kernel: P producer and C consumer kthreads,
+ * P and C each in {1, 2, 4}, on the lock-free queue and on the spinlock
+ * baseline, through debugfs mkipc/queue_stress (see lfqueue_test.c).
+ * Every run must lose nothing, duplicate nothing, keep each producer's
+ * order, and conserve: enqueued == dequeued + drained == items.
+ *
+ * Items per run: 10^6, times MKIPC_TEST_SCALE percent.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mkipc_test.h"
+
+#define STRESS_PATH	"/sys/kernel/debug/mkipc/queue_stress"
+#define BOUND		1024
+
+static long field(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	if (!p)
+		return -1;
+	return strtol(p + strlen(pat), NULL, 10);
+}
+
+FIXTURE(queue) {
+	char result[512];
+};
+
+FIXTURE_VARIANT(queue) {
+	const char *kind;
+	int producers;
+	int consumers;
+};
+
+#define QUEUE_VARIANT(k, p, c)					\
+	FIXTURE_VARIANT_ADD(queue, k##_p##p##_c##c) {		\
+		.kind = #k, .producers = p, .consumers = c,	\
+	}
+
+QUEUE_VARIANT(lfq, 1, 1);
+QUEUE_VARIANT(lfq, 1, 2);
+QUEUE_VARIANT(lfq, 1, 4);
+QUEUE_VARIANT(lfq, 2, 1);
+QUEUE_VARIANT(lfq, 2, 2);
+QUEUE_VARIANT(lfq, 2, 4);
+QUEUE_VARIANT(lfq, 4, 1);
+QUEUE_VARIANT(lfq, 4, 2);
+QUEUE_VARIANT(lfq, 4, 4);
+QUEUE_VARIANT(spin, 1, 1);
+QUEUE_VARIANT(spin, 1, 2);
+QUEUE_VARIANT(spin, 1, 4);
+QUEUE_VARIANT(spin, 2, 1);
+QUEUE_VARIANT(spin, 2, 2);
+QUEUE_VARIANT(spin, 2, 4);
+QUEUE_VARIANT(spin, 4, 1);
+QUEUE_VARIANT(spin, 4, 2);
+QUEUE_VARIANT(spin, 4, 4);
+
+FIXTURE_SETUP(queue)
+{
+	ASSERT_EQ(0, access(STRESS_PATH, W_OK))
+		TH_LOG("%s: %s (mkipc loaded? debugfs mounted? root?)",
+		       STRESS_PATH, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(queue)
+{
+}
+
+TEST_F_TIMEOUT(queue, stress, 900)
+{
+	long items = mkipc_scaled(1000000), enq, deq, drained;
+	char cmd[96];
+	ssize_t n;
+	int fd;
+
+	snprintf(cmd, sizeof(cmd), "%s %d %d %ld %d", variant->kind,
+		 variant->producers, variant->consumers, items, BOUND);
+	fd = open(STRESS_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(cmd), write(fd, cmd, strlen(cmd)))
+		TH_LOG("write '%s': %s", cmd, strerror(errno));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	n = read(fd, self->result, sizeof(self->result) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	self->result[n] = '\0';
+	/* The whole result line, parameters included, for the record. */
+	TH_LOG("%s", strtok(self->result, "\n"));
+
+	items = items / variant->producers * variant->producers;
+	enq = field(self->result, "enqueued");
+	deq = field(self->result, "dequeued");
+	drained = field(self->result, "drained");
+	EXPECT_EQ(0, field(self->result, "timed_out"));
+	EXPECT_EQ(items, field(self->result, "items"));
+	EXPECT_EQ(items, enq);
+	EXPECT_EQ(enq, deq + drained) TH_LOG("conservation broken");
+	EXPECT_EQ(0, field(self->result, "lost"));
+	EXPECT_EQ(0, field(self->result, "dup"));
+	EXPECT_EQ(0, field(self->result, "order_errors"));
+}
+
+TEST_HARNESS_MAIN

@@ -44,29 +44,77 @@ FIXTURE_VARIANT(queue) {
 	int consumers;
 };
 
-#define QUEUE_VARIANT(k, p, c)					\
-	FIXTURE_VARIANT_ADD(queue, k##_p##p##_c##c) {		\
-		.kind = #k, .producers = p, .consumers = c,	\
-	}
+FIXTURE_VARIANT_ADD(queue, lfq_p1_c1) {
+	.kind = "lfq", .producers = 1, .consumers = 1,
+};
 
-QUEUE_VARIANT(lfq, 1, 1);
-QUEUE_VARIANT(lfq, 1, 2);
-QUEUE_VARIANT(lfq, 1, 4);
-QUEUE_VARIANT(lfq, 2, 1);
-QUEUE_VARIANT(lfq, 2, 2);
-QUEUE_VARIANT(lfq, 2, 4);
-QUEUE_VARIANT(lfq, 4, 1);
-QUEUE_VARIANT(lfq, 4, 2);
-QUEUE_VARIANT(lfq, 4, 4);
-QUEUE_VARIANT(spin, 1, 1);
-QUEUE_VARIANT(spin, 1, 2);
-QUEUE_VARIANT(spin, 1, 4);
-QUEUE_VARIANT(spin, 2, 1);
-QUEUE_VARIANT(spin, 2, 2);
-QUEUE_VARIANT(spin, 2, 4);
-QUEUE_VARIANT(spin, 4, 1);
-QUEUE_VARIANT(spin, 4, 2);
-QUEUE_VARIANT(spin, 4, 4);
+FIXTURE_VARIANT_ADD(queue, lfq_p1_c2) {
+	.kind = "lfq", .producers = 1, .consumers = 2,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p1_c4) {
+	.kind = "lfq", .producers = 1, .consumers = 4,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p2_c1) {
+	.kind = "lfq", .producers = 2, .consumers = 1,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p2_c2) {
+	.kind = "lfq", .producers = 2, .consumers = 2,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p2_c4) {
+	.kind = "lfq", .producers = 2, .consumers = 4,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p4_c1) {
+	.kind = "lfq", .producers = 4, .consumers = 1,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p4_c2) {
+	.kind = "lfq", .producers = 4, .consumers = 2,
+};
+
+FIXTURE_VARIANT_ADD(queue, lfq_p4_c4) {
+	.kind = "lfq", .producers = 4, .consumers = 4,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p1_c1) {
+	.kind = "spin", .producers = 1, .consumers = 1,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p1_c2) {
+	.kind = "spin", .producers = 1, .consumers = 2,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p1_c4) {
+	.kind = "spin", .producers = 1, .consumers = 4,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p2_c1) {
+	.kind = "spin", .producers = 2, .consumers = 1,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p2_c2) {
+	.kind = "spin", .producers = 2, .consumers = 2,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p2_c4) {
+	.kind = "spin", .producers = 2, .consumers = 4,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p4_c1) {
+	.kind = "spin", .producers = 4, .consumers = 1,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p4_c2) {
+	.kind = "spin", .producers = 4, .consumers = 2,
+};
+
+FIXTURE_VARIANT_ADD(queue, spin_p4_c4) {
+	.kind = "spin", .producers = 4, .consumers = 4,
+};
 
 FIXTURE_SETUP(queue)
 {

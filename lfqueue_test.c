@@ -74,7 +74,7 @@ static int mkipc_qstress_producer(void *arg)
 						  GFP_KERNEL))) {
 			atomic_long_inc(ret == -ENOSPC ? &s->enospc :
 					&s->enomem);
-			if (time_after(jiffies, s->deadline)) {
+			if (time_after(jiffies, READ_ONCE(s->deadline))) {
 				WRITE_ONCE(s->timed_out, true);
 				goto out;
 			}
@@ -140,7 +140,7 @@ static int mkipc_qstress_consumer(void *arg)
 			atomic_long_inc(&s->dequeued);
 			continue;
 		}
-		if (time_after(jiffies, s->deadline)) {
+		if (time_after(jiffies, READ_ONCE(s->deadline))) {
 			WRITE_ONCE(s->timed_out, true);
 			break;
 		}

@@ -22,7 +22,7 @@
  *       sees the node as initialised, even when the swing was done by a
  *       helper that only observed the link. Pairs with (A) through the
  *       helper's load of the link (cumulativity of full barriers).
- *   (D) rcu_read_lock() around every dereference of a node, and call_rcu()
+ *   (D) rcu_read_lock() around every dereference of a node, and kfree_rcu()
  *       of a dequeued dummy: a node is freed only after every thread that
  *       could hold its address has left its read-side section, so no use
  *       after free, and no address reuse (ABA) under a pending cmpxchg.
@@ -45,18 +45,18 @@ struct mkipc_slq_node {
 	void *val;
 };
 
-static struct kmem_cache *mkipc_lfq_node_cache;
-static struct kmem_cache *mkipc_slq_node_cache;
-
 /*
- * Nodes are charged to the memory cgroup of the task that created the
+ * Nodes come from kmalloc: a cache of our own costs the same per
+ * allocation, and kmem_cache_create() at load brings sysfs_slab_add(),
+ * which in 6.1 leaks the cache's name when it fails (seen under failslab).
+ * They are charged to the memory cgroup of the task that created the
  * queue, whoever enqueues: the creator owns the queue and its backlog.
  */
-static void *mkipc_queue_alloc(struct kmem_cache *cache,
-			       struct mem_cgroup *memcg, gfp_t gfp)
+static void *mkipc_queue_alloc(size_t size, struct mem_cgroup *memcg,
+			       gfp_t gfp)
 {
 	struct mem_cgroup *old = set_active_memcg(memcg);
-	void *p = kmem_cache_alloc(cache, gfp);
+	void *p = kmalloc(size, gfp | __GFP_ACCOUNT);
 
 	set_active_memcg(old);
 	return p;
@@ -72,18 +72,12 @@ static bool mkipc_queue_reserve(atomic_t *len, unsigned int bound)
 	return false;
 }
 
-static void mkipc_lfq_node_free(struct rcu_head *rcu)
-{
-	kmem_cache_free(mkipc_lfq_node_cache,
-			container_of(rcu, struct mkipc_lfq_node, rcu));
-}
-
 static int mkipc_lfq_init(struct mkipc_lfq *q, unsigned int bound)
 {
 	struct mkipc_lfq_node *dummy;
 
 	q->memcg = get_mem_cgroup_from_mm(current->mm);
-	dummy = mkipc_queue_alloc(mkipc_lfq_node_cache, q->memcg, GFP_KERNEL);
+	dummy = mkipc_queue_alloc(sizeof(*dummy), q->memcg, GFP_KERNEL);
 	if (!dummy) {
 		mem_cgroup_put(q->memcg);
 		return -ENOMEM;
@@ -103,7 +97,7 @@ static int mkipc_lfq_enqueue(struct mkipc_lfq *q, void *val, gfp_t gfp)
 
 	if (!mkipc_queue_reserve(&q->len, q->bound))
 		return -ENOSPC;
-	node = mkipc_queue_alloc(mkipc_lfq_node_cache, q->memcg, gfp);
+	node = mkipc_queue_alloc(sizeof(*node), q->memcg, gfp);
 	if (!node) {
 		atomic_dec(&q->len);
 		return -ENOMEM;
@@ -161,7 +155,7 @@ static void *mkipc_lfq_dequeue(struct mkipc_lfq *q)
 
 	atomic_dec(&q->len);
 	/* (D): others may still hold the old dummy's address. */
-	call_rcu(&head->rcu, mkipc_lfq_node_free);
+	kfree_rcu(head, rcu);
 	return val;
 }
 
@@ -176,13 +170,13 @@ static unsigned long mkipc_lfq_destroy(struct mkipc_lfq *q,
 	 * ended, so the nodes still linked can go at once.
 	 */
 	next = node->next;
-	kmem_cache_free(mkipc_lfq_node_cache, node);
+	kfree(node);
 	for (node = next; node; node = next) {
 		next = node->next;
 		if (drain)
 			drain(node->val, arg);
 		left++;
-		kmem_cache_free(mkipc_lfq_node_cache, node);
+		kfree(node);
 	}
 	mem_cgroup_put(q->memcg);
 	return left;
@@ -208,7 +202,7 @@ static int mkipc_slq_enqueue(struct mkipc_slq *q, void *val, gfp_t gfp)
 	 */
 	if (data_race(q->len) >= q->bound)
 		return -ENOSPC;
-	node = mkipc_queue_alloc(mkipc_slq_node_cache, q->memcg, gfp);
+	node = mkipc_queue_alloc(sizeof(*node), q->memcg, gfp);
 	if (!node)
 		return -ENOMEM;
 	node->val = val;
@@ -216,7 +210,7 @@ static int mkipc_slq_enqueue(struct mkipc_slq *q, void *val, gfp_t gfp)
 	spin_lock(&q->lock);
 	if (q->len >= q->bound) {
 		spin_unlock(&q->lock);
-		kmem_cache_free(mkipc_slq_node_cache, node);
+		kfree(node);
 		return -ENOSPC;
 	}
 	list_add_tail(&node->link, &q->items);
@@ -242,7 +236,7 @@ static void *mkipc_slq_dequeue(struct mkipc_slq *q)
 	spin_unlock(&q->lock);
 
 	val = node->val;
-	kmem_cache_free(mkipc_slq_node_cache, node);
+	kfree(node);
 	return val;
 }
 
@@ -257,7 +251,7 @@ static unsigned long mkipc_slq_destroy(struct mkipc_slq *q,
 		if (drain)
 			drain(node->val, arg);
 		left++;
-		kmem_cache_free(mkipc_slq_node_cache, node);
+		kfree(node);
 	}
 	mem_cgroup_put(q->memcg);
 	return left;
@@ -314,25 +308,4 @@ unsigned int mkipc_queue_len_approx(struct mkipc_queue *q)
 const char *mkipc_queue_kind_name(enum mkipc_queue_kind kind)
 {
 	return kind == MKIPC_QUEUE_LFQ ? "lfq" : "spin";
-}
-
-int mkipc_lfqueue_init(void)
-{
-	mkipc_lfq_node_cache = KMEM_CACHE(mkipc_lfq_node, SLAB_ACCOUNT);
-	if (!mkipc_lfq_node_cache)
-		return -ENOMEM;
-	mkipc_slq_node_cache = KMEM_CACHE(mkipc_slq_node, SLAB_ACCOUNT);
-	if (!mkipc_slq_node_cache) {
-		kmem_cache_destroy(mkipc_lfq_node_cache);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-void mkipc_lfqueue_uninit(void)
-{
-	/* Wait for the node frees queued by call_rcu(): their code is ours. */
-	rcu_barrier();
-	kmem_cache_destroy(mkipc_slq_node_cache);
-	kmem_cache_destroy(mkipc_lfq_node_cache);
 }

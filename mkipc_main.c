@@ -10,21 +10,16 @@
 
 #include <uapi/linux/mkipc.h>
 
-#include "lfqueue.h"
 #include "mkipc.h"
 
 static int __init mkipc_init(void)
 {
 	int ret;
 
-	ret = mkipc_lfqueue_init();
-	if (ret)
-		return ret;
-
-	/* Once the device exists, userspace can reach every unit above. */
+	/* Once the device exists, userspace can reach every unit. */
 	ret = mkipc_chardev_init();
 	if (ret)
-		goto err_chardev;
+		return ret;
 
 	/*
 	 * Last, and it cannot fail: a debugfs file that exists while a later
@@ -35,17 +30,12 @@ static int __init mkipc_init(void)
 
 	pr_info("loaded, ABI %u.%u\n", MKIPC_ABI_MAJOR, MKIPC_ABI_MINOR);
 	return 0;
-
-err_chardev:
-	mkipc_lfqueue_uninit();
-	return ret;
 }
 
 static void __exit mkipc_exit(void)
 {
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
-	mkipc_lfqueue_uninit();
 	pr_info("unloaded\n");
 }
 

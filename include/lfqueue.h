@@ -24,7 +24,7 @@
  * values from different producers are ordered by their linking cmpxchg.
  * Each value is returned by exactly one dequeue.
  *
- * Memory: a node is allocated per enqueue (kmem_cache, charged to the
+ * Memory: a node is allocated per enqueue (kmalloc, charged to the
  * memory cgroup of the task that created the queue) and freed after an RCU
  * grace period once it has stopped being the queue's dummy head. Every
  * dereference of a node happens inside rcu_read_lock(), so a node is never
@@ -98,8 +98,5 @@ void *mkipc_queue_dequeue(struct mkipc_queue *q);
 /* Values held, exact when quiescent; may be stale while others run. */
 unsigned int mkipc_queue_len_approx(struct mkipc_queue *q);
 const char *mkipc_queue_kind_name(enum mkipc_queue_kind kind);
-
-int mkipc_lfqueue_init(void);
-void mkipc_lfqueue_uninit(void);
 
 #endif /* _MKIPC_LFQUEUE_H */

@@ -232,7 +232,12 @@ static int mkipc_qstress_run(enum mkipc_queue_kind kind,
 		WRITE_ONCE(s->deadline, jiffies);
 	}
 	mkipc_qstress_thread_done(s);
-	wait_event(s->done, !atomic_read(&s->threads_left));
+	/*
+	 * Idle, not uninterruptible: a run may take minutes under the debug
+	 * kernels, and the threads must finish before s goes, so no signal
+	 * may end this wait either.
+	 */
+	wait_event_idle(s->done, !atomic_read(&s->threads_left));
 	ns = ktime_get_ns() - start;
 
 	drained = mkipc_queue_destroy(&s->q, mkipc_qstress_drain, s);

@@ -94,6 +94,9 @@ debug|kcsan)
 		# planted race on 27000 concurrent increments went unseen).
 		# run_tests.sh samples densely while the tests run.
 		GUEST_ENV+=(-e MKIPC_KCSAN_SKIP_WATCH=${MKIPC_KCSAN_SKIP_WATCH:-50})
+		# Every queue operation is sampled too: 2 % of the items
+		# (20000 a run) keeps the 18 stress runs to minutes.
+		GUEST_ENV+=(-e MKIPC_QUEUE_SCALE=${MKIPC_QUEUE_SCALE:-2})
 	fi
 	;;
 *)	echo "# check: unknown LANE=$LANE (default, debug or kcsan)"

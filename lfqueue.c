@@ -260,7 +260,8 @@ static unsigned long mkipc_slq_destroy(struct mkipc_slq *q,
 int mkipc_queue_init(struct mkipc_queue *q, enum mkipc_queue_kind kind,
 		     unsigned int bound)
 {
-	if (!bound)
+	/* The lock-free queue counts in an atomic_t. */
+	if (!bound || bound > INT_MAX)
 		return -EINVAL;
 	q->kind = kind;
 	switch (kind) {

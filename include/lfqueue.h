@@ -31,9 +31,9 @@
  * freed under a reader, and its address cannot come back (ABA) while any
  * thread that loaded it may still compare against it.
  *
- * Bound: at most @bound values at once; enqueue past it fails with ENOSPC
- * before allocating anything, so userspace cannot grow a queue without
- * limit.
+ * Bound: at most @bound (1..INT_MAX) values at once; enqueue past it fails
+ * with ENOSPC before allocating anything, so userspace cannot grow a queue
+ * without limit.
  */
 #ifndef _MKIPC_LFQUEUE_H
 #define _MKIPC_LFQUEUE_H

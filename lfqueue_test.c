@@ -6,20 +6,18 @@
  *   echo "lfq 2 4 1000000 1024" > /sys/kernel/debug/mkipc/queue_stress
  *   cat /sys/kernel/debug/mkipc/queue_stress
  *
- * (kind, producers, consumers, items, bound). The write runs the test and
+ * (kind: lfq, spin or default, the module parameter "queue"; producers,
+ * consumers, items, bound). The write runs the test and
  * returns when it is over; the read shows its result on one line, every
  * parameter included. Each value encodes its producer and sequence number,
  * so consumers check that none is lost or duplicated, and that each
  * producer's values reach each consumer in order (FIFO per producer).
  */
 #include <linux/bitmap.h>
-#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "lfqueue.h"
@@ -46,9 +44,6 @@ struct mkipc_qstress_thread {
 	struct mkipc_qstress *s;
 	unsigned int id;
 };
-
-static DEFINE_MUTEX(mkipc_qstress_lock);	/* one test at a time */
-static char mkipc_qstress_result[512] = "no test run yet\n";
 
 static void *qs_encode(unsigned int producer, unsigned long seq)
 {
@@ -188,7 +183,8 @@ static int mkipc_qstress_spawn(struct mkipc_qstress *s,
 
 static int mkipc_qstress_run(enum mkipc_queue_kind kind,
 			     unsigned int producers, unsigned int consumers,
-			     unsigned long items, unsigned int bound)
+			     unsigned long items, unsigned int bound,
+			     char *result, size_t len)
 {
 	unsigned long drained, missing, total;
 	unsigned int i, started = 0;
@@ -242,7 +238,7 @@ static int mkipc_qstress_run(enum mkipc_queue_kind kind,
 
 	drained = mkipc_queue_destroy(&s->q, mkipc_qstress_drain, s);
 	missing = total - bitmap_weight(s->seen, total);
-	snprintf(mkipc_qstress_result, sizeof(mkipc_qstress_result),
+	snprintf(result, len,
 		 "queue=%s producers=%u consumers=%u items=%lu bound=%u enqueued=%ld dequeued=%ld drained=%lu lost=%lu dup=%ld order_errors=%ld enospc_retries=%ld enomem_retries=%ld timed_out=%d ns=%llu\n",
 		 mkipc_queue_kind_name(kind), producers, consumers, total,
 		 bound, atomic_long_read(&s->enqueued),
@@ -256,62 +252,36 @@ out_free:
 	return ret;
 }
 
-static ssize_t mkipc_qstress_write(struct file *file, const char __user *ubuf,
-				   size_t count, loff_t *ppos)
+static int mkipc_qstress_cmd(char *cmd, char *result, size_t len)
 {
 	unsigned int producers, consumers, bound;
 	enum mkipc_queue_kind kind;
 	unsigned long items;
-	char buf[96], name[8];
-	int ret;
+	char name[8];
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	if (sscanf(buf, "%7s %u %u %lu %u", name, &producers, &consumers,
+	if (sscanf(cmd, "%7s %u %u %lu %u", name, &producers, &consumers,
 		   &items, &bound) != 5)
 		return -EINVAL;
 	if (!strcmp(name, "lfq"))
 		kind = MKIPC_QUEUE_LFQ;
 	else if (!strcmp(name, "spin"))
 		kind = MKIPC_QUEUE_SPIN;
+	else if (!strcmp(name, "default"))
+		kind = mkipc_queue_default_kind();
 	else
 		return -EINVAL;
 	if (!producers || producers > QS_MAX_THREADS || !consumers ||
 	    consumers > QS_MAX_THREADS || items < producers ||
 	    items > QS_MAX_ITEMS || !bound)
 		return -EINVAL;
-
-	if (mutex_lock_interruptible(&mkipc_qstress_lock))
-		return -EINTR;
-	ret = mkipc_qstress_run(kind, producers, consumers, items, bound);
-	mutex_unlock(&mkipc_qstress_lock);
-	return ret ? ret : count;
+	return mkipc_qstress_run(kind, producers, consumers, items, bound,
+				 result, len);
 }
 
-static ssize_t mkipc_qstress_read(struct file *file, char __user *ubuf,
-				  size_t count, loff_t *ppos)
-{
-	ssize_t ret;
-
-	mutex_lock(&mkipc_qstress_lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, mkipc_qstress_result,
-				      strlen(mkipc_qstress_result));
-	mutex_unlock(&mkipc_qstress_lock);
-	return ret;
-}
-
-static const struct file_operations mkipc_qstress_fops = {
-	.owner	= THIS_MODULE,
-	.read	= mkipc_qstress_read,
-	.write	= mkipc_qstress_write,
-	.llseek	= default_llseek,
-};
+static struct mkipc_job mkipc_qstress_job =
+	MKIPC_JOB_INIT(mkipc_qstress_job, mkipc_qstress_cmd);
 
 void mkipc_lfqueue_test_init(struct dentry *dir)
 {
-	debugfs_create_file("queue_stress", 0600, dir, NULL,
-			    &mkipc_qstress_fops);
+	mkipc_debugfs_job(dir, "queue_stress", &mkipc_qstress_job);
 }

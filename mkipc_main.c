@@ -11,10 +11,13 @@
 #include <uapi/linux/mkipc.h>
 
 #include "mkipc.h"
+#include "owaitq.h"
 
 static int __init mkipc_init(void)
 {
 	int ret;
+
+	mkipc_waitq_setup();
 
 	/* Once the device exists, userspace can reach every unit. */
 	ret = mkipc_chardev_init();

@@ -11,6 +11,7 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
 #include "mkipc.h"
 
@@ -27,6 +28,8 @@ static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
 	[MKIPC_STAT_IOCTL]	= "ioctls",
 	[MKIPC_STAT_ERR_NOTTY]	= "errors_enotty",
 	[MKIPC_STAT_ERR_FAULT]	= "errors_efault",
+	[MKIPC_STAT_WAKE_FAST]	= "wake_fast",
+	[MKIPC_STAT_WAKE_LOCKED] = "wake_locked",
 };
 
 static struct dentry *mkipc_debugfs_dir;
@@ -67,6 +70,54 @@ bool mkipc_stats_available(void)
 	return mkipc_stats_enabled && !IS_ERR_OR_NULL(mkipc_stats_file);
 }
 
+static ssize_t mkipc_job_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct mkipc_job *job = file->private_data;
+	char cmd[128];
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+
+	if (mutex_lock_interruptible(&job->lock))
+		return -EINTR;
+	ret = job->run(cmd, job->result, sizeof(job->result));
+	mutex_unlock(&job->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t mkipc_job_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct mkipc_job *job = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&job->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, job->result,
+				      strlen(job->result));
+	mutex_unlock(&job->lock);
+	return ret;
+}
+
+static const struct file_operations mkipc_job_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= mkipc_job_read,
+	.write	= mkipc_job_write,
+	.llseek	= default_llseek,
+};
+
+/* Root only: a job may run for minutes and start kthreads. */
+void mkipc_debugfs_job(struct dentry *dir, const char *name,
+		       struct mkipc_job *job)
+{
+	debugfs_create_file(name, 0600, dir, job, &mkipc_job_fops);
+}
+
 /* The debugfs directory: statistics and the units' test hooks. */
 void mkipc_debugfs_init(void)
 {
@@ -85,6 +136,7 @@ void mkipc_debugfs_init(void)
 						       mkipc_debugfs_dir, NULL,
 						       &mkipc_stats_fops);
 	mkipc_lfqueue_test_init(mkipc_debugfs_dir);
+	mkipc_owaitq_test_init(mkipc_debugfs_dir);
 }
 
 void mkipc_debugfs_uninit(void)

@@ -98,5 +98,7 @@ void *mkipc_queue_dequeue(struct mkipc_queue *q);
 /* Values held, exact when quiescent; may be stale while others run. */
 unsigned int mkipc_queue_len_approx(struct mkipc_queue *q);
 const char *mkipc_queue_kind_name(enum mkipc_queue_kind kind);
+/* The run-time default kind: module parameter "queue" (params.c). */
+enum mkipc_queue_kind mkipc_queue_default_kind(void);
 
 #endif /* _MKIPC_LFQUEUE_H */

@@ -8,6 +8,7 @@
 #ifndef _MKIPC_H
 #define _MKIPC_H
 
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
@@ -18,6 +19,8 @@ enum mkipc_stat {
 	MKIPC_STAT_IOCTL,		/* ioctl calls, any outcome */
 	MKIPC_STAT_ERR_NOTTY,		/* ioctls failed with ENOTTY */
 	MKIPC_STAT_ERR_FAULT,		/* ioctls failed with EFAULT */
+	MKIPC_STAT_WAKE_FAST,		/* owaitq wake-ups that found no sleeper */
+	MKIPC_STAT_WAKE_LOCKED,		/* owaitq wake-ups that took the lock */
 	MKIPC_STAT_NR
 };
 
@@ -39,9 +42,34 @@ void mkipc_debugfs_init(void);
 void mkipc_debugfs_uninit(void);
 bool mkipc_stats_available(void);
 
-/* lfqueue_test.c: the queue stress test, a file in debugfs. */
+/*
+ * A debugfs job file (stats.c), for the in-kernel tests and benchmarks:
+ * a write of a command line runs @run on it and returns when it is over
+ * (one job at a time; a failed job's errno is the write's); a read shows
+ * the one-line result the last job left in @result.
+ */
+#define MKIPC_JOB_RESULT_LEN	640
+
+struct mkipc_job {
+	struct mutex lock;		/* one job at a time */
+	int (*run)(char *cmd, char *result, size_t len);
+	char result[MKIPC_JOB_RESULT_LEN];
+};
+
+#define MKIPC_JOB_INIT(name, fn) {					\
+	.lock = __MUTEX_INITIALIZER(name.lock),				\
+	.run = fn,							\
+	.result = "no job run yet\n",					\
+}
+
 struct dentry;
+void mkipc_debugfs_job(struct dentry *dir, const char *name,
+		       struct mkipc_job *job);
+
+/* lfqueue_test.c: the queue stress test, a file in debugfs. */
 void mkipc_lfqueue_test_init(struct dentry *dir);
+/* owaitq_test.c: the wait queue tests and benchmarks, in debugfs. */
+void mkipc_owaitq_test_init(struct dentry *dir);
 
 /* chardev.c: the /dev/mkipc misc device and its ioctls. */
 int mkipc_chardev_init(void);

@@ -24,18 +24,6 @@
 #define STRESS_PATH	"/sys/kernel/debug/mkipc/queue_stress"
 #define BOUND		1024
 
-static long field(const char *line, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(line, pat);
-	if (!p)
-		return -1;
-	return strtol(p + strlen(pat), NULL, 10);
-}
-
 FIXTURE(queue) {
 	char result[512];
 };
@@ -154,16 +142,16 @@ TEST_F_TIMEOUT(queue, stress, 900)
 	TH_LOG("%s", strtok(self->result, "\n"));
 
 	items = items / variant->producers * variant->producers;
-	enq = field(self->result, "enqueued");
-	deq = field(self->result, "dequeued");
-	drained = field(self->result, "drained");
-	EXPECT_EQ(0, field(self->result, "timed_out"));
-	EXPECT_EQ(items, field(self->result, "items"));
+	enq = mkipc_field(self->result, "enqueued");
+	deq = mkipc_field(self->result, "dequeued");
+	drained = mkipc_field(self->result, "drained");
+	EXPECT_EQ(0, mkipc_field(self->result, "timed_out"));
+	EXPECT_EQ(items, mkipc_field(self->result, "items"));
 	EXPECT_EQ(items, enq);
 	EXPECT_EQ(enq, deq + drained) TH_LOG("conservation broken");
-	EXPECT_EQ(0, field(self->result, "lost"));
-	EXPECT_EQ(0, field(self->result, "dup"));
-	EXPECT_EQ(0, field(self->result, "order_errors"));
+	EXPECT_EQ(0, mkipc_field(self->result, "lost"));
+	EXPECT_EQ(0, mkipc_field(self->result, "dup"));
+	EXPECT_EQ(0, mkipc_field(self->result, "order_errors"));
 }
 
 TEST_HARNESS_MAIN

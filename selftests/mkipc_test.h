@@ -5,7 +5,9 @@
 #ifndef _MKIPC_TEST_H
 #define _MKIPC_TEST_H
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * Iteration counts scale with MKIPC_TEST_SCALE, a percentage (default 100):
@@ -26,6 +28,19 @@ static inline long mkipc_scaled_by(long n, const char *var)
 static inline long mkipc_scaled(long n)
 {
 	return mkipc_scaled_by(n, "MKIPC_TEST_SCALE");
+}
+
+/* The number after " KEY=" in a one-line result, or -1 if it is absent. */
+static inline long mkipc_field(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	if (!p)
+		return -1;
+	return strtol(p + strlen(pat), NULL, 10);
 }
 
 #endif /* _MKIPC_TEST_H */

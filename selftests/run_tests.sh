@@ -16,7 +16,8 @@ KO=$DIR/../mkipc.ko
 [ "${1:-}" = --ko ] && KO=${2:?--ko needs a path}
 KO=$(realpath "$KO")
 TIMEOUT=$(sed -n 's/^timeout=//p' "$DIR/settings")
-PROGS=(mkipc_dev_test mkipc_module_test mkipc_fault_test mkipc_queue_test)
+PROGS=(mkipc_dev_test mkipc_module_test mkipc_fault_test mkipc_queue_test
+       mkipc_waitq_test)
 
 PASS=0 FAIL=0 SKIP=0 N=0
 

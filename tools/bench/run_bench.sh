@@ -11,7 +11,8 @@
 # each row against the baseline it names, all measured in the same run.
 #
 # usage: run_bench.sh [--ko PATH]
-# environment: BENCH_REPS (default 5), BENCH_SCALE (loop multiplier, 1)
+# environment: BENCH_REPS (default 5), BENCH_QREPS (runs of each kernel
+# queue and wait-path job, default 3), BENCH_SCALE (loop multiplier, 1)
 set -u -o pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -81,6 +82,93 @@ bench pipe_rtt_1cpu syscall_null "threads=2 cpus=0 loops=$PIPE_LOOPS" \
 bench pipe_rtt_2cpu pipe_rtt_1cpu "threads=2 cpus=any loops=$PIPE_LOOPS" \
 	perf bench sched pipe -T -l "$PIPE_LOOPS"
 
+# The queues and wait queues, measured inside the kernel through debugfs:
+# kthreads, no syscalls on the measured path.
+DBG=/sys/kernel/debug/mkipc
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+if [ "${MKIPC_GUEST:-0}" = 1 ]; then
+	Q_ITEMS=$((1000000 * SCALE))
+	W_WAKES=$((1000000 * SCALE))
+	W_ROUNDS=$((10000 * SCALE))
+else
+	Q_ITEMS=$((4000000 * SCALE))
+	W_WAKES=$((20000000 * SCALE))
+	W_ROUNDS=$((500000 * SCALE))
+fi
+QREPS=${BENCH_QREPS:-3}
+
+# kjob FILE CMD: one debugfs job; prints its result line.
+kjob()
+{
+	echo "$2" > "$DBG/$1" || die "'$2' > $DBG/$1 failed"
+	cat "$DBG/$1"
+}
+
+# kfield LINE KEY
+kfield() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# ratio A B: A / B to two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# median/min/max of numbers on stdin
+stats3() { sort -g | awk '{ v[NR] = $1 } END { printf "%s %s %s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+
+QROWS=()	# P C kind items min med max (Mops/s)
+declare -A QMED
+for p in 1 2 4; do
+	for c in 1 2 4; do
+		for kind in lfq spin; do
+			vals=()
+			for ((i = 1; i <= QREPS; i++)); do
+				line=$(kjob queue_stress "$kind $p $c $Q_ITEMS $Q_ITEMS")
+				[ "$(kfield "$line" lost)" = 0 ] &&
+				[ "$(kfield "$line" dup)" = 0 ] ||
+					die "queue run broke its checks: $line"
+				ns=$(kfield "$line" ns)
+				mops=$(awk -v n="$Q_ITEMS" -v t="$ns" 'BEGIN { printf "%.4f", n * 1000 / t }')
+				vals+=("$mops")
+				echo "SUMMARY bench=queue rep=$i/$QREPS $line mops=$mops"
+			done
+			read -r mn md mx <<< "$(printf '%s\n' "${vals[@]}" | stats3)"
+			QMED[$kind.$p.$c]=$md
+			QROWS+=("$p $c $kind $mn $md $mx")
+		done
+	done
+done
+
+WROWS=()	# name|params|vs|min|med|max  (ns)
+declare -A WMED
+# wjob NAME VS PARAMS CMD KEY
+wjob()
+{
+	local name=$1 base=$2 params=$3 cmd=$4 key=$5 i line vals=() mn md mx
+
+	for ((i = 1; i <= QREPS; i++)); do
+		line=$(kjob waitq_test "$cmd")
+		echo "SUMMARY bench=$name rep=$i/$QREPS $line"
+		vals+=("$(kfield "$line" "$key")")
+	done
+	read -r mn md mx <<< "$(printf '%s\n' "${vals[@]}" | stats3)"
+	WMED[$name]=$md
+	WROWS+=("$name|$params|$base|$mn|$md|$mx")
+}
+NCPU=$(nproc)
+wjob wake_nosleeper_stock - "wakes=$W_WAKES" \
+	"nosleeper stock $W_WAKES" ns_per_wake
+wjob wake_nosleeper_owaitq wake_nosleeper_stock "wakes=$W_WAKES" \
+	"nosleeper owaitq $W_WAKES" ns_per_wake
+for cpus in same cross; do
+	[ "$cpus" = cross ] && [ "$NCPU" -lt 2 ] && continue
+	for w in plain sync; do
+		wjob "handoff_stock_${cpus}_$w" - \
+			"round_trips=$W_ROUNDS cpus=$cpus wake=$w" \
+			"handoff stock $W_ROUNDS $cpus $w" ns_per_round_trip
+		wjob "handoff_owaitq_${cpus}_$w" "handoff_stock_${cpus}_$w" \
+			"round_trips=$W_ROUNDS cpus=$cpus wake=$w" \
+			"handoff owaitq $W_ROUNDS $cpus $w" ns_per_round_trip
+	done
+done
+
 trap - EXIT
 rmmod mkipc || die "mkipc did not unload"
 
@@ -97,15 +185,57 @@ for row in "${ROWS[@]}"; do
 	if [ "$base" = - ]; then
 		ratio=1.00
 	else
-		ratio=$(awk -v a="$med" -v b="${MEDIAN[$base]}" \
-			'BEGIN { printf "%.2f", a / b }')
+		ratio=$(ratio "$med" "${MEDIAN[$base]}")
 	fi
 	printf '%-15s %-38s %9.3f %9.3f %9.3f  %-13s %7s\n' \
 		"$name" "$params" "$min" "$med" "$max" "$base" "$ratio"
 	json+="$([ "$json" = "[" ] || echo ,)
   {\"benchmark\": \"$name\", \"params\": \"$params\", \"reps\": $REPS, \"usecs_min\": $min, \"usecs_median\": $med, \"usecs_max\": $max, \"vs\": \"$base\", \"ratio\": $ratio}"
 done
-json+="
+
+echo
+echo "# Kernel queues: P producer and C consumer kthreads, $Q_ITEMS items a run"
+echo "# (bound $Q_ITEMS: never full), $QREPS runs; Mops/s = items / wall time;"
+echo "# ns/item = 1000 / median. lfq/spin = median lfq over median spin;"
+echo "# target: lfq/spin >= 1.30 where P >= 2 and C >= 2."
+printf '%-2s %-2s %-5s %9s %9s %9s %9s  %8s %s\n' \
+	P C queue min median max ns/item lfq/spin target
+for row in "${QROWS[@]}"; do
+	read -r p c kind mn md mx <<< "$row"
+	nsi=$(awk -v m="$md" 'BEGIN { printf "%.1f", 1000 / m }')
+	ratio=- target=
+	if [ "$kind" = lfq ]; then
+		ratio=$(ratio "$md" "${QMED[spin.$p.$c]}")
+		if [ "$p" -ge 2 ] && [ "$c" -ge 2 ]; then
+			target=$(awk -v r="$ratio" 'BEGIN { print (r >= 1.3) ? "met" : "missed" }')
+		fi
+	fi
+	printf '%-2s %-2s %-5s %9.3f %9.3f %9.3f %9s  %8s %s\n' \
+		"$p" "$c" "$kind" "$mn" "$md" "$mx" "$nsi" "$ratio" "$target"
+	json_q+="$([ -z "${json_q:-}" ] || echo ,)
+  {\"benchmark\": \"queue_$kind\", \"producers\": $p, \"consumers\": $c, \"items\": $Q_ITEMS, \"reps\": $QREPS, \"mops_min\": $mn, \"mops_median\": $md, \"mops_max\": $mx}"
+done
+
+echo
+echo "# Wake path (ns): a wake-up nobody waits for; a round trip of two"
+echo "# sleep/wake hand-offs between two kthreads on CPU 0 (same) or CPUs"
+echo "# 0 and 1 (cross). $QREPS runs; ratio = median / median of 'vs'."
+printf '%-26s %-38s %9s %9s %9s  %-24s %6s\n' \
+	benchmark parameters min median max vs ratio
+for row in "${WROWS[@]}"; do
+	IFS='|' read -r name params base mn md mx <<< "$row"
+	if [ "$base" = - ]; then
+		ratio=1.00
+	else
+		ratio=$(ratio "$md" "${WMED[$base]}")
+	fi
+	printf '%-26s %-38s %9s %9s %9s  %-24s %6s\n' \
+		"$name" "$params" "$mn" "$md" "$mx" "$base" "$ratio"
+	json_q+=",
+  {\"benchmark\": \"$name\", \"params\": \"$params\", \"reps\": $QREPS, \"ns_min\": $mn, \"ns_median\": $md, \"ns_max\": $mx, \"vs\": \"$base\", \"ratio\": $ratio}"
+done
+
+json+=",$json_q
 ]"
 if [ -n "$OUTDIR" ] && [ -d "$OUTDIR" ]; then
 	echo "$json" > "$OUTDIR/bench.json"

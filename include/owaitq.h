@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * owaitq: a wait queue whose wake-up costs one full barrier and one load
+ * when nobody waits (no lock, no call into the scheduler), and the kernel's
+ * own wait_queue_head_t it is measured against, behind one interface
+ * (struct mkipc_waitq).
+ *
+ * Use, for either kind:
+ *
+ *   waker:    make the condition true (any store, any lock);
+ *             mkipc_waitq_wake(wq, how);
+ *   sleeper:  err = mkipc_waitq_wait_event(wq, condition, state,
+ *                                          deadline, exclusive);
+ *
+ * mkipc_waitq_wait_event() returns 0 once @condition is true, -ETIMEDOUT
+ * if the absolute CLOCK_MONOTONIC @deadline passed first (KTIME_MAX: no
+ * deadline), -ERESTARTSYS if @state is TASK_INTERRUPTIBLE or TASK_KILLABLE
+ * and a signal came first. It evaluates @condition after every wake-up and
+ * once more before returning an error, and returns 0 if it then holds: an
+ * exclusive waiter picked by a wake-up never drops it, it returns 0 and the
+ * caller consumes what it waited for (a waiter that sees the condition
+ * false has nothing to pass on: someone else consumed it).
+ *
+ * Exclusive waiters are woken one per mkipc_waitq_wake(.., MKIPC_WAKE_ONE),
+ * in FIFO order; the others by every wake-up. MKIPC_WAKE_SYNC wakes one
+ * and tells the scheduler that the waker is about to sleep, so that the
+ * woken task may run on the waker's CPU (the IPC call path).
+ *
+ * Context: process context for both sides (the list lock is a plain
+ * spinlock). The queue must outlive every waiter and waker; destroy it
+ * only when nobody can wait on it or wake it any more.
+ *
+ * Why no wake-up is lost (owaitq; the stock kind is the kernel's code):
+ *
+ *   sleeper (CPU 0)                     waker (CPU 1)
+ *   lock; add self; nr++; unlock        cond = true
+ *   set_current_state(state)  (S)       smp_mb()                  (W)
+ *     = store state; smp_mb()           if (atomic_read(&nr) == 0)
+ *   if (cond) return 0                          return        (fast path)
+ *   schedule()                          lock; for each waiter:
+ *                                         wake its task; unlink it
+ *
+ * (S) orders the sleeper's nr++ before its load of cond; (W) orders the
+ * waker's store of cond before its load of nr. With a full barrier on each
+ * side at least one of the two loads sees the other side's store: either
+ * the sleeper sees cond and does not sleep, or the waker sees nr != 0 and
+ * takes the lock, where the waiter is already listed (nr++ and the list
+ * insertion share one critical section). A wake-up that lands between the
+ * sleeper's check and its schedule() finds its state already set and makes
+ * it runnable, so schedule() returns at once.
+ */
+#ifndef _MKIPC_OWAITQ_H
+#define _MKIPC_OWAITQ_H
+
+#include <linux/atomic.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+struct mkipc_owaitq {
+	/* Waiters listed; read without the lock by the fast path. */
+	atomic_t nr;
+	spinlock_t lock;		/* protects waiters and each ->woken */
+	struct list_head waiters;	/* FIFO of struct mkipc_owaiter */
+};
+
+enum mkipc_waitq_kind {
+	MKIPC_WAITQ_OWAITQ,	/* owaitq: lockless no-waiter fast path */
+	MKIPC_WAITQ_STOCK,	/* the kernel's wait_queue_head_t */
+};
+
+enum mkipc_wake_how {
+	MKIPC_WAKE_ONE,		/* one exclusive waiter and all others */
+	MKIPC_WAKE_ALL,		/* every waiter */
+	MKIPC_WAKE_SYNC,	/* as _ONE, the waker is about to sleep */
+};
+
+/* Either wait queue; the kind is fixed at init. */
+struct mkipc_waitq {
+	enum mkipc_waitq_kind kind;
+	union {
+		struct mkipc_owaitq owq;
+		struct wait_queue_head wqh;
+	};
+};
+
+/* One sleeper, on its own stack for the length of one wait. */
+struct mkipc_waiter {
+	union {
+		struct {
+			struct list_head link;	/* in owq->waiters */
+			struct task_struct *task;
+			bool exclusive;
+			/* Unlinked by a waker; written under owq->lock. */
+			bool woken;
+		} o;
+		struct wait_queue_entry wqe;	/* stock */
+	};
+};
+
+void mkipc_waitq_init(struct mkipc_waitq *wq, enum mkipc_waitq_kind kind);
+void mkipc_waitq_wake(struct mkipc_waitq *wq, enum mkipc_wake_how how);
+/* Sleepers listed right now: a hint, stale as soon as it is returned. */
+bool mkipc_waitq_active(struct mkipc_waitq *wq);
+const char *mkipc_waitq_kind_name(enum mkipc_waitq_kind kind);
+/* Called once at load, before any sync wake-up. */
+void mkipc_waitq_setup(void);
+
+/* The run-time default kind: module parameter "waitq" (params.c). */
+enum mkipc_waitq_kind mkipc_waitq_default_kind(void);
+
+/* The steps of mkipc_waitq_wait_event(); not for other use. */
+void mkipc_waitq_add(struct mkipc_waitq *wq, struct mkipc_waiter *w,
+		     bool exclusive);
+int mkipc_waitq_arm(struct mkipc_waitq *wq, struct mkipc_waiter *w,
+		    unsigned int state);
+int mkipc_waitq_sleep(ktime_t deadline);
+void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
+
+#define mkipc_waitq_wait_event(wq, condition, state, deadline, exclusive) \
+({									\
+	struct mkipc_waitq *__wq = (wq);				\
+	struct mkipc_waiter __w;					\
+	int __err, __slept = 0;						\
+									\
+	mkipc_waitq_add(__wq, &__w, (exclusive));			\
+	for (;;) {							\
+		/* Listed, state set, full barrier: then the check. */	\
+		__err = mkipc_waitq_arm(__wq, &__w, (state));		\
+		if (condition) {					\
+			__err = 0;					\
+			break;						\
+		}							\
+		/* Timed out last time round: checked once more, done. */ \
+		if (__slept) {						\
+			__err = __slept;				\
+			break;						\
+		}							\
+		if (__err)						\
+			break;						\
+		__slept = mkipc_waitq_sleep(deadline);			\
+	}								\
+	mkipc_waitq_del(__wq, &__w);					\
+	__err;								\
+})
+
+#endif /* _MKIPC_OWAITQ_H */

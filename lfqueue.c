@@ -26,6 +26,13 @@
  *       of a dequeued dummy: a node is freed only after every thread that
  *       could hold its address has left its read-side section, so no use
  *       after free, and no address reuse (ABA) under a pending cmpxchg.
+ *
+ * The bound: producers count reservations in ->reserved, consumers count
+ * dequeued values in ->taken, each on its own side's cache line. A
+ * producer holding reservation number r may enqueue if r - taken <= bound;
+ * it compares against ->taken_seen, an older value of ->taken (which only
+ * grows), so the test is conservative, and reads ->taken itself only when
+ * the old value says full. The counters order nothing: the links do.
  */
 #include <linux/memcontrol.h>
 #include <linux/rcupdate.h>
@@ -63,12 +70,23 @@ static void *mkipc_queue_alloc(size_t size, struct mem_cgroup *memcg,
 }
 
 /* Reserve room for one value; a full queue costs no allocation. */
-static bool mkipc_queue_reserve(atomic_t *len, unsigned int bound)
+static bool mkipc_lfq_reserve(struct mkipc_lfq *q)
 {
-	/* A counter only: it orders nothing, the links do. */
-	if (atomic_inc_return_relaxed(len) <= bound)
+	u32 r = atomic_inc_return_relaxed(&q->reserved);
+	u32 taken;
+
+	if (r - READ_ONCE(q->taken_seen) <= q->bound)
 		return true;
-	atomic_dec(len);
+	/*
+	 * Full by the old view: look at the consumers' count. A racing
+	 * producer may store an older value over ours; any value ->taken
+	 * ever had keeps the test conservative.
+	 */
+	taken = atomic_read(&q->taken);
+	WRITE_ONCE(q->taken_seen, taken);
+	if (r - taken <= q->bound)
+		return true;
+	atomic_dec(&q->reserved);
 	return false;
 }
 
@@ -86,7 +104,9 @@ static int mkipc_lfq_init(struct mkipc_lfq *q, unsigned int bound)
 	dummy->val = NULL;
 	q->head = dummy;
 	q->tail = dummy;
-	atomic_set(&q->len, 0);
+	atomic_set(&q->taken, 0);
+	atomic_set(&q->reserved, 0);
+	q->taken_seen = 0;
 	q->bound = bound;
 	return 0;
 }
@@ -95,11 +115,11 @@ static int mkipc_lfq_enqueue(struct mkipc_lfq *q, void *val, gfp_t gfp)
 {
 	struct mkipc_lfq_node *node, *last, *next;
 
-	if (!mkipc_queue_reserve(&q->len, q->bound))
+	if (!mkipc_lfq_reserve(q))
 		return -ENOSPC;
 	node = mkipc_queue_alloc(sizeof(*node), q->memcg, gfp);
 	if (!node) {
-		atomic_dec(&q->len);
+		atomic_dec(&q->reserved);
 		return -ENOMEM;
 	}
 	node->val = val;
@@ -153,7 +173,8 @@ static void *mkipc_lfq_dequeue(struct mkipc_lfq *q)
 	}
 	rcu_read_unlock();
 
-	atomic_dec(&q->len);
+	/* A counter only, like ->reserved. */
+	atomic_inc(&q->taken);
 	/* (D): others may still hold the old dummy's address. */
 	kfree_rcu(head, rcu);
 	return val;
@@ -298,10 +319,25 @@ void *mkipc_queue_dequeue(struct mkipc_queue *q)
 	return mkipc_slq_dequeue(&q->slq);
 }
 
+static unsigned int mkipc_lfq_len_approx(struct mkipc_lfq *q)
+{
+	/*
+	 * taken first: every value taken had a reservation, so a later read
+	 * of reserved is no smaller, unless the reads were reordered; the
+	 * clamps keep such a snapshot in range.
+	 */
+	s32 held = atomic_read(&q->taken);
+
+	held = (u32)atomic_read(&q->reserved) - (u32)held;
+	if (held < 0)
+		return 0;
+	return (u32)held > q->bound ? q->bound : held;
+}
+
 unsigned int mkipc_queue_len_approx(struct mkipc_queue *q)
 {
 	if (q->kind == MKIPC_QUEUE_LFQ)
-		return atomic_read(&q->lfq.len);
+		return mkipc_lfq_len_approx(&q->lfq);
 	/* Racy by contract: a snapshot, possibly stale. */
 	return data_race(q->slq.len);
 }

@@ -48,13 +48,23 @@
 struct mem_cgroup;
 struct mkipc_lfq_node;
 
+/*
+ * Two cache lines, one written by consumers and one by producers, so that
+ * a producer and a consumer working at once share none: the bound is kept
+ * with two counters instead of one length both sides would write.
+ */
 struct mkipc_lfq {
 	/* Consumers: the dummy node; the value is in head->next. */
 	struct mkipc_lfq_node *head ____cacheline_aligned_in_smp;
+	/* Values dequeued, ever (mod 2^32). */
+	atomic_t taken;
+
 	/* Producers: the last node, or one behind it (helped forward). */
 	struct mkipc_lfq_node *tail ____cacheline_aligned_in_smp;
-	/* Values held; reserved by producers, released by consumers. */
-	atomic_t len ____cacheline_aligned_in_smp;
+	/* Values enqueued or being enqueued, ever (mod 2^32). */
+	atomic_t reserved;
+	/* A past value of taken: reserved - taken_seen bounds the length. */
+	unsigned int taken_seen;
 	unsigned int bound;
 	struct mem_cgroup *memcg;
 };

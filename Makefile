@@ -29,6 +29,9 @@ V ?= 0
 SOURCES := $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard include/*.h) \
 	   $(wildcard include/uapi/linux/*.h)
 SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
+# The userspace programs; the shim headers under tools/userq/include mimic
+# kernel headers on purpose and are left out (tools/userq/include/kcompat.h).
+USERQ_SOURCES := $(wildcard tools/userq/*.c)
 
 .PHONY: all module modules clean install headers_install dkms-install \
 	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
@@ -83,7 +86,7 @@ deps:
 # checkpatch --strict and sparse over every source; fails on any finding.
 lint:
 	tools/deps.sh lint
-	tools/lint.sh $(SOURCES) $(SELFTEST_SOURCES)
+	tools/lint.sh $(SOURCES) $(SELFTEST_SOURCES) $(USERQ_SOURCES)
 
 check:
 	HOST=$(HOST) tools/check.sh

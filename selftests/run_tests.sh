@@ -8,12 +8,23 @@
 # warnings and checker reports. The last line is a KTAP comment with the
 # totals over all leaf tests:  # totals: pass:N fail:N skip:N
 #
-# usage: run_tests.sh [--ko PATH]   (default: ../mkipc.ko beside this dir)
+# usage: run_tests.sh [--ko PATH] [--include NAME=FILE]...
+#   --ko       the module (default: ../mkipc.ko beside this dir)
+#   --include  KTAP that ran elsewhere (the userspace TSan run, on the
+#              host), reported as one more top-level test NAME, counted
+#              like a test program's
 set -u
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 KO=$DIR/../mkipc.ko
-[ "${1:-}" = --ko ] && KO=${2:?--ko needs a path}
+INCLUDES=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--ko)		KO=${2:?--ko needs a path}; shift 2 ;;
+	--include)	INCLUDES+=("${2:?--include needs NAME=FILE}"); shift 2 ;;
+	*)		echo "run_tests.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
 KO=$(realpath "$KO")
 TIMEOUT=$(sed -n 's/^timeout=//p' "$DIR/settings")
 PROGS=(mkipc_dev_test mkipc_module_test mkipc_fault_test mkipc_queue_test
@@ -32,7 +43,7 @@ result()	# result ok|fail|skip NAME [REASON]
 }
 
 echo "KTAP version 1"
-echo "1..$(( ${#PROGS[@]} + 4 ))"
+echo "1..$(( ${#INCLUDES[@]} + ${#PROGS[@]} + 4 ))"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "# must run as root (loads and unloads mkipc.ko)"
@@ -70,28 +81,44 @@ if [ -n "${MKIPC_KCSAN_SKIP_WATCH:-}" ] && [ -w $KCSAN_SW ]; then
 	echo "# kcsan skip_watch $kcsan_sw_saved -> $MKIPC_KCSAN_SKIP_WATCH"
 fi
 
-export MKIPC_KO=$KO
-for prog in "${PROGS[@]}"; do
-	echo "# $prog"
-	log=$(mktemp)
-	timeout -k 5 "$TIMEOUT" "$DIR/$prog" > "$log" 2>&1
-	rc=$?
+# report NAME LOG RC: LOG's KTAP indented, its leaves counted, then NAME.
+report()
+{
+	local prog=$1 log=$2 rc=$3 p s f
+
 	sed 's/^/    /' "$log"
 	p=$(grep -cE '^ok [0-9]+' "$log" | head -n 1)
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log")
 	f=$(grep -cE '^not ok [0-9]+' "$log")
-	rm -f "$log"
 	p=$((${p:-0} - ${s:-0})) s=${s:-0} f=${f:-0}
 	PASS=$((PASS + p)) SKIP=$((SKIP + s)) FAIL=$((FAIL + f))
 	# Leaf results are counted; the program's own line only adds a
 	# failure when the program failed without reporting one.
 	N=$((N + 1))
-	if [ $rc -eq 0 ] && [ $f -eq 0 ] && [ $((p + s)) -gt 0 ]; then
+	if [ "$rc" = 0 ] && [ $f -eq 0 ] && [ $((p + s)) -gt 0 ]; then
 		echo "ok $N $prog"
 	else
 		echo "not ok $N $prog # exit $rc"
 		[ $f -eq 0 ] && FAIL=$((FAIL + 1))
 	fi
+}
+
+for inc in "${INCLUDES[@]+"${INCLUDES[@]}"}"; do
+	echo "# ${inc%%=*} (ran on the host: ${inc#*=})"
+	if [ -r "${inc#*=}" ]; then
+		report "${inc%%=*}" "${inc#*=}" "$(sed -n 's/^# exit status: //p' "${inc#*=}" | tail -n 1)"
+	else
+		report "${inc%%=*}" /dev/null "missing ${inc#*=}"
+	fi
+done
+
+export MKIPC_KO=$KO
+for prog in "${PROGS[@]}"; do
+	echo "# $prog"
+	log=$(mktemp)
+	timeout -k 5 "$TIMEOUT" "$DIR/$prog" > "$log" 2>&1
+	report "$prog" "$log" $?
+	rm -f "$log"
 done
 
 # The module must unload cleanly at the end (no file left open, no leak

@@ -126,6 +126,17 @@ if ! make -s module KDIR="$KDIR" W=1 MKIPC_WERROR=y > "$RES/build.log" 2>&1 ||
 	finish
 fi
 
+# The default lane also runs lfqueue.c built for userspace under
+# ThreadSanitizer on this machine's own cores (tools/userq); its KTAP joins
+# the report as one more top-level test.
+INCLUDE=()
+if [ "$LANE" = default ]; then
+	echo "# check: userspace lfqueue under ThreadSanitizer (tools/userq/run.sh)"
+	tools/userq/run.sh > "$RES/userq-tsan.ktap" 2>&1
+	echo "# exit status: $?" >> "$RES/userq-tsan.ktap"
+	INCLUDE=(--include "userq_tsan=$RES/userq-tsan.ktap")
+fi
+
 if [ "$HOST" = 1 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "# check: host mode needs root"
@@ -133,15 +144,16 @@ if [ "$HOST" = 1 ]; then
 		finish
 	fi
 	echo "# check: host mode, kernel $(uname -r)"
-	selftests/run_tests.sh --ko "$MKIPC_TOP/mkipc.ko" 2>&1 |
-		tee "$RES/output.log"
+	selftests/run_tests.sh --ko "$MKIPC_TOP/mkipc.ko" \
+		"${INCLUDE[@]+"${INCLUDE[@]}"}" 2>&1 | tee "$RES/output.log"
 	rc=${PIPESTATUS[0]}
 	dmesg > "$RES/dmesg" 2>/dev/null
 else
 	tools/vm/run-guest -o "$RES" -t "$TIMEOUT" "${GUEST_ENV[@]+"${GUEST_ENV[@]}"}" \
 		${KERNEL:+-k "$KERNEL"} ${MODDIR:+-m "$MODDIR"} \
 		${APPEND:+-a "$APPEND"} \
-		-- selftests/run_tests.sh --ko "$MKIPC_TOP/mkipc.ko"
+		-- selftests/run_tests.sh --ko "$MKIPC_TOP/mkipc.ko" \
+		"${INCLUDE[@]+"${INCLUDE[@]}"}"
 	rc=$?
 	case $rc in
 	124)	echo "# check: guest timed out after ${TIMEOUT}s"

@@ -6,12 +6,15 @@
 #   deps.sh host    what a host-mode run needs besides the running kernel
 #   deps.sh lint    sparse and checkpatch
 #   deps.sh ksrc    prints the kernel-source subset dir (kselftest, checkpatch)
+#   deps.sh user    lfqueue in userspace (tools/userq): TSan, liburcu, ck
 #   deps.sh all     everything above
 set -eu
 . "$(dirname "$0")/common.sh"
 
 BUILD_PKGS=(make gcc libc6-dev)
 BENCH_PKGS=(linux-perf trace-cmd rt-tests)
+# tools/userq: libtsan2 is gcc-12's ThreadSanitizer runtime.
+USER_PKGS=(libtsan2 liburcu-dev libck-dev)
 # The guest kernel and its headers come in one command so that they match.
 GUEST_PKGS=(linux-image-amd64 linux-headers-amd64 qemu-system-x86
 	    busybox-static cpio)
@@ -65,6 +68,7 @@ lint)	# sparse needs a kernel build tree: the host's, else the guest's.
 	[ -f "/lib/modules/$(uname -r)/build/Makefile" ] || guest
 	mkipc_need_pkgs sparse; ksrc >/dev/null ;;
 ksrc)	ksrc ;;
-all)	guest; mkipc_need_pkgs sparse; ksrc >/dev/null ;;
-*)	echo "usage: $0 guest|host|lint|ksrc|all" >&2; exit 2 ;;
+user)	mkipc_need_pkgs "${BUILD_PKGS[@]}" "${USER_PKGS[@]}" ;;
+all)	guest; mkipc_need_pkgs sparse "${USER_PKGS[@]}"; ksrc >/dev/null ;;
+*)	echo "usage: $0 guest|host|lint|ksrc|user|all" >&2; exit 2 ;;
 esac

@@ -10,8 +10,9 @@
  *	takes it acks, waking the producer. all: the producer bumps a
  *	generation and wakes all WAITERS; each acks, the last wakes the
  *	producer. FLAGS: any of t (waits with random short deadlines mixed
- *	in), s (SIGUSR1 sent to consumers at random), y (sync wake-ups), or
- *	"-". The writer is the watchdog: a stretch of STALL_MS without a
+ *	in), s (SIGUSR1 sent to consumers at random), y (sync wake-ups), j
+ *	(random delays of a few us after condition checks, which widen
+ *	lost-wake-up windows), or "-". The writer is the watchdog: a stretch of STALL_MS without a
  *	hand-off is a stall (a lost wake-up), counted, then rescued with a
  *	wake-all so the run can end and report it.
  *   nosleeper KIND N
@@ -46,7 +47,7 @@ struct mkipc_wtest {
 	struct mkipc_waitq req;		/* consumers wait for work here */
 	struct mkipc_waitq ack;		/* the producer waits for acks here */
 	enum mkipc_waitq_kind kind;
-	bool all, timeouts, signals, sync;
+	bool all, timeouts, signals, sync, jitter;
 	unsigned int waiters;
 	unsigned long rounds;
 
@@ -95,10 +96,23 @@ static void mkipc_wtest_count(struct mkipc_wtest *s, int err)
 	}
 }
 
+/*
+ * With j: now and then, a few microseconds between a condition's check
+ * and whatever follows it (the sleep, or the waker's next step), to widen
+ * the windows in which a badly ordered sleep or wake loses a wake-up.
+ */
+static bool mkipc_wtest_jitter(struct mkipc_wtest *s, bool cond)
+{
+	if (s->jitter && !prandom_u32_max(8))
+		udelay(1 + prandom_u32_max(4));
+	return cond;
+}
+
 /* The producer's condition: @want acks in, or the run is over. */
 static bool mkipc_wtest_acked(struct mkipc_wtest *s, unsigned long want)
 {
-	return atomic_long_read(&s->acks) >= want || READ_ONCE(s->stop);
+	return mkipc_wtest_jitter(s, atomic_long_read(&s->acks) >= want ||
+				  READ_ONCE(s->stop));
 }
 
 /* A consumer's: a token, or a generation after @seen; or the end. */
@@ -107,8 +121,8 @@ static bool mkipc_wtest_has_work(struct mkipc_wtest *s, long seen)
 	if (READ_ONCE(s->stop))
 		return true;
 	if (s->all)
-		return atomic_long_read(&s->gen) != seen;
-	return atomic_long_read(&s->tokens) > 0;
+		return mkipc_wtest_jitter(s, atomic_long_read(&s->gen) != seen);
+	return mkipc_wtest_jitter(s, atomic_long_read(&s->tokens) > 0);
 }
 
 static int mkipc_wtest_producer(void *arg)
@@ -337,9 +351,10 @@ static int mkipc_wtest_stress(struct mkipc_wtest *s, char *result, size_t len)
 		put_task_struct(s->producer);
 
 	snprintf(result, len,
-		 "test=stress waitq=%s mode=%s waiters=%u rounds=%lu timeouts=%d signals=%d sync=%d producer_rounds=%ld acks=%ld expected_acks=%lu tokens_left=%ld proto_errors=%ld stalls=%lu timeouts_seen=%ld signals_sent=%ld signals_seen=%ld ns=%llu\n",
+		 "test=stress waitq=%s mode=%s waiters=%u rounds=%lu timeouts=%d signals=%d sync=%d jitter=%d producer_rounds=%ld acks=%ld expected_acks=%lu tokens_left=%ld proto_errors=%ld stalls=%lu timeouts_seen=%ld signals_sent=%ld signals_seen=%ld ns=%llu\n",
 		 mkipc_waitq_kind_name(s->kind), s->all ? "all" : "excl",
 		 s->waiters, s->rounds, s->timeouts, s->signals, s->sync,
+		 s->jitter,
 		 atomic_long_read(&s->producer_rounds),
 		 atomic_long_read(&s->acks),
 		 s->all ? s->rounds * s->waiters : s->rounds,
@@ -535,7 +550,7 @@ static int mkipc_wtest_cmd(char *buf, char *result, size_t len)
 		   flags) != 4 || !waiters || waiters > WT_MAX_WAITERS || !n ||
 	    n > WT_MAX_ROUNDS || (strcmp(mode, "excl") && strcmp(mode, "all")))
 		return -EINVAL;
-	if (strspn(flags, "tsy") != strlen(flags) && strcmp(flags, "-"))
+	if (strspn(flags, "tsyj") != strlen(flags) && strcmp(flags, "-"))
 		return -EINVAL;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -548,6 +563,7 @@ static int mkipc_wtest_cmd(char *buf, char *result, size_t len)
 	s->timeouts = strchr(flags, 't');
 	s->signals = strchr(flags, 's');
 	s->sync = strchr(flags, 'y');
+	s->jitter = strchr(flags, 'j');
 	ret = mkipc_wtest_stress(s, result, len);
 	kfree(s);
 	return ret;

@@ -2,8 +2,12 @@
 /*
  * The wait queues under stress, in the kernel, through debugfs
  * mkipc/waitq_test (see owaitq_test.c): sleep/wake hand-offs between
- * kthreads, exclusive (wake one) and wake-all, plain and with timeouts and
- * signals mixed in, on owaitq and on the stock wait_queue_head_t. The
+ * kthreads, exclusive (wake one) and wake-all, on owaitq and on the stock
+ * wait_queue_head_t. Plain runs add random delays after condition checks
+ * (j), which widen lost-wake-up windows (a sleeper planted to check its
+ * condition before setting its state stalled 4 times in 5 x 10^4 rounds
+ * with them, never without); mixed runs bring in timeouts and signals
+ * instead, which would themselves rescue a lost wake-up. The
  * kernel side's watchdog counts every stretch of stall_ms without a
  * hand-off as a stall (a lost wake-up); a run passes with none, with every
  * round and every ack accounted for.
@@ -110,11 +114,11 @@ FIXTURE_VARIANT(waitq) {
 };
 
 FIXTURE_VARIANT_ADD(waitq, owaitq_excl) {
-	.kind = "owaitq", .mode = "excl", .flags = "-",
+	.kind = "owaitq", .mode = "excl", .flags = "j",
 };
 
 FIXTURE_VARIANT_ADD(waitq, owaitq_excl_sync) {
-	.kind = "owaitq", .mode = "excl", .flags = "y",
+	.kind = "owaitq", .mode = "excl", .flags = "yj",
 };
 
 FIXTURE_VARIANT_ADD(waitq, owaitq_excl_timeouts_signals) {
@@ -122,7 +126,7 @@ FIXTURE_VARIANT_ADD(waitq, owaitq_excl_timeouts_signals) {
 };
 
 FIXTURE_VARIANT_ADD(waitq, owaitq_all) {
-	.kind = "owaitq", .mode = "all", .flags = "-",
+	.kind = "owaitq", .mode = "all", .flags = "j",
 };
 
 FIXTURE_VARIANT_ADD(waitq, owaitq_all_timeouts_signals) {
@@ -130,7 +134,7 @@ FIXTURE_VARIANT_ADD(waitq, owaitq_all_timeouts_signals) {
 };
 
 FIXTURE_VARIANT_ADD(waitq, stock_excl) {
-	.kind = "stock", .mode = "excl", .flags = "-",
+	.kind = "stock", .mode = "excl", .flags = "j",
 };
 
 FIXTURE_VARIANT_ADD(waitq, stock_excl_timeouts_signals) {
@@ -138,7 +142,7 @@ FIXTURE_VARIANT_ADD(waitq, stock_excl_timeouts_signals) {
 };
 
 FIXTURE_VARIANT_ADD(waitq, stock_all) {
-	.kind = "stock", .mode = "all", .flags = "-",
+	.kind = "stock", .mode = "all", .flags = "j",
 };
 
 FIXTURE_VARIANT_ADD(waitq, stock_all_timeouts_signals) {

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make bench`: build mkipc.ko, boot a guest (or, with HOST=1, use the
-# running kernel), run the benchmark suite and print its results table.
-# Logs, the table and bench.json stay in results/bench-<time>/.
+# running kernel), run the benchmark suite and print its results tables;
+# then the userspace queue benchmark on this machine's own CPUs. Logs, the
+# tables, bench.json and userq-bench.json stay in results/bench-<time>/.
 #
 # Environment: HOST=1 host mode; BENCH_REPS, BENCH_SCALE (see
 # tools/bench/run_bench.sh); BENCH_TIMEOUT guest time limit (default 1800);
@@ -43,5 +44,13 @@ else
 		-- tools/bench/run_bench.sh --ko "$MKIPC_TOP/mkipc.ko"
 	rc=$?
 fi
+
+# The queue algorithm again, built for userspace and run on this
+# machine's own cores against Concurrency Kit and liburcu (tools/userq).
+echo
+echo "# bench: userspace queues on this machine's CPUs (tools/userq/bench.sh)"
+tools/userq/bench.sh --json "$RES/userq-bench.json" |
+	tee "$RES/userq-bench.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 echo "# bench: logs and bench.json in $RES"
 exit "$rc"

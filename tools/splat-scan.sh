@@ -7,12 +7,19 @@
 # is fatal, 0 if none is.
 #
 # Every report is fatal, except that with MKIPC_KCSAN_SCOPE=mkipc a KCSAN
-# report is fatal only if one of its racing accesses was made from mkipc:
-# a frame "[mkipc]" in that access's stack above any interrupt entry. A
-# timer interrupt landing in mkipc_ioctl() and racing with another CPU's
-# timer code is the core kernel's race, with mkipc frames below the
-# asm_sysvec_* line. Those are listed as "outside mkipc, tolerated": the
-# KCSAN lane judges mkipc's races, not the whole kernel's.
+# report is fatal only if mkipc made one of the racing accesses, or both
+# came through mkipc:
+#  - an access is mkipc's own if the top frame of its stack (the function
+#    that made it, inlined helpers included) is "[mkipc]";
+#  - an access came through mkipc if a "[mkipc]" frame is in its stack
+#    above any interrupt entry. Both accesses coming through mkipc (two
+#    mkipc threads racing inside a kernel function they call) is fatal;
+#    one alone is not: a timer interrupt racing with hrtimer code that an
+#    mkipc thread's sleep called is the core kernel's race, and so is a
+#    timer interrupt landing in mkipc code (mkipc frames below the
+#    asm_sysvec_* line).
+# Those are listed as "outside mkipc, tolerated": the KCSAN lane judges
+# mkipc's races, not the whole kernel's.
 #
 # A report runs from its opening line for at most 45 lines, or to the next
 # opening line; an opener in a report's first two lines belongs to it (a
@@ -26,7 +33,8 @@ function flush() {
 	if (!n)
 		return
 	fatal = 1
-	if (scope == "mkipc" && first ~ /KCSAN:/ && !mine)
+	if (scope == "mkipc" && first ~ /KCSAN:/ && !top[1] && !top[2] &&
+	    !(path[1] && path[2]))
 		fatal = 0
 	if (fatal)
 		nfatal++
@@ -36,8 +44,9 @@ function flush() {
 		printf "# outside mkipc, tolerated: %s\n", first
 	n = 0
 	block = ""
-	mine = 0
 	access = 0
+	delete top
+	delete path
 }
 /(-+\[ cut here \]-+|WARNING: CPU:|WARNING: possible|WARNING: suspicious|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|KCSAN:|kmemleak: [0-9]+ new suspected|unreferenced object 0x|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_.* detected stalls|ODEBUG:)/ {
 	if (n > 2)
@@ -49,17 +58,22 @@ function flush() {
 		next
 	}
 }
-# Per racing access in a KCSAN report: mkipc frames count until the
-# stack reaches an interrupt entry.
+# Per racing access in a KCSAN report: its top frame, and whether mkipc
+# frames stand above any interrupt entry.
 n && / (read|write)[^:]* (to|of) .* by (task|interrupt)/ {
-	access = 1
+	access++
 	cut = 0
+	want_top = 1
 }
 n && access && /asm_(sysvec|common_interrupt|exc)|<IRQ>|Reported by/ {
 	cut = 1
 }
+n && access && want_top && /\+0x[0-9a-f]+\/0x[0-9a-f]+/ {
+	top[access] = ($0 ~ /\[mkipc\]/)
+	want_top = 0
+}
 n && access && !cut && /\+0x[0-9a-f]+\/0x[0-9a-f]+ \[mkipc\]/ {
-	mine = 1
+	path[access] = 1
 }
 n {
 	block = block "#   " $0 "\n"

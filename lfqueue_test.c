@@ -7,7 +7,8 @@
  *   cat /sys/kernel/debug/mkipc/queue_stress
  *
  * (kind: lfq, spin or default, the module parameter "queue"; producers,
- * consumers, items, bound). The write runs the test and
+ * consumers, items, bound; then optionally "bench": counts checked, not
+ * each value, and one operation in 16 timed). The write runs the test and
  * returns when it is over; the read shows its result on one line, every
  * parameter included. Each value encodes its producer and sequence number,
  * so consumers check that none is lost or duplicated, and that each
@@ -28,8 +29,17 @@
 #define QS_SEQ_BITS	40
 #define QS_TIME_LIMIT	(600 * HZ)
 
+/* Sampled operation times: sum, count, max and a log2 histogram (ns). */
+struct mkipc_qlat {
+	u64 sum, cnt, max;
+	u64 hist[64];
+};
+
 struct mkipc_qstress {
 	struct mkipc_queue q;
+	bool bench;		/* counts only, and operation times */
+	spinlock_t lat_lock;	/* protects enq_lat and deq_lat */
+	struct mkipc_qlat enq_lat, deq_lat;
 	unsigned int producers, consumers, bound;
 	unsigned long items, per_producer;
 	unsigned long *seen;
@@ -57,14 +67,59 @@ static void mkipc_qstress_thread_done(struct mkipc_qstress *s)
 		wake_up(&s->done);
 }
 
+/* Bench mode times one operation in 16 of each thread's. */
+#define QS_LAT_EVERY	16
+
+static void mkipc_qlat_add(struct mkipc_qlat *lat, u64 ns)
+{
+	lat->sum += ns;
+	lat->cnt++;
+	lat->max = max(lat->max, ns);
+	lat->hist[ns ? ilog2(ns) : 0]++;
+}
+
+static void mkipc_qlat_merge(struct mkipc_qstress *s, struct mkipc_qlat *to,
+			     const struct mkipc_qlat *from)
+{
+	unsigned int i;
+
+	spin_lock(&s->lat_lock);
+	to->sum += from->sum;
+	to->cnt += from->cnt;
+	to->max = max(to->max, from->max);
+	for (i = 0; i < ARRAY_SIZE(to->hist); i++)
+		to->hist[i] += from->hist[i];
+	spin_unlock(&s->lat_lock);
+}
+
+/* The upper edge of the log2 bucket holding the 99th percentile. */
+static u64 mkipc_qlat_p99(const struct mkipc_qlat *lat)
+{
+	u64 seen = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lat->hist); i++) {
+		seen += lat->hist[i];
+		if (seen * 100 >= lat->cnt * 99 && lat->cnt)
+			return 2ULL << i;
+	}
+	return 0;
+}
+
 static int mkipc_qstress_producer(void *arg)
 {
 	struct mkipc_qstress_thread *t = arg;
 	struct mkipc_qstress *s = t->s;
-	unsigned long seq;
+	struct mkipc_qlat lat = {};
+	unsigned long seq, done = 0;
+	bool timed;
+	u64 t0 = 0;
 	int ret;
 
 	for (seq = 0; seq < s->per_producer; seq++) {
+		timed = s->bench && !(seq % QS_LAT_EVERY);
+		if (timed)
+			t0 = ktime_get_ns();
 		while ((ret = mkipc_queue_enqueue(&s->q, qs_encode(t->id, seq),
 						  GFP_KERNEL))) {
 			atomic_long_inc(ret == -ENOSPC ? &s->enospc :
@@ -74,10 +129,23 @@ static int mkipc_qstress_producer(void *arg)
 				goto out;
 			}
 			cond_resched();
+			/* Only the attempt that succeeds is timed. */
+			if (timed)
+				t0 = ktime_get_ns();
 		}
-		atomic_long_inc(&s->enqueued);
+		if (timed)
+			mkipc_qlat_add(&lat, ktime_get_ns() - t0);
+		/* The stress counts as it goes; the bench adds up at the end. */
+		if (s->bench)
+			done++;
+		else
+			atomic_long_inc(&s->enqueued);
 	}
 out:
+	if (s->bench) {
+		atomic_long_add(done, &s->enqueued);
+		mkipc_qlat_merge(s, &s->enq_lat, &lat);
+	}
 	/* Release: pairs with the consumers' acquire read of the count. */
 	smp_mb__before_atomic();
 	atomic_dec(&s->producers_left);
@@ -105,22 +173,47 @@ static void mkipc_qstress_check(struct mkipc_qstress *s, void *v,
 		atomic_long_inc(&s->dup);
 }
 
+/* One value taken: checked and counted (stress) or only counted (bench). */
+static void mkipc_qstress_took(struct mkipc_qstress *s, void *v,
+			       long *last_seq, unsigned long *done)
+{
+	if (s->bench) {
+		(*done)++;
+		return;
+	}
+	mkipc_qstress_check(s, v, last_seq);
+	atomic_long_inc(&s->dequeued);
+}
+
 static int mkipc_qstress_consumer(void *arg)
 {
 	struct mkipc_qstress_thread *t = arg;
 	struct mkipc_qstress *s = t->s;
 	long last_seq[QS_MAX_THREADS];
+	unsigned long calls = 0, done = 0;
+	struct mkipc_qlat *lat = NULL;
 	unsigned int i;
+	u64 t0;
 	void *v;
 
 	for (i = 0; i < QS_MAX_THREADS; i++)
 		last_seq[i] = -1;
+	/* Without memory for it, this thread only goes untimed. */
+	if (s->bench)
+		lat = kzalloc(sizeof(*lat), GFP_KERNEL);
 
 	for (;;) {
-		v = mkipc_queue_dequeue(&s->q);
+		/* Successful dequeues only: an empty queue is not timed. */
+		if (lat && !(calls++ % QS_LAT_EVERY)) {
+			t0 = ktime_get_ns();
+			v = mkipc_queue_dequeue(&s->q);
+			if (v)
+				mkipc_qlat_add(lat, ktime_get_ns() - t0);
+		} else {
+			v = mkipc_queue_dequeue(&s->q);
+		}
 		if (v) {
-			mkipc_qstress_check(s, v, last_seq);
-			atomic_long_inc(&s->dequeued);
+			mkipc_qstress_took(s, v, last_seq, &done);
 			continue;
 		}
 		/*
@@ -131,8 +224,7 @@ static int mkipc_qstress_consumer(void *arg)
 			v = mkipc_queue_dequeue(&s->q);
 			if (!v)
 				break;
-			mkipc_qstress_check(s, v, last_seq);
-			atomic_long_inc(&s->dequeued);
+			mkipc_qstress_took(s, v, last_seq, &done);
 			continue;
 		}
 		if (time_after(jiffies, READ_ONCE(s->deadline))) {
@@ -141,6 +233,12 @@ static int mkipc_qstress_consumer(void *arg)
 		}
 		cond_resched();
 	}
+	if (s->bench)
+		atomic_long_add(done, &s->dequeued);
+	if (lat) {
+		mkipc_qlat_merge(s, &s->deq_lat, lat);
+		kfree(lat);
+	}
 	kfree(t);
 	mkipc_qstress_thread_done(s);
 	module_put_and_kthread_exit(0);
@@ -148,9 +246,12 @@ static int mkipc_qstress_consumer(void *arg)
 
 static void mkipc_qstress_drain(void *val, void *arg)
 {
+	struct mkipc_qstress *s = arg;
 	long last_seq[QS_MAX_THREADS];
 	unsigned int i;
 
+	if (s->bench)
+		return;
 	for (i = 0; i < QS_MAX_THREADS; i++)
 		last_seq[i] = -1;
 	mkipc_qstress_check(arg, val, last_seq);
@@ -184,10 +285,11 @@ static int mkipc_qstress_spawn(struct mkipc_qstress *s,
 static int mkipc_qstress_run(enum mkipc_queue_kind kind,
 			     unsigned int producers, unsigned int consumers,
 			     unsigned long items, unsigned int bound,
-			     char *result, size_t len)
+			     bool bench, char *result, size_t len)
 {
 	unsigned long drained, missing, total;
 	unsigned int i, started = 0;
+	int n;
 	struct mkipc_qstress *s;
 	u64 start, ns;
 	int ret;
@@ -195,15 +297,19 @@ static int mkipc_qstress_run(enum mkipc_queue_kind kind,
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
+	s->bench = bench;
+	spin_lock_init(&s->lat_lock);
 	s->producers = producers;
 	s->consumers = consumers;
 	s->bound = bound;
 	s->per_producer = items / producers;
 	total = s->per_producer * producers;
-	s->seen = vzalloc(BITS_TO_LONGS(total) * sizeof(long));
-	if (!s->seen) {
-		ret = -ENOMEM;
-		goto out_free;
+	if (!bench) {
+		s->seen = vzalloc(BITS_TO_LONGS(total) * sizeof(long));
+		if (!s->seen) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	}
 	ret = mkipc_queue_init(&s->q, kind, bound);
 	if (ret)
@@ -237,15 +343,30 @@ static int mkipc_qstress_run(enum mkipc_queue_kind kind,
 	ns = ktime_get_ns() - start;
 
 	drained = mkipc_queue_destroy(&s->q, mkipc_qstress_drain, s);
-	missing = total - bitmap_weight(s->seen, total);
-	snprintf(result, len,
-		 "queue=%s producers=%u consumers=%u items=%lu bound=%u enqueued=%ld dequeued=%ld drained=%lu lost=%lu dup=%ld order_errors=%ld enospc_retries=%ld enomem_retries=%ld timed_out=%d ns=%llu\n",
-		 mkipc_queue_kind_name(kind), producers, consumers, total,
-		 bound, atomic_long_read(&s->enqueued),
-		 atomic_long_read(&s->dequeued), drained, missing,
-		 atomic_long_read(&s->dup), atomic_long_read(&s->order_errors),
-		 atomic_long_read(&s->enospc), atomic_long_read(&s->enomem),
-		 READ_ONCE(s->timed_out), ns);
+	/* The bench checks counts only: what was neither taken nor left. */
+	if (bench)
+		missing = total - atomic_long_read(&s->dequeued) - drained;
+	else
+		missing = total - bitmap_weight(s->seen, total);
+	n = snprintf(result, len,
+		     "queue=%s producers=%u consumers=%u items=%lu bound=%u mode=%s enqueued=%ld dequeued=%ld drained=%lu lost=%lu dup=%ld order_errors=%ld enospc_retries=%ld enomem_retries=%ld timed_out=%d ns=%llu",
+		     mkipc_queue_kind_name(kind), producers, consumers, total,
+		     bound, bench ? "bench" : "stress",
+		     atomic_long_read(&s->enqueued),
+		     atomic_long_read(&s->dequeued), drained, missing,
+		     atomic_long_read(&s->dup),
+		     atomic_long_read(&s->order_errors),
+		     atomic_long_read(&s->enospc), atomic_long_read(&s->enomem),
+		     READ_ONCE(s->timed_out), ns);
+	if (bench)
+		snprintf(result + n, len - n,
+			 " sampled=1/%u enq_avg_ns=%llu enq_p99_ns=%llu enq_max_ns=%llu deq_avg_ns=%llu deq_p99_ns=%llu deq_max_ns=%llu",
+			 QS_LAT_EVERY,
+			 div64_u64(s->enq_lat.sum, max(s->enq_lat.cnt, 1ULL)),
+			 mkipc_qlat_p99(&s->enq_lat), s->enq_lat.max,
+			 div64_u64(s->deq_lat.sum, max(s->deq_lat.cnt, 1ULL)),
+			 mkipc_qlat_p99(&s->deq_lat), s->deq_lat.max);
+	strlcat(result, "\n", len);
 out_free:
 	vfree(s->seen);
 	kfree(s);
@@ -257,10 +378,12 @@ static int mkipc_qstress_cmd(char *cmd, char *result, size_t len)
 	unsigned int producers, consumers, bound;
 	enum mkipc_queue_kind kind;
 	unsigned long items;
-	char name[8];
+	char name[8], mode[8] = "stress";
+	int fields;
 
-	if (sscanf(cmd, "%7s %u %u %lu %u", name, &producers, &consumers,
-		   &items, &bound) != 5)
+	fields = sscanf(cmd, "%7s %u %u %lu %u %7s", name, &producers,
+			&consumers, &items, &bound, mode);
+	if (fields < 5 || (strcmp(mode, "stress") && strcmp(mode, "bench")))
 		return -EINVAL;
 	if (!strcmp(name, "lfq"))
 		kind = MKIPC_QUEUE_LFQ;
@@ -275,7 +398,7 @@ static int mkipc_qstress_cmd(char *cmd, char *result, size_t len)
 	    items > QS_MAX_ITEMS || !bound)
 		return -EINVAL;
 	return mkipc_qstress_run(kind, producers, consumers, items, bound,
-				 result, len);
+				 !strcmp(mode, "bench"), result, len);
 }
 
 static struct mkipc_job mkipc_qstress_job =

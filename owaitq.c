@@ -169,14 +169,15 @@ void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w)
 	spin_unlock(&owq->lock);
 }
 
-static void mkipc_owaitq_wake_task(struct task_struct *task, bool sync)
+/* True if @task was asleep, or about to sleep with its state set. */
+static bool mkipc_owaitq_wake_task(struct task_struct *task, bool sync)
 {
 	struct wait_queue_entry wqe = { .private = task };
 
 	if (sync && mkipc_wf_sync)
-		default_wake_function(&wqe, TASK_NORMAL, mkipc_wf_sync, NULL);
-	else
-		wake_up_process(task);
+		return default_wake_function(&wqe, TASK_NORMAL, mkipc_wf_sync,
+					     NULL);
+	return wake_up_process(task);
 }
 
 static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
@@ -184,7 +185,7 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 {
 	struct mkipc_waiter *w, *tmp;
 	struct task_struct *task;
-	bool exclusive;
+	bool exclusive, woke;
 
 	/*
 	 * (W): the caller's store of the condition is visible before we look
@@ -215,9 +216,14 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 		atomic_dec(&owq->nr);
 		/* (R): our last access to *w. */
 		smp_store_release(&w->o.woken, true);
-		mkipc_owaitq_wake_task(task, how == MKIPC_WAKE_SYNC);
+		woke = mkipc_owaitq_wake_task(task, how == MKIPC_WAKE_SYNC);
 		put_task_struct(task);
-		if (exclusive && how != MKIPC_WAKE_ALL)
+		/*
+		 * A waiter found running counts for nothing: it is on its way
+		 * out or will re-check the condition anyway (->woken sends it
+		 * round again), so the wake-up goes on to the next one.
+		 */
+		if (exclusive && woke && how != MKIPC_WAKE_ALL)
 			break;
 	}
 	spin_unlock(&owq->lock);

@@ -38,7 +38,8 @@
  *     = store state; smp_mb()           if (atomic_read(&nr) == 0)
  *   if (cond) return 0                          return        (fast path)
  *   schedule()                          lock; for each waiter:
- *                                         wake its task; unlink it
+ *                                         unlist it, set ->woken,
+ *                                         then wake its task
  *
  * (S) orders the sleeper's nr++ before its load of cond; (W) orders the
  * waker's store of cond before its load of nr. With a full barrier on each
@@ -48,6 +49,15 @@
  * insertion share one critical section). A wake-up that lands between the
  * sleeper's check and its schedule() finds its state already set and makes
  * it runnable, so schedule() returns at once.
+ *
+ * A waiter that gives up (deadline, signal) unlists itself first and then
+ * checks the condition once more: a wake-up that picked it before it left
+ * finds the condition true on that check, and the wait returns 0.
+ *
+ * An exclusive wake-up counts only if it found its waiter asleep (or about
+ * to sleep, state set): one that lands on a waiter already running, say on
+ * its way out with the condition it saw true, goes on to the next
+ * exclusive waiter, so a second event is not absorbed by the first.
  */
 #ifndef _MKIPC_OWAITQ_H
 #define _MKIPC_OWAITQ_H
@@ -102,7 +112,10 @@ struct mkipc_waiter {
 
 void mkipc_waitq_init(struct mkipc_waitq *wq, enum mkipc_waitq_kind kind);
 void mkipc_waitq_wake(struct mkipc_waitq *wq, enum mkipc_wake_how how);
-/* Sleepers listed right now: a hint, stale as soon as it is returned. */
+/*
+ * Sleepers listed right now: a hint, stale as soon as it is returned, and
+ * with no barrier; never use it to decide whether to wake.
+ */
 bool mkipc_waitq_active(struct mkipc_waitq *wq);
 const char *mkipc_waitq_kind_name(enum mkipc_waitq_kind kind);
 /* Called once at load, before any sync wake-up. */
@@ -121,29 +134,35 @@ void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
 
 #define mkipc_waitq_wait_event(wq, condition, state, deadline, exclusive) \
 ({									\
-	struct mkipc_waitq *__wq = (wq);				\
-	struct mkipc_waiter __w;					\
-	int __err, __slept = 0;						\
+	struct mkipc_waitq *__mwq = (wq);				\
+	ktime_t __mdl = (deadline);					\
+	struct mkipc_waiter __mw;					\
+	int __merr = 0, __mslept = 0;					\
+	bool __mgone = false;						\
 									\
-	mkipc_waitq_add(__wq, &__w, (exclusive));			\
+	mkipc_waitq_add(__mwq, &__mw, (exclusive));			\
 	for (;;) {							\
 		/* Listed, state set, full barrier: then the check. */	\
-		__err = mkipc_waitq_arm(__wq, &__w, (state));		\
+		if (!__mgone)						\
+			__merr = mkipc_waitq_arm(__mwq, &__mw, (state)); \
 		if (condition) {					\
-			__err = 0;					\
+			__merr = 0;					\
 			break;						\
 		}							\
-		/* Timed out last time round: checked once more, done. */ \
-		if (__slept) {						\
-			__err = __slept;				\
+		if (__mgone)						\
 			break;						\
+		if (__mslept || __merr) {				\
+			/* Giving up: unlist, then one more check. */	\
+			__merr = __mslept ?: __merr;			\
+			mkipc_waitq_del(__mwq, &__mw);			\
+			__mgone = true;					\
+			continue;					\
 		}							\
-		if (__err)						\
-			break;						\
-		__slept = mkipc_waitq_sleep(deadline);			\
+		__mslept = mkipc_waitq_sleep(__mdl);			\
 	}								\
-	mkipc_waitq_del(__wq, &__w);					\
-	__err;								\
+	if (!__mgone)							\
+		mkipc_waitq_del(__mwq, &__mw);				\
+	__merr;								\
 })
 
 #endif /* _MKIPC_OWAITQ_H */

@@ -27,12 +27,17 @@
  *       could hold its address has left its read-side section, so no use
  *       after free, and no address reuse (ABA) under a pending cmpxchg.
  *
- * The bound: producers count reservations in ->reserved, consumers count
- * dequeued values in ->taken, each on its own side's cache line. A
- * producer holding reservation number r may enqueue if r - taken <= bound;
- * it compares against ->taken_seen, an older value of ->taken (which only
- * grows), so the test is conservative, and reads ->taken itself only when
- * the old value says full. The counters order nothing: the links do.
+ * The bound: producers count reservations in ->reserved (incremented to
+ * reserve, decremented when the enqueue then fails), consumers count
+ * dequeued values in ->taken, each on its own side's cache line. After its
+ * increment returned r, a producer may enqueue if r - taken <= bound: r
+ * counts every reservation held at that moment, its own included, and
+ * taken every value gone, so at most bound values are ever held. It tests
+ * against ->taken_seen, some value ->taken had (it only grows), which is
+ * conservative, and reads ->taken itself only when that says full. Both
+ * counters wrap; differences are taken signed (bound <= INT_MAX), since a
+ * producer stalled after its increment may find taken already past its r.
+ * The counters order nothing: the links do.
  */
 #include <linux/memcontrol.h>
 #include <linux/rcupdate.h>
@@ -72,19 +77,28 @@ static void *mkipc_queue_alloc(size_t size, struct mem_cgroup *memcg,
 /* Reserve room for one value; a full queue costs no allocation. */
 static bool mkipc_lfq_reserve(struct mkipc_lfq *q)
 {
-	u32 r = atomic_inc_return_relaxed(&q->reserved);
-	u32 taken;
+	u32 seen = READ_ONCE(q->taken_seen);
+	u32 r;
 
-	if (r - READ_ONCE(q->taken_seen) <= q->bound)
-		return true;
 	/*
-	 * Full by the old view: look at the consumers' count. A racing
-	 * producer may store an older value over ours; any value ->taken
-	 * ever had keeps the test conservative.
+	 * Full by a look that writes nothing? Then ask the consumers' count,
+	 * and fail without the increment, which would count against the
+	 * producers that can still succeed.
 	 */
-	taken = atomic_read(&q->taken);
-	WRITE_ONCE(q->taken_seen, taken);
-	if (r - taken <= q->bound)
+	r = atomic_read(&q->reserved);
+	if ((s32)(r - seen) >= (s32)q->bound) {
+		seen = atomic_read(&q->taken);
+		/* Racing producers may store an older value: still safe. */
+		WRITE_ONCE(q->taken_seen, seen);
+		if ((s32)(r - seen) >= (s32)q->bound)
+			return false;
+	}
+	r = atomic_inc_return_relaxed(&q->reserved);
+	if ((s32)(r - seen) <= (s32)q->bound)
+		return true;
+	seen = atomic_read(&q->taken);
+	WRITE_ONCE(q->taken_seen, seen);
+	if ((s32)(r - seen) <= (s32)q->bound)
 		return true;
 	atomic_dec(&q->reserved);
 	return false;

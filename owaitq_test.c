@@ -63,7 +63,7 @@ struct mkipc_wtest {
 	struct task_struct *consumer[WT_MAX_WAITERS];
 	struct task_struct *producer;
 	atomic_t threads_left;
-	wait_queue_head_t done;
+	struct completion done;		/* as in lfqueue_test.c */
 };
 
 struct mkipc_wtest_thread {
@@ -82,7 +82,7 @@ static ktime_t mkipc_wtest_deadline(struct mkipc_wtest *s)
 static void mkipc_wtest_thread_done(struct mkipc_wtest *s)
 {
 	if (atomic_dec_and_test(&s->threads_left))
-		wake_up(&s->done);
+		complete(&s->done);
 }
 
 /* After an error return: count it; a signal must also be flushed. */
@@ -274,7 +274,7 @@ static int mkipc_wtest_stress(struct mkipc_wtest *s, char *result, size_t len)
 
 	mkipc_waitq_init(&s->req, s->kind);
 	mkipc_waitq_init(&s->ack, s->kind);
-	init_waitqueue_head(&s->done);
+	init_completion(&s->done);
 	atomic_set(&s->threads_left, 1);
 
 	for (i = 0; i < s->waiters; i++) {
@@ -323,9 +323,7 @@ static int mkipc_wtest_stress(struct mkipc_wtest *s, char *result, size_t len)
 	/* The watchdog. Idle waits: no signal may end it before they do. */
 	limit = jiffies + WT_TIME_LIMIT;
 	last_change = jiffies;
-	while (!wait_event_idle_timeout(s->done,
-					!atomic_read(&s->threads_left),
-					HZ / 10)) {
+	while (!wait_for_completion_timeout(&s->done, HZ / 10)) {
 		progress = mkipc_wtest_progress(s);
 		if (progress != last) {
 			last = progress;
@@ -393,7 +391,7 @@ struct mkipc_wpong {
 	unsigned long turn;
 	u64 ns;
 	atomic_t threads_left;
-	wait_queue_head_t done;
+	struct completion done;
 };
 
 struct mkipc_wpong_thread {
@@ -431,8 +429,35 @@ static int mkipc_wpong_fn(void *arg)
 		p->ns = ktime_get_ns() - start;
 	kfree(t);
 	if (atomic_dec_and_test(&p->threads_left))
-		wake_up(&p->done);
+		complete(&p->done);
 	module_put_and_kthread_exit(0);
+}
+
+/*
+ * Waits for both threads; a stretch of stall_ms without a turn passing is
+ * a stall, counted and rescued by waking both directly. Returns stalls.
+ */
+static unsigned long mkipc_wpong_watch(struct mkipc_wpong *p,
+				       struct task_struct **task)
+{
+	unsigned long last_change = jiffies, stalls = 0, turn, last = 0;
+
+	while (!wait_for_completion_timeout(&p->done, HZ / 10)) {
+		turn = READ_ONCE(p->turn);
+		if (turn != last) {
+			last = turn;
+			last_change = jiffies;
+		} else if (time_after(jiffies, last_change +
+				      msecs_to_jiffies(READ_ONCE(stall_ms)))) {
+			pr_warn("waitq_test: handoff stalled at turn %lu, rescuing\n",
+				turn);
+			stalls++;
+			last_change = jiffies;
+			wake_up_process(task[0]);
+			wake_up_process(task[1]);
+		}
+	}
+	return stalls;
 }
 
 static int mkipc_wtest_handoff(enum mkipc_waitq_kind kind, unsigned long n,
@@ -440,6 +465,7 @@ static int mkipc_wtest_handoff(enum mkipc_waitq_kind kind, unsigned long n,
 {
 	struct mkipc_wpong_thread *t[2] = {};
 	struct task_struct *task[2] = {};
+	unsigned long stalls;
 	struct mkipc_wpong *p;
 	unsigned int i;
 	int ret = 0;
@@ -455,7 +481,7 @@ static int mkipc_wtest_handoff(enum mkipc_waitq_kind kind, unsigned long n,
 	mkipc_waitq_init(&p->q[1], kind);
 	p->how = sync ? MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE;
 	p->rounds = n;
-	init_waitqueue_head(&p->done);
+	init_completion(&p->done);
 
 	for (i = 0; i < 2; i++) {
 		t[i] = kmalloc(sizeof(*t[i]), GFP_KERNEL);
@@ -477,16 +503,21 @@ static int mkipc_wtest_handoff(enum mkipc_waitq_kind kind, unsigned long n,
 		kthread_bind(task[i], cross ? i : 0);
 	}
 	atomic_set(&p->threads_left, 2);
+	/* Held for the watchdog's rescue, which may outlive the threads. */
+	get_task_struct(task[0]);
+	get_task_struct(task[1]);
 	wake_up_process(task[1]);
 	wake_up_process(task[0]);
-	wait_event_idle(p->done, !atomic_read(&p->threads_left));
+	stalls = mkipc_wpong_watch(p, task);
+	put_task_struct(task[0]);
+	put_task_struct(task[1]);
 
 	snprintf(result, len,
-		 "test=handoff waitq=%s round_trips=%lu cpus=%s wake=%s completed=%lu ns=%llu ns_per_round_trip=%llu\n",
+		 "test=handoff waitq=%s round_trips=%lu cpus=%s wake=%s completed=%lu stalls=%lu ns=%llu ns_per_round_trip=%llu\n",
 		 mkipc_waitq_kind_name(kind), n, cross ? "0,1" : "0",
-		 sync ? "sync" : "plain", p->turn / 2, p->ns,
+		 sync ? "sync" : "plain", p->turn / 2, stalls, p->ns,
 		 div64_u64(p->ns, n));
-	ret = p->turn == 2 * n ? 0 : -EIO;
+	ret = p->turn == 2 * n && !stalls ? 0 : -EIO;
 	kfree(p);
 	return ret;
 

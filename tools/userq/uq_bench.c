@@ -5,7 +5,8 @@
  * liburcu's cds_lfq_queue_rcu (cds), P producers x C consumers for P, C in
  * {1, 2, 4}.
  *
- *   uq_bench [-i ITEMS] [-r REPS] [-q QUEUE,...] [--no-pin] [--json FILE]
+ *   uq_bench [-i ITEMS] [-r REPS] [-q QUEUE,...] [--no-pin] [--no-latency]
+ *	      [--json FILE]
  *
  * A run: every producer enqueues ITEMS / P values, consumers dequeue until
  * all are taken; the wall time from the start barrier to the last join
@@ -29,6 +30,36 @@
  *	       urcu_memb_read_lock(); a dequeued node is freed by call_rcu.
  * RCU callbacks still pending when a run ends (lfq, cds) finish before
  * the next run, outside the timing.
+ *
+ * Latency (off with --no-latency): every thread times every 16th
+ * successful op, the 16th, 32nd, ... enqueue of a producer and dequeue
+ * that returns a value of a consumer, with clock_gettime(CLOCK_MONOTONIC)
+ * right before and after the one bq_enqueue() or bq_dequeue() call that
+ * is the op in the throughput loop too, so the timed region holds what
+ * the op costs there and nothing else:
+ *  lfq, spin  enqueue: mkipc_queue_enqueue(), with its kmalloc (and the
+ *	       ENOSPC retry loop, but ENOSPC cannot happen); dequeue:
+ *	       mkipc_queue_dequeue(), with lfq's rcu_read_lock() and
+ *	       kfree_rcu(), or spin's kfree()
+ *  ck	       enqueue: malloc of the entry, ck_fifo_mpmc_enqueue();
+ *	       dequeue: ck_fifo_mpmc_dequeue(), storing the garbage pointer
+ *  cds	       enqueue: malloc of the node, cds_lfq_node_init_rcu(), the
+ *	       value store, read lock, cds_lfq_enqueue_rcu(), read unlock;
+ *	       dequeue: read lock, cds_lfq_dequeue_rcu(), read unlock, the
+ *	       value load, urcu_memb_call_rcu()
+ * A consumer whose next successful dequeue is a 16th one times every
+ * attempt until one succeeds; an empty one is dropped (not recorded).
+ * Per thread: sum, count and max of the sampled ns, and a log2 histogram
+ * (bucket k holds [2^(k-1), 2^k) ns, bucket 0 holds 0 ns). A run merges
+ * its producers' (enqueue) and consumers' (dequeue) histograms; its p99
+ * is the upper edge 2^k of the bucket where the cumulative count reaches
+ * 99 % of the samples, i.e. an upper bound within a factor of 2. The
+ * report takes avg and p99 from the median rep by Mops/s (with an even
+ * REPS, the slower of the two middle ones), all from that one run.
+ * The two clock reads cost every sampled op (and throughput) the same
+ * for all queues; the header prints what two back-to-back reads cost,
+ * which every sample includes. With more threads than CPUs, a sample
+ * may include time its thread spent preempted.
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -55,6 +86,9 @@
 #define BQ_FLUSH		64	/* values counted locally per flush */
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define BQ_YIELD_EVERY		64	/* empty dequeues in a row per yield */
+#define BQ_SAMPLE_EVERY		16	/* every 16th successful op is timed */
+#define BQ_HIST_BUCKETS		40	/* log2 ns; the last takes all above */
+#define BQ_CLOCK_PAIRS		100000	/* back-to-back reads, calibration */
 
 enum bq_kind { BQ_LFQ, BQ_SPIN, BQ_CK, BQ_CDS, BQ_NR };
 
@@ -81,9 +115,28 @@ struct bq_run {
 	enum bq_kind kind;
 	unsigned int producers, consumers;
 	unsigned long per_producer, items;
+	bool latency;
 	pthread_barrier_t start;
 	/* Values taken, flushed by consumers every BQ_FLUSH or when idle. */
 	unsigned long taken ____cacheline_aligned_in_smp;
+};
+
+/* Sampled op times of one thread, or merged over a run's threads. */
+struct bq_lat {
+	unsigned long sum, count, max;		/* ns */
+	unsigned long hist[BQ_HIST_BUCKETS];	/* k: [2^(k-1), 2^k) ns */
+};
+
+/* What the report keeps of a struct bq_lat; count 0: nothing sampled. */
+struct bq_stat {
+	double avg;
+	unsigned long p99, max, count;
+};
+
+/* One rep of one (queue, P, C). */
+struct bq_result {
+	double mops;
+	struct bq_stat enq, deq;
 };
 
 struct bq_thread {
@@ -93,12 +146,14 @@ struct bq_thread {
 	unsigned long sum, count, enospc;
 	struct ck_fifo_mpmc_entry **garbage;	/* ck, consumers only */
 	unsigned long ngarbage;
+	struct bq_lat lat;	/* enqueues of a producer, or dequeues */
 } __aligned(64);
 
 struct bq_opts {
 	unsigned long items;
 	unsigned int reps;
 	bool pin;
+	bool latency;
 	bool want[BQ_NR];
 	const char *json;
 };
@@ -123,6 +178,51 @@ static double bq_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long bq_ns(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000000L + b->tv_nsec - a->tv_nsec;
+}
+
+static void bq_lat_add(struct bq_lat *l, unsigned long ns)
+{
+	unsigned int k = ns ? 8 * sizeof(ns) - __builtin_clzl(ns) : 0;
+
+	l->hist[k < BQ_HIST_BUCKETS ? k : BQ_HIST_BUCKETS - 1]++;
+	l->sum += ns;
+	l->count++;
+	if (ns > l->max)
+		l->max = ns;
+}
+
+static void bq_lat_merge(struct bq_lat *to, const struct bq_lat *from)
+{
+	unsigned int k;
+
+	for (k = 0; k < BQ_HIST_BUCKETS; k++)
+		to->hist[k] += from->hist[k];
+	to->sum += from->sum;
+	to->count += from->count;
+	if (from->max > to->max)
+		to->max = from->max;
+}
+
+/* p99: upper edge 2^k of the bucket where the count reaches 99 %. */
+static void bq_lat_stat(const struct bq_lat *l, struct bq_stat *s)
+{
+	unsigned long want = (l->count * 99 + 99) / 100, seen = 0;
+	unsigned int k;
+
+	for (k = 0; k < BQ_HIST_BUCKETS - 1; k++) {
+		seen += l->hist[k];
+		if (seen >= want)
+			break;
+	}
+	s->avg = l->count ? (double)l->sum / l->count : 0;
+	s->p99 = 1UL << k;
+	s->max = l->max;
+	s->count = l->count;
 }
 
 static void bq_die(const char *what)
@@ -205,16 +305,47 @@ static void *bq_dequeue(struct bq_run *r, struct bq_thread *t)
 	}
 }
 
+/* The timed region is the one bq_enqueue() call, as in the loop. */
+static void bq_enqueue_timed(struct bq_run *r, struct bq_thread *t, void *v)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	bq_enqueue(r, t, v);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	bq_lat_add(&t->lat, bq_ns(&a, &b));
+}
+
+/* Likewise for bq_dequeue(); an empty dequeue is not recorded. */
+static void *bq_dequeue_timed(struct bq_run *r, struct bq_thread *t)
+{
+	struct timespec a, b;
+	void *v;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	v = bq_dequeue(r, t);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (v)
+		bq_lat_add(&t->lat, bq_ns(&a, &b));
+	return v;
+}
+
 static void *bq_producer(void *arg)
 {
 	struct bq_thread *t = arg;
 	struct bq_run *r = t->r;
 	unsigned long i, base = t->id * r->per_producer;
+	void *v;
 
 	urcu_memb_register_thread();
 	pthread_barrier_wait(&r->start);
-	for (i = 1; i <= r->per_producer; i++)
-		bq_enqueue(r, t, (void *)(uintptr_t)(base + i));
+	for (i = 1; i <= r->per_producer; i++) {
+		v = (void *)(uintptr_t)(base + i);
+		if (r->latency && i % BQ_SAMPLE_EVERY == 0)
+			bq_enqueue_timed(r, t, v);
+		else
+			bq_enqueue(r, t, v);
+	}
 	urcu_memb_unregister_thread();
 	return NULL;
 }
@@ -223,15 +354,21 @@ static void *bq_consumer(void *arg)
 {
 	struct bq_thread *t = arg;
 	struct bq_run *r = t->r;
-	unsigned long local = 0, empty = 0;
+	unsigned long local = 0, empty = 0, done = 0;
 	void *v;
 
 	urcu_memb_register_thread();
 	pthread_barrier_wait(&r->start);
 	for (;;) {
-		v = bq_dequeue(r, t);
+		/* Armed while the next value taken is a 16th one. */
+		if (r->latency &&
+		    done % BQ_SAMPLE_EVERY == BQ_SAMPLE_EVERY - 1)
+			v = bq_dequeue_timed(r, t);
+		else
+			v = bq_dequeue(r, t);
 		if (v) {
 			t->sum += (uintptr_t)v;
+			done++;
 			empty = 0;
 			if (++local == BQ_FLUSH) {
 				__atomic_add_fetch(&r->taken, local,
@@ -321,18 +458,19 @@ static unsigned long bq_fini(struct bq_run *r, struct bq_thread *threads)
 	return left;
 }
 
-/* One timed run; returns Mops/s. */
-static double bq_run_once(enum bq_kind kind, unsigned int producers,
-			  unsigned int consumers, const struct bq_opts *o,
-			  unsigned long *enospc)
+/* One timed run: Mops/s and the sampled latencies into @res. */
+static void bq_run_once(enum bq_kind kind, unsigned int producers,
+			unsigned int consumers, const struct bq_opts *o,
+			unsigned long *enospc, struct bq_result *res)
 {
 	struct bq_thread threads[BQ_MAX_THREADS];
 	unsigned long sum = 0, count = 0, expect;
 	unsigned int n, nthreads = producers + consumers;
+	struct bq_lat enq = { 0 }, deq = { 0 };
 	pthread_attr_t attr;
 	cpu_set_t set;
 	struct bq_run *r;
-	double t0, t1, ret;
+	double t0, t1;
 
 	r = aligned_alloc(__alignof__(*r), sizeof(*r));
 	if (!r)
@@ -344,6 +482,7 @@ static double bq_run_once(enum bq_kind kind, unsigned int producers,
 	r->consumers = consumers;
 	r->per_producer = o->items / producers;
 	r->items = r->per_producer * producers;
+	r->latency = o->latency;
 	bq_init(r, o->items);
 	pthread_barrier_init(&r->start, NULL, nthreads + 1);
 
@@ -377,6 +516,7 @@ static double bq_run_once(enum bq_kind kind, unsigned int producers,
 		sum += threads[n].sum;
 		count += threads[n].count;
 		*enospc += threads[n].enospc;
+		bq_lat_merge(n < producers ? &enq : &deq, &threads[n].lat);
 	}
 	/* Values are 1..items, each taken once: count and sum must match. */
 	expect = r->items % 2 ? r->items * ((r->items + 1) / 2) :
@@ -387,17 +527,35 @@ static double bq_run_once(enum bq_kind kind, unsigned int producers,
 		fprintf(stderr, " (sum %lu, expected %lu)\n", sum, expect);
 		exit(1);
 	}
-	ret = r->items / (t1 - t0) / 1e6;
+	res->mops = r->items / (t1 - t0) / 1e6;
+	bq_lat_stat(&enq, &res->enq);
+	bq_lat_stat(&deq, &res->deq);
 	pthread_barrier_destroy(&r->start);
 	free(r);
-	return ret;
 }
 
-static int bq_cmp_double(const void *a, const void *b)
+/* Orders reps by Mops/s. */
+static int bq_cmp_result(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double x = ((const struct bq_result *)a)->mops;
+	double y = ((const struct bq_result *)b)->mops;
 
 	return (x > y) - (x < y);
+}
+
+/* Two back-to-back clock reads, as around every sampled op. */
+static void bq_clock_cost(struct bq_stat *s)
+{
+	struct bq_lat l = { 0 };
+	struct timespec a, b;
+	unsigned int i;
+
+	for (i = 0; i < BQ_CLOCK_PAIRS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		bq_lat_add(&l, bq_ns(&a, &b));
+	}
+	bq_lat_stat(&l, s);
 }
 
 static void bq_cpu_model(char *buf, size_t len)
@@ -425,7 +583,7 @@ static void bq_cpu_model(char *buf, size_t len)
 static void bq_usage(void)
 {
 	fprintf(stderr, "usage: uq_bench [-i ITEMS] [-r REPS] [-q QUEUE,...]");
-	fprintf(stderr, " [--no-pin] [--json FILE]\n");
+	fprintf(stderr, " [--no-pin] [--no-latency] [--json FILE]\n");
 	fprintf(stderr, "  QUEUE: lfq, spin, ck, cds (default: all)\n");
 	exit(2);
 }
@@ -437,6 +595,7 @@ static void bq_parse(int argc, char **argv, struct bq_opts *o)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "no-pin", no_argument, NULL, 'P' },
+		{ "no-latency", no_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -448,6 +607,7 @@ static void bq_parse(int argc, char **argv, struct bq_opts *o)
 	o->items = BQ_DEFAULT_ITEMS;
 	o->reps = BQ_DEFAULT_REPS;
 	o->pin = true;
+	o->latency = true;
 	for (k = 0; k < BQ_NR; k++)
 		o->want[k] = true;
 	while ((c = getopt_long(argc, argv, "i:r:q:h", longopts, NULL)) != -1) {
@@ -478,6 +638,9 @@ static void bq_parse(int argc, char **argv, struct bq_opts *o)
 		case 'P':
 			o->pin = false;
 			break;
+		case 'L':
+			o->latency = false;
+			break;
 		case 'j':
 			o->json = optarg;
 			break;
@@ -492,6 +655,7 @@ static void bq_parse(int argc, char **argv, struct bq_opts *o)
 static void bq_header(const struct bq_opts *o)
 {
 	unsigned int pi, ci, over = 0, k;
+	struct bq_stat clk;
 	char model[128];
 
 	bq_cpu_model(model, sizeof(model));
@@ -532,40 +696,94 @@ static void bq_header(const struct bq_opts *o)
 	printf("# Mops/s = items / wall seconds, start barrier to last join\n");
 	printf("#   (an op = one value enqueued and dequeued);\n");
 	printf("#   ns_per_item = 1000 / median Mops/s\n");
+	if (!o->latency) {
+		printf("# latency: not sampled (--no-latency); its columns are -\n");
+		return;
+	}
+	bq_clock_cost(&clk);
+	printf("# latency: every %dth successful op of every thread is timed,\n",
+	       BQ_SAMPLE_EVERY);
+	printf("#   enqueues in producers, dequeues in consumers (empty ones not\n");
+	printf("#   recorded), by two CLOCK_MONOTONIC reads around the one queue\n");
+	printf("#   call of the throughput loop (malloc, read lock, call_rcu, as\n");
+	printf("#   there; the source's header comment lists them), for all\n");
+	printf("#   queues alike\n");
+	printf("# the two clock reads slow the sampled ops, and so throughput, a\n");
+	printf("#   little; --no-latency turns sampling off\n");
+	printf("# two back-to-back clock reads: avg %.1f ns, p99 <= %lu ns, part\n",
+	       clk.avg, clk.p99);
+	printf("#   of every sample (not subtracted)\n");
+	printf("# enq_avg_ns, deq_avg_ns: mean of the samples of a run;\n");
+	printf("#   enq_p99_ns, deq_p99_ns: upper edge 2^k of the log2 bucket\n");
+	printf("#   [2^(k-1), 2^k) ns where the count of the run's samples, all\n");
+	printf("#   its threads merged, reaches 99 %% (a bound within 2x)\n");
+	printf("# latency columns: of the median rep by Mops/s (of an even number\n");
+	printf("#   of reps, the slower of the middle two)\n");
+	if (over)
+		printf("# oversubscribed pairs: a sample may include time preempted\n");
 }
 
-static double bq_median_sorted(const double *v, unsigned int n)
+/* The latency columns; "-" (JSON: null) when nothing was sampled. */
+static void bq_print_stat(FILE *f, const char *name, const struct bq_stat *s,
+			  bool json)
 {
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	if (json && s->count)
+		fprintf(f, ", \"%s_avg_ns\": %.1f, \"%s_p99_ns\": %lu", name,
+			s->avg, name, s->p99);
+	else if (json)
+		fprintf(f, ", \"%s_avg_ns\": null, \"%s_p99_ns\": null", name,
+			name);
+	else if (s->count)
+		fprintf(f, " %.1f %lu", s->avg, s->p99);
+	else
+		fprintf(f, " - -");
 }
 
+static double bq_median_sorted(const struct bq_result *v, unsigned int n)
+{
+	return n % 2 ? v[n / 2].mops : (v[n / 2 - 1].mops + v[n / 2].mops) / 2;
+}
+
+/* The rep the latency columns come from: the median, or the lower one. */
+static const struct bq_result *bq_latency_rep(const struct bq_result *sorted,
+					      unsigned int n)
+{
+	return &sorted[(n - 1) / 2];
+}
+
+/* @sorted by Mops/s; latencies of the median rep, as in the rows. */
 static void bq_json_row(FILE *f, unsigned int nth, enum bq_kind k,
-			unsigned int pi, unsigned int ci, const double *sorted,
-			unsigned int reps)
+			unsigned int pi, unsigned int ci,
+			const struct bq_result *sorted, unsigned int reps)
 {
+	const struct bq_result *mid = bq_latency_rep(sorted, reps);
 	double m = bq_median_sorted(sorted, reps);
 
 	fprintf(f, "%s\n    {\"queue\": \"%s\", \"producers\": %u,",
 		nth ? "," : "", bq_names[k], bq_grid[pi]);
 	fprintf(f, " \"consumers\": %u, \"mops_min\": %.3f,", bq_grid[ci],
-		sorted[0]);
+		sorted[0].mops);
 	fprintf(f, " \"mops_median\": %.3f, \"mops_max\": %.3f,", m,
-		sorted[reps - 1]);
-	fprintf(f, " \"ns_per_item\": %.2f}", 1e3 / m);
+		sorted[reps - 1].mops);
+	fprintf(f, " \"ns_per_item\": %.2f", 1e3 / m);
+	bq_print_stat(f, "enq", &mid->enq, true);
+	bq_print_stat(f, "deq", &mid->deq, true);
+	fprintf(f, "}");
 }
 
-/* Sorts @v in place and returns its median. */
-static double bq_median(double *v, unsigned int n)
+/* Sorts @v in place by Mops/s and returns the median Mops/s. */
+static double bq_median(struct bq_result *v, unsigned int n)
 {
-	qsort(v, n, sizeof(*v), bq_cmp_double);
+	qsort(v, n, sizeof(*v), bq_cmp_result);
 	return bq_median_sorted(v, n);
 }
 
 int main(int argc, char **argv)
 {
-	static double mops[BQ_NR][BQ_GRID][BQ_GRID][BQ_MAX_REPS];
+	static struct bq_result res[BQ_NR][BQ_GRID][BQ_GRID][BQ_MAX_REPS];
 	double med[BQ_NR][BQ_GRID][BQ_GRID], t_start, best;
-	unsigned long enospc = 0;
+	unsigned long enospc = 0, max_enq[BQ_NR] = { 0 }, max_deq[BQ_NR] = { 0 };
+	struct bq_result warm;
 	unsigned int k, pi, ci, rep, met = 0, ratios = 0;
 	struct bq_opts o = { 0 };
 	FILE *json = NULL;
@@ -599,35 +817,49 @@ int main(int argc, char **argv)
 	/* First touch of the heap, the call_rcu thread: not measured. */
 	for (k = 0; k < BQ_NR; k++)
 		if (o.want[k])
-			bq_run_once(k, 1, 1, &o, &enospc);
+			bq_run_once(k, 1, 1, &o, &enospc, &warm);
 	/* Queues interleaved within a rep, so that drift hits all alike. */
 	for (pi = 0; pi < BQ_GRID; pi++)
 		for (ci = 0; ci < BQ_GRID; ci++)
 			for (rep = 0; rep < o.reps; rep++)
 				for (k = 0; k < BQ_NR; k++)
 					if (o.want[k])
-						mops[k][pi][ci][rep] =
-							bq_run_once(k, bq_grid[pi],
-								    bq_grid[ci], &o,
-								    &enospc);
+						bq_run_once(k, bq_grid[pi],
+							    bq_grid[ci], &o, &enospc,
+							    &res[k][pi][ci][rep]);
 
-	printf("# queue P C mops_min mops_median mops_max ns_per_item\n");
+	printf("# queue P C mops_min mops_median mops_max ns_per_item");
+	printf(" enq_avg_ns enq_p99_ns deq_avg_ns deq_p99_ns\n");
 	if (json)
 		fprintf(json,
-			"{\n  \"items\": %lu, \"reps\": %u, \"cpus\": %d, \"pinned\": %s,\n  \"results\": [",
-			o.items, o.reps, bq_ncpu, o.pin ? "true" : "false");
+			"{\n  \"items\": %lu, \"reps\": %u, \"cpus\": %d, \"pinned\": %s, \"latency_sample_every\": %d,\n  \"results\": [",
+			o.items, o.reps, bq_ncpu, o.pin ? "true" : "false",
+			o.latency ? BQ_SAMPLE_EVERY : 0);
 	for (k = 0; k < BQ_NR; k++) {
 		if (!o.want[k])
 			continue;
 		for (pi = 0; pi < BQ_GRID; pi++) {
 			for (ci = 0; ci < BQ_GRID; ci++) {
-				double *v = mops[k][pi][ci];
+				struct bq_result *v = res[k][pi][ci];
 				double m = bq_median(v, o.reps);
 
 				med[k][pi][ci] = m;
-				printf("%s %u %u %.2f %.2f %.2f %.1f\n",
+				printf("%s %u %u %.2f %.2f %.2f %.1f",
 				       bq_names[k], bq_grid[pi], bq_grid[ci],
-				       v[0], m, v[o.reps - 1], 1e3 / m);
+				       v[0].mops, m, v[o.reps - 1].mops, 1e3 / m);
+				bq_print_stat(stdout, "enq",
+					      &bq_latency_rep(v, o.reps)->enq,
+					      false);
+				bq_print_stat(stdout, "deq",
+					      &bq_latency_rep(v, o.reps)->deq,
+					      false);
+				printf("\n");
+				for (rep = 0; rep < o.reps; rep++) {
+					if (v[rep].enq.max > max_enq[k])
+						max_enq[k] = v[rep].enq.max;
+					if (v[rep].deq.max > max_deq[k])
+						max_deq[k] = v[rep].deq.max;
+				}
 				if (json)
 					bq_json_row(json, ratios++, k, pi, ci,
 						    v, o.reps);
@@ -662,6 +894,14 @@ int main(int argc, char **argv)
 		}
 		printf("# target met in %u of %zu (P,C) pairs\n", met,
 		       BQ_GRID * BQ_GRID);
+	}
+	if (o.latency) {
+		printf("# longest sampled op, ns, over all runs:");
+		for (k = 0, rep = 0; k < BQ_NR; k++)
+			if (o.want[k])
+				printf("%s %s enq %lu deq %lu", rep++ ? "," : "",
+				       bq_names[k], max_enq[k], max_deq[k]);
+		printf("\n");
 	}
 	printf("# lfq/spin ENOSPC retries: %lu; wall time %.1f s\n",
 	       enospc, bq_now() - t_start);

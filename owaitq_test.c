@@ -238,6 +238,37 @@ static struct task_struct *mkipc_wtest_spawn(atomic_t *threads_left,
 	return task;
 }
 
+/* Stall detection, shared by the jobs' watchdogs. */
+struct mkipc_watchdog {
+	unsigned long last_change;	/* jiffies of the last progress */
+	unsigned long stalls;
+	long last;			/* progress seen then */
+};
+
+static void mkipc_watchdog_init(struct mkipc_watchdog *wd)
+{
+	wd->last_change = jiffies;
+	wd->stalls = 0;
+	wd->last = -1;
+}
+
+/* True once per stall_ms in which @progress did not move: a stall. */
+static bool mkipc_watchdog_stalled(struct mkipc_watchdog *wd, long progress)
+{
+	if (progress != wd->last) {
+		wd->last = progress;
+		wd->last_change = jiffies;
+		return false;
+	}
+	if (!time_after(jiffies, wd->last_change +
+			msecs_to_jiffies(READ_ONCE(stall_ms))))
+		return false;
+	pr_warn("waitq_test: stalled at progress %ld, rescuing\n", progress);
+	wd->stalls++;
+	wd->last_change = jiffies;
+	return true;
+}
+
 /*
  * Wakes every waiter through the queues, and every thread directly too: a
  * thread asleep but no longer listed (the lost wake-up this test looks
@@ -264,10 +295,10 @@ static long mkipc_wtest_progress(struct mkipc_wtest *s)
 
 static int mkipc_wtest_stress(struct mkipc_wtest *s, char *result, size_t len)
 {
-	unsigned long last_change, limit, stalls = 0;
 	struct mkipc_wtest_thread *t;
+	struct mkipc_watchdog wd;
 	struct task_struct *task;
-	long progress, last = -1;
+	unsigned long limit;
 	unsigned int i;
 	u64 start, ns;
 	int ret = 0;
@@ -322,21 +353,11 @@ static int mkipc_wtest_stress(struct mkipc_wtest *s, char *result, size_t len)
 
 	/* The watchdog. Idle waits: no signal may end it before they do. */
 	limit = jiffies + WT_TIME_LIMIT;
-	last_change = jiffies;
+	mkipc_watchdog_init(&wd);
 	while (!wait_for_completion_timeout(&s->done, HZ / 10)) {
-		progress = mkipc_wtest_progress(s);
-		if (progress != last) {
-			last = progress;
-			last_change = jiffies;
-		} else if (time_after(jiffies, last_change +
-				      msecs_to_jiffies(READ_ONCE(stall_ms)))) {
-			pr_warn("waitq_test: stall after %ld hand-offs, rescuing\n",
-				progress);
-			stalls++;
-			last_change = jiffies;
+		if (mkipc_watchdog_stalled(&wd, mkipc_wtest_progress(s)))
 			mkipc_wtest_rescue(s);
-		}
-		if (stalls > 3 || time_after(jiffies, limit)) {
+		if (wd.stalls > 3 || time_after(jiffies, limit)) {
 			WRITE_ONCE(s->stop, true);
 			mkipc_wtest_rescue(s);
 		}
@@ -357,7 +378,7 @@ static int mkipc_wtest_stress(struct mkipc_wtest *s, char *result, size_t len)
 		 atomic_long_read(&s->acks),
 		 s->all ? s->rounds * s->waiters : s->rounds,
 		 atomic_long_read(&s->tokens),
-		 atomic_long_read(&s->proto_errors), stalls,
+		 atomic_long_read(&s->proto_errors), wd.stalls,
 		 atomic_long_read(&s->timeouts_seen),
 		 atomic_long_read(&s->signals_sent),
 		 atomic_long_read(&s->signals_seen), ns);
@@ -440,24 +461,16 @@ static int mkipc_wpong_fn(void *arg)
 static unsigned long mkipc_wpong_watch(struct mkipc_wpong *p,
 				       struct task_struct **task)
 {
-	unsigned long last_change = jiffies, stalls = 0, turn, last = 0;
+	struct mkipc_watchdog wd;
 
+	mkipc_watchdog_init(&wd);
 	while (!wait_for_completion_timeout(&p->done, HZ / 10)) {
-		turn = READ_ONCE(p->turn);
-		if (turn != last) {
-			last = turn;
-			last_change = jiffies;
-		} else if (time_after(jiffies, last_change +
-				      msecs_to_jiffies(READ_ONCE(stall_ms)))) {
-			pr_warn("waitq_test: handoff stalled at turn %lu, rescuing\n",
-				turn);
-			stalls++;
-			last_change = jiffies;
+		if (mkipc_watchdog_stalled(&wd, READ_ONCE(p->turn))) {
 			wake_up_process(task[0]);
 			wake_up_process(task[1]);
 		}
 	}
-	return stalls;
+	return wd.stalls;
 }
 
 static int mkipc_wtest_handoff(enum mkipc_waitq_kind kind, unsigned long n,

@@ -16,6 +16,13 @@
 #include "lfqueue.h"
 #include "owaitq.h"
 
+/* A parameter that holds one of @n names, as its index. */
+struct mkipc_kind_param {
+	int val;
+	const char * const *names;
+	size_t n;
+};
+
 static const char * const mkipc_queue_names[] = {
 	[MKIPC_QUEUE_LFQ]	= "lfq",
 	[MKIPC_QUEUE_SPIN]	= "spin",
@@ -26,69 +33,54 @@ static const char * const mkipc_waitq_names[] = {
 	[MKIPC_WAITQ_STOCK]	= "stock",
 };
 
-static int mkipc_queue_default = MKIPC_QUEUE_LFQ;
-static int mkipc_waitq_default = MKIPC_WAITQ_OWAITQ;
+static struct mkipc_kind_param mkipc_queue_param = {
+	.val = MKIPC_QUEUE_LFQ,
+	.names = mkipc_queue_names,
+	.n = ARRAY_SIZE(mkipc_queue_names),
+};
 
-static int mkipc_kind_set(const char *val, const struct kernel_param *kp,
-			  const char * const *names, size_t n)
+static struct mkipc_kind_param mkipc_waitq_param = {
+	.val = MKIPC_WAITQ_OWAITQ,
+	.names = mkipc_waitq_names,
+	.n = ARRAY_SIZE(mkipc_waitq_names),
+};
+
+static int mkipc_kind_set(const char *val, const struct kernel_param *kp)
 {
-	int i = __sysfs_match_string(names, n, val);
+	struct mkipc_kind_param *p = kp->arg;
+	int i = __sysfs_match_string(p->names, p->n, val);
 
 	if (i < 0)
 		return -EINVAL;
-	WRITE_ONCE(*(int *)kp->arg, i);
+	WRITE_ONCE(p->val, i);
 	return 0;
 }
 
-static int mkipc_queue_param_set(const char *val,
-				 const struct kernel_param *kp)
+static int mkipc_kind_get(char *buf, const struct kernel_param *kp)
 {
-	return mkipc_kind_set(val, kp, mkipc_queue_names,
-			      ARRAY_SIZE(mkipc_queue_names));
+	struct mkipc_kind_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%s\n", p->names[READ_ONCE(p->val)]);
 }
 
-static int mkipc_queue_param_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n",
-			  mkipc_queue_names[READ_ONCE(*(int *)kp->arg)]);
-}
-
-static int mkipc_waitq_param_set(const char *val,
-				 const struct kernel_param *kp)
-{
-	return mkipc_kind_set(val, kp, mkipc_waitq_names,
-			      ARRAY_SIZE(mkipc_waitq_names));
-}
-
-static int mkipc_waitq_param_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n",
-			  mkipc_waitq_names[READ_ONCE(*(int *)kp->arg)]);
-}
-
-static const struct kernel_param_ops mkipc_queue_param_ops = {
-	.set = mkipc_queue_param_set,
-	.get = mkipc_queue_param_get,
+static const struct kernel_param_ops mkipc_kind_param_ops = {
+	.set = mkipc_kind_set,
+	.get = mkipc_kind_get,
 };
 
-static const struct kernel_param_ops mkipc_waitq_param_ops = {
-	.set = mkipc_waitq_param_set,
-	.get = mkipc_waitq_param_get,
-};
-
-module_param_cb(queue, &mkipc_queue_param_ops, &mkipc_queue_default, 0644);
+module_param_cb(queue, &mkipc_kind_param_ops, &mkipc_queue_param, 0644);
 MODULE_PARM_DESC(queue,
 		 "Message queue of objects created from now on: lfq or spin (default: lfq)");
-module_param_cb(waitq, &mkipc_waitq_param_ops, &mkipc_waitq_default, 0644);
+module_param_cb(waitq, &mkipc_kind_param_ops, &mkipc_waitq_param, 0644);
 MODULE_PARM_DESC(waitq,
 		 "Wait queue of objects created from now on: owaitq or stock (default: owaitq)");
 
 enum mkipc_queue_kind mkipc_queue_default_kind(void)
 {
-	return READ_ONCE(mkipc_queue_default);
+	return READ_ONCE(mkipc_queue_param.val);
 }
 
 enum mkipc_waitq_kind mkipc_waitq_default_kind(void)
 {
-	return READ_ONCE(mkipc_waitq_default);
+	return READ_ONCE(mkipc_waitq_param.val);
 }

@@ -121,23 +121,15 @@ TEST_F_TIMEOUT(queue, stress, 900)
 {
 	long items, enq, deq, drained;
 	char cmd[96];
-	ssize_t n;
-	int fd;
+	int err;
 
 	items = getenv("MKIPC_QUEUE_SCALE") ?
 		mkipc_scaled_by(1000000, "MKIPC_QUEUE_SCALE") :
 		mkipc_scaled(1000000);
 	snprintf(cmd, sizeof(cmd), "%s %d %d %ld %d", variant->kind,
 		 variant->producers, variant->consumers, items, BOUND);
-	fd = open(STRESS_PATH, O_RDWR);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ((ssize_t)strlen(cmd), write(fd, cmd, strlen(cmd)))
-		TH_LOG("write '%s': %s", cmd, strerror(errno));
-	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
-	n = read(fd, self->result, sizeof(self->result) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	self->result[n] = '\0';
+	err = mkipc_job(STRESS_PATH, cmd, self->result, sizeof(self->result));
+	ASSERT_EQ(0, err) TH_LOG("'%s': %s", cmd, strerror(-err));
 	/* The whole result line, parameters included, for the record. */
 	TH_LOG("%s", strtok(self->result, "\n"));
 

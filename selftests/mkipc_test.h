@@ -5,9 +5,12 @@
 #ifndef _MKIPC_TEST_H
 #define _MKIPC_TEST_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * Iteration counts scale with MKIPC_TEST_SCALE, a percentage (default 100):
@@ -41,6 +44,34 @@ static inline long mkipc_field(const char *line, const char *key)
 	if (!p)
 		return -1;
 	return strtol(p + strlen(pat), NULL, 10);
+}
+
+/*
+ * Runs one job through a debugfs job file (the module's in-kernel tests):
+ * writes @cmd, which returns when the job is over, then reads the job's
+ * one-line result into @buf. 0, or -errno of the step that failed.
+ */
+static inline int mkipc_job(const char *path, const char *cmd, char *buf,
+			    size_t size)
+{
+	ssize_t n = -1;
+	int fd, err = 0;
+
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		err = -errno;
+	if (!err && lseek(fd, 0, SEEK_SET))
+		err = -errno;
+	if (!err)
+		n = read(fd, buf, size - 1);
+	if (!err && n <= 0)
+		err = n < 0 ? -errno : -EIO;
+	close(fd);
+	if (!err)
+		buf[n] = '\0';
+	return err;
 }
 
 #endif /* _MKIPC_TEST_H */

@@ -31,28 +31,6 @@
 #define PARAM_DIR	"/sys/module/mkipc/parameters/"
 #define WAITERS		4
 
-/* Runs one command; the result line lands in @buf. 0 or -errno. */
-static int waitq_cmd(const char *cmd, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(TEST_PATH, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
-		err = -errno;
-	if (!err && lseek(fd, 0, SEEK_SET))
-		err = -errno;
-	n = err ? -1 : read(fd, buf, size - 1);
-	if (!err && n <= 0)
-		err = -EIO;
-	close(fd);
-	if (!err)
-		buf[n] = '\0';
-	return err;
-}
-
 static long stat_value(const char *name)
 {
 	char line[128], key[64];
@@ -174,7 +152,7 @@ TEST_F_TIMEOUT(waitq, handoffs, 1200)
 	rounds /= all ? WAITERS + 1 : 2;
 	snprintf(cmd, sizeof(cmd), "stress %s %s %d %ld %s", variant->kind,
 		 variant->mode, WAITERS, rounds, variant->flags);
-	err = waitq_cmd(cmd, self->result, sizeof(self->result));
+	err = mkipc_job(TEST_PATH, cmd, self->result, sizeof(self->result));
 	ASSERT_EQ(0, err) TH_LOG("'%s': %s", cmd, strerror(-err));
 	TH_LOG("%s", strtok(self->result, "\n"));
 
@@ -209,7 +187,7 @@ TEST(fast_path_takes_no_lock)
 	if (fast < 0 || locked < 0)
 		SKIP(return, "no statistics (stats=0 or no debugfs)");
 	snprintf(cmd, sizeof(cmd), "nosleeper owaitq %ld", n);
-	err = waitq_cmd(cmd, buf, sizeof(buf));
+	err = mkipc_job(TEST_PATH, cmd, buf, sizeof(buf));
 	ASSERT_EQ(0, err) TH_LOG("'%s': %s", cmd, strerror(-err));
 	TH_LOG("%s", strtok(buf, "\n"));
 	EXPECT_EQ(fast + n, stat_value("wake_fast"));

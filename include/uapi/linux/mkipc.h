@@ -25,23 +25,24 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		1
+#define MKIPC_ABI_MINOR		2
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
  * running module implements the feature; userspace tests bits, not versions.
- * Bits are never reassigned. Later ABI revisions add: endpoints, call and
- * reply_recv, priority inheritance, IPC-completion boost, switch probes.
+ * Bits are never reassigned. Later ABI revisions add: priority inheritance,
+ * IPC-completion boost, switch probes.
  */
 #define MKIPC_FEAT_DEBUGFS_STATS	(1ULL << 0)	/* debugfs statistics */
+#define MKIPC_FEAT_ENDPOINTS	(1ULL << 1)	/* endpoints, send and recv */
+#define MKIPC_FEAT_CALL		(1ULL << 2)	/* call, reply, reply_recv */
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
  * @abi_major:	MKIPC_ABI_MAJOR of the running module
  * @abi_minor:	MKIPC_ABI_MINOR of the running module
  * @features:	MKIPC_FEAT_* bits the running module implements
- * @max_msg_size: largest inline payload in bytes; 0 while the module has
- *		no message operations
+ * @max_msg_size: largest inline payload in bytes (MKIPC_MSG_MAX)
  * @reserved0:	padding, written as zero
  * @reserved:	written as zero by this ABI revision
  */
@@ -58,13 +59,384 @@ struct mkipc_version {
 
 /*
  * MKIPC_IOC_VERSION - report the ABI version and feature bits.
+ * On: /dev/mkipc.
  * Argument: pointer to struct mkipc_version, written by the kernel.
  * Errors:
  *   EFAULT	the argument does not point to writable memory of
  *		sizeof(struct mkipc_version) bytes
  *
- * Any ioctl number this header does not define fails with ENOTTY.
+ * Any ioctl number this header does not define fails with ENOTTY, and so
+ * does a defined one on the wrong kind of file (an endpoint ioctl on
+ * /dev/mkipc, or MKIPC_IOC_EP_CREATE on an endpoint).
  */
 #define MKIPC_IOC_VERSION	_IOR(MKIPC_IOC_MAGIC, 0x00, struct mkipc_version)
+
+/*
+ * Endpoints
+ * =========
+ *
+ * An endpoint is a message queue with a server side, reached only through
+ * file descriptors: there is no name by which a process could find one it
+ * was not given. A descriptor is a capability; it goes to other processes
+ * as any descriptor does (SCM_RIGHTS, fork, pidfd_getfd) and carries one
+ * or both rights:
+ *
+ *   MKIPC_RIGHT_RECV	receive, reply, shut down, mint send descriptors.
+ *			Only the descriptor MKIPC_IOC_EP_CREATE returns (and
+ *			its duplicates, which share its open file) has it.
+ *   MKIPC_RIGHT_SEND	send and call. Every endpoint descriptor has it.
+ *
+ * Lifetime. When the last reference to the receive file goes (every
+ * duplicate closed, every process holding one gone), or on
+ * MKIPC_IOC_EP_SHUTDOWN, the endpoint dies: queued messages are discarded,
+ * every pending call (queued, or taken by a server and not yet replied to)
+ * fails with EPIPE, blocked receivers and senders return EPIPE, and every
+ * later send, call or receive fails with EPIPE. The endpoint's memory goes
+ * with the last descriptor of either kind. Closing a descriptor does not
+ * interrupt an ioctl another thread is blocked in on it: as for any Linux
+ * file, that ioctl holds the file until it returns.
+ *
+ * Messages. A message is a 64-bit label (an opcode, free for the
+ * application), a payload of 0..MKIPC_MSG_MAX bytes copied in from the
+ * sender's buffer when it is sent and out to the receiver's when it is
+ * received, and the sender's identity as the kernel saw it at send time,
+ * translated into the receiver's pid and user namespaces when it is
+ * received. A receiver's buffer contents are undefined after a failed
+ * receive.
+ *
+ * Order. Messages leave an endpoint in the order they entered it (the
+ * order of the sends' linearization points), except that a message a
+ * receive could not deliver (EFAULT, EMSGSIZE) goes to the front of the
+ * queue and is the next one delivered.
+ *
+ * Calls. MKIPC_IOC_CALL queues a request and waits for its reply. A
+ * server receives it like any message, with a nonzero token, and answers
+ * with MKIPC_IOC_REPLY or MKIPC_IOC_REPLY_RECV and that token. A token
+ * names one taken call on one endpoint and is valid until it is replied
+ * to or the endpoint dies; any holder of the receive right may use it. A
+ * caller that gives up (timeout, signal, death) before the reply makes the
+ * reply fail with ESRCH; a call given up before any server took it is
+ * never delivered.
+ *
+ * Blocking. Every blocking operation takes a relative timeout in
+ * nanoseconds (0: none) and the flag MKIPC_F_NONBLOCK; a descriptor opened
+ * or set O_NONBLOCK (fcntl) behaves as if every operation had the flag.
+ * Non-blocking, an operation that would wait fails with EAGAIN instead
+ * (a call still waits for its reply: only its send is non-blocking).
+ * Waits are interruptible. A signal before anything was transferred
+ * restarts the ioctl if the handler says SA_RESTART and there is no
+ * timeout, else fails with EINTR; a call whose request a server has
+ * already taken never restarts (it fails with EINTR, and the server's
+ * reply with ESRCH), so no message is delivered twice.
+ *
+ * Readiness (poll, select, epoll): EPOLLIN when a receive would find a
+ * message (receive right only); EPOLLOUT when a send would find room;
+ * EPOLLHUP once the endpoint is dead.
+ */
+
+#define MKIPC_MSG_MAX		4096	/* largest payload, bytes */
+#define MKIPC_EP_DEFAULT_MSGS	128	/* queue bound when none is given */
+#define MKIPC_EP_MAX_MSGS	65536	/* largest queue bound */
+
+#define MKIPC_RIGHT_SEND	(1U << 0)
+#define MKIPC_RIGHT_RECV	(1U << 1)
+
+/* Flags of MKIPC_IOC_EP_CREATE and MKIPC_IOC_EP_SENDER. */
+#define MKIPC_EP_CLOEXEC	(1U << 0)	/* O_CLOEXEC on the new fd */
+#define MKIPC_EP_NONBLOCK	(1U << 1)	/* O_NONBLOCK on the new file */
+/*
+ * MKIPC_IOC_EP_CREATE only: run this endpoint on a baseline instead of
+ * the optimization the module parameters (queue, waitq, handoff) select,
+ * for before/after measurements within one run.
+ */
+#define MKIPC_EP_QUEUE_SPIN	(1U << 8)	/* spinlock queue, not lfqueue */
+#define MKIPC_EP_WAITQ_STOCK	(1U << 9)	/* wait_queue_head_t, not owaitq */
+#define MKIPC_EP_WAKE_PLAIN	(1U << 10)	/* ordinary wake-ups, no WF_SYNC */
+
+/* Flags of the message operations. */
+#define MKIPC_F_NONBLOCK	(1U << 0)	/* fail with EAGAIN, do not wait */
+
+/**
+ * struct mkipc_ep_create - argument of MKIPC_IOC_EP_CREATE
+ * @flags:	in: MKIPC_EP_* flags
+ * @max_msgs:	in: queue bound, 1..MKIPC_EP_MAX_MSGS; 0 for
+ *		MKIPC_EP_DEFAULT_MSGS
+ * @fd:		out: the new endpoint descriptor (also the return value)
+ * @reserved0:	zero
+ * @id:		out: the endpoint's number in debugfs and MKIPC_IOC_EP_INFO;
+ *		it names the endpoint to humans and grants nothing
+ * @reserved:	zero
+ */
+struct mkipc_ep_create {
+	__u32 flags;
+	__u32 max_msgs;
+	__s32 fd;
+	__u32 reserved0;
+	__u64 id;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mkipc_ep_sender - argument of MKIPC_IOC_EP_SENDER
+ * @flags:	in: MKIPC_EP_CLOEXEC, MKIPC_EP_NONBLOCK
+ * @fd:		out: the new send-only descriptor (also the return value)
+ * @reserved:	zero
+ */
+struct mkipc_ep_sender {
+	__u32 flags;
+	__s32 fd;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mkipc_ep_info - reply of MKIPC_IOC_EP_INFO
+ * @id:		the endpoint's number
+ * @rights:	MKIPC_RIGHT_* of this descriptor
+ * @flags:	MKIPC_EP_QUEUE_SPIN, _WAITQ_STOCK, _WAKE_PLAIN: the baselines
+ *		this endpoint runs on, whether asked for or chosen by the
+ *		module parameters at creation
+ * @max_msgs:	queue bound
+ * @queued:	messages queued now (a snapshot)
+ * @dead:	1 once the endpoint has died, else 0
+ * @reserved0:	zero
+ * @reserved:	zero
+ */
+struct mkipc_ep_info {
+	__u64 id;
+	__u32 rights;
+	__u32 flags;
+	__u32 max_msgs;
+	__u32 queued;
+	__u32 dead;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/**
+ * struct mkipc_msg - one message buffer
+ * @label:	sending: the label sent; receiving: out, the label received
+ * @data:	user pointer to the payload buffer (may be 0 when @size is 0)
+ * @size:	sending: payload bytes, 0..MKIPC_MSG_MAX; receiving: in, the
+ *		buffer's capacity; out, the payload's size (on EMSGSIZE, the
+ *		size a buffer would need)
+ * @reserved0:	zero
+ */
+struct mkipc_msg {
+	__u64 label;
+	__u64 data;
+	__u32 size;
+	__u32 reserved0;
+};
+
+/**
+ * struct mkipc_sender - who sent a message, as the kernel saw it
+ * @pid:	the sending process (thread group), in the receiver's pid
+ *		namespace; 0 if it is not visible there
+ * @tid:	the sending thread, likewise
+ * @uid:	the sender's effective uid in the receiver's user namespace
+ *		(the overflow uid if unmapped)
+ * @gid:	the sender's effective gid, likewise
+ */
+struct mkipc_sender {
+	__s32 pid;
+	__s32 tid;
+	__u32 uid;
+	__u32 gid;
+};
+
+/**
+ * struct mkipc_send - argument of MKIPC_IOC_SEND
+ * @msg:	the message
+ * @flags:	MKIPC_F_*
+ * @reserved0:	zero
+ * @timeout_ns:	longest wait for room in the queue; 0: no limit
+ * @reserved:	zero
+ */
+struct mkipc_send {
+	struct mkipc_msg msg;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 timeout_ns;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mkipc_recv - argument of MKIPC_IOC_RECV
+ * @msg:	the buffer; label and size are written back
+ * @sender:	out: the sender
+ * @token:	out: nonzero if the message is a call's request: the token to
+ *		reply with; 0 for a message sent with MKIPC_IOC_SEND
+ * @flags:	MKIPC_F_*
+ * @reserved0:	zero
+ * @timeout_ns:	longest wait for a message; 0: no limit
+ * @reserved:	zero
+ */
+struct mkipc_recv {
+	struct mkipc_msg msg;
+	struct mkipc_sender sender;
+	__u64 token;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 timeout_ns;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mkipc_call - argument of MKIPC_IOC_CALL
+ * @req:	the request
+ * @rep:	the reply buffer; label and size are written back
+ * @flags:	MKIPC_F_* (applies to queueing the request only)
+ * @reserved0:	zero
+ * @timeout_ns:	longest time for the whole call; 0: no limit
+ * @reserved:	zero
+ */
+struct mkipc_call {
+	struct mkipc_msg req;
+	struct mkipc_msg rep;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 timeout_ns;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mkipc_reply - argument of MKIPC_IOC_REPLY
+ * @token:	the call replied to, from the receive that took it
+ * @msg:	the reply; its size may not exceed the caller's buffer
+ * @reserved:	zero
+ */
+struct mkipc_reply {
+	__u64 token;
+	struct mkipc_msg msg;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mkipc_reply_recv - argument of MKIPC_IOC_REPLY_RECV
+ * @reply:	as MKIPC_IOC_REPLY; a token of 0 replies to nothing
+ * @recv:	as MKIPC_IOC_RECV
+ * @reply_err:	out: 0 if the reply was delivered (or there was none),
+ *		ESRCH if its caller had given up: the receive went on
+ * @reserved0:	zero
+ */
+struct mkipc_reply_recv {
+	struct mkipc_reply reply;
+	struct mkipc_recv recv;
+	__s32 reply_err;
+	__u32 reserved0;
+};
+
+/*
+ * MKIPC_IOC_EP_CREATE - create an endpoint.
+ * On: /dev/mkipc. Returns the new descriptor, with both rights.
+ * Errors:
+ *   EFAULT	bad argument pointer
+ *   EINVAL	unknown flags, max_msgs above MKIPC_EP_MAX_MSGS, reserved
+ *		fields not zero
+ *   EMFILE	the process has no free descriptor
+ *   ENFILE	the system file limit was reached
+ *   ENOMEM	out of memory
+ */
+#define MKIPC_IOC_EP_CREATE	_IOWR(MKIPC_IOC_MAGIC, 0x01, struct mkipc_ep_create)
+
+/*
+ * MKIPC_IOC_EP_INFO - describe an endpoint. On: any endpoint descriptor.
+ * Errors: EFAULT.
+ */
+#define MKIPC_IOC_EP_INFO	_IOR(MKIPC_IOC_MAGIC, 0x10, struct mkipc_ep_info)
+
+/*
+ * MKIPC_IOC_EP_SENDER - mint a descriptor with the send right only, to
+ * give to clients. On: a descriptor with the receive right. Returns the
+ * new descriptor.
+ * Errors: EBADF (no receive right), EFAULT, EINVAL (unknown flags,
+ * reserved not zero), EPIPE (the endpoint is dead), EMFILE, ENFILE, ENOMEM.
+ */
+#define MKIPC_IOC_EP_SENDER	_IOWR(MKIPC_IOC_MAGIC, 0x11, struct mkipc_ep_sender)
+
+/*
+ * MKIPC_IOC_EP_SHUTDOWN - kill the endpoint now (see Lifetime), as the
+ * last close of the receive file would. On: a descriptor with the receive
+ * right; no argument. Shutting down a dead endpoint succeeds.
+ * Errors: EBADF (no receive right).
+ */
+#define MKIPC_IOC_EP_SHUTDOWN	_IO(MKIPC_IOC_MAGIC, 0x12)
+
+/*
+ * MKIPC_IOC_SEND - queue a message and return.
+ * On: any endpoint descriptor.
+ * Errors:
+ *   EAGAIN	queue full, non-blocking
+ *   EFAULT	bad argument pointer or payload buffer
+ *   EINTR	a signal came while waiting for room (nothing was queued)
+ *   EINVAL	unknown flags, size above MKIPC_MSG_MAX, reserved not zero
+ *   ENOMEM	out of memory (nothing was queued)
+ *   EPIPE	the endpoint is dead
+ *   ETIMEDOUT	still no room when the timeout passed
+ */
+#define MKIPC_IOC_SEND		_IOW(MKIPC_IOC_MAGIC, 0x20, struct mkipc_send)
+
+/*
+ * MKIPC_IOC_RECV - take the oldest message, waiting for one if need be.
+ * On: a descriptor with the receive right.
+ * Errors:
+ *   EAGAIN	no message, non-blocking
+ *   EBADF	no receive right
+ *   EFAULT	bad argument pointer or buffer; the message stays queued,
+ *		first in line
+ *   EINTR	a signal came first (nothing was taken)
+ *   EINVAL	unknown flags, capacity above MKIPC_MSG_MAX, reserved not
+ *		zero
+ *   EMSGSIZE	the oldest message is larger than the buffer: it stays
+ *		queued, first in line, and msg.size says how large it is
+ *   EPIPE	the endpoint is dead
+ *   ETIMEDOUT	no message when the timeout passed
+ */
+#define MKIPC_IOC_RECV		_IOWR(MKIPC_IOC_MAGIC, 0x21, struct mkipc_recv)
+
+/*
+ * MKIPC_IOC_CALL - send a request and wait for its reply, in one ioctl.
+ * The caller wakes a waiting server with a synchronous hand-off (the
+ * scheduler is told the caller is about to sleep).
+ * On: any endpoint descriptor.
+ * Errors:
+ *   EAGAIN	queue full, non-blocking (nothing was queued)
+ *   EFAULT	bad argument pointer or request buffer (nothing was
+ *		queued); or the reply could not be written out, and is lost
+ *   EINTR	a signal came: before a server took the request (it is
+ *		withdrawn), or after (the server's reply will fail, ESRCH)
+ *   EINVAL	unknown flags, a size above MKIPC_MSG_MAX, reserved not
+ *		zero
+ *   ENOMEM	out of memory (nothing was queued)
+ *   EPIPE	the endpoint is dead, or died before the reply
+ *   ETIMEDOUT	no reply within the timeout (as EINTR for the request)
+ */
+#define MKIPC_IOC_CALL		_IOWR(MKIPC_IOC_MAGIC, 0x22, struct mkipc_call)
+
+/*
+ * MKIPC_IOC_REPLY - answer a call and return.
+ * On: a descriptor with the receive right.
+ * Errors:
+ *   EBADF	no receive right
+ *   EFAULT	bad argument pointer or reply buffer; the token stays valid
+ *   EINVAL	token 0, size above MKIPC_MSG_MAX, reserved not zero
+ *   EMSGSIZE	the reply is larger than the caller's buffer; the token
+ *		stays valid
+ *   ENOENT	no taken call has this token (never, or already replied)
+ *   ENOMEM	out of memory; the token stays valid
+ *   ESRCH	the caller gave up (timeout, signal, exit); the token is
+ *		used up
+ */
+#define MKIPC_IOC_REPLY		_IOW(MKIPC_IOC_MAGIC, 0x23, struct mkipc_reply)
+
+/*
+ * MKIPC_IOC_REPLY_RECV - answer a call, then wait for the next message,
+ * in one ioctl; the caller is woken with a synchronous hand-off. A reply
+ * that fails with ESRCH is reported in reply_err and the receive goes on;
+ * any other reply error fails the ioctl before it receives.
+ * On: a descriptor with the receive right.
+ * Errors: those of MKIPC_IOC_REPLY (except ESRCH) and MKIPC_IOC_RECV.
+ */
+#define MKIPC_IOC_REPLY_RECV	_IOWR(MKIPC_IOC_MAGIC, 0x24, struct mkipc_reply_recv)
 
 #endif /* _UAPI_LINUX_MKIPC_H */

@@ -43,8 +43,10 @@ static long mkipc_ioc_version(void __user *arg)
 	memset(&ver, 0, sizeof(ver));
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
+	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL;
 	if (mkipc_stats_available())
 		ver.features |= MKIPC_FEAT_DEBUGFS_STATS;
+	ver.max_msg_size = MKIPC_MSG_MAX;
 
 	if (copy_to_user(arg, &ver, sizeof(ver)))
 		return -EFAULT;
@@ -62,15 +64,16 @@ static long mkipc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MKIPC_IOC_VERSION:
 		ret = mkipc_ioc_version(uarg);
 		break;
+	case MKIPC_IOC_EP_CREATE:
+		ret = mkipc_ep_create(uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
 	}
 
-	if (ret == -ENOTTY)
-		mkipc_stat_inc(MKIPC_STAT_ERR_NOTTY);
-	else if (ret == -EFAULT)
-		mkipc_stat_inc(MKIPC_STAT_ERR_FAULT);
+	if (ret < 0)
+		mkipc_stat_err(ret);
 	return ret;
 }
 

@@ -5,6 +5,11 @@
  *
  *   /sys/module/mkipc/parameters/queue   lfq | spin
  *   /sys/module/mkipc/parameters/waitq   owaitq | stock
+ *   /sys/module/mkipc/parameters/handoff sync | plain
+ *
+ * handoff: whether a call wakes its server, and reply_recv its caller,
+ * with the scheduler's synchronous wake-up (the waker is about to sleep,
+ * so the woken task may take its CPU) or an ordinary one.
  *
  * A change applies to objects created after it; existing ones keep the
  * kind they were created with. Anything else written gets EINVAL.
@@ -14,6 +19,7 @@
 #include <linux/sysfs.h>
 
 #include "lfqueue.h"
+#include "mkipc.h"
 #include "owaitq.h"
 
 /* A parameter that holds one of @n names, as its index. */
@@ -33,6 +39,8 @@ static const char * const mkipc_waitq_names[] = {
 	[MKIPC_WAITQ_STOCK]	= "stock",
 };
 
+static const char * const mkipc_handoff_names[] = { "sync", "plain" };
+
 static struct mkipc_kind_param mkipc_queue_param = {
 	.val = MKIPC_QUEUE_LFQ,
 	.names = mkipc_queue_names,
@@ -43,6 +51,12 @@ static struct mkipc_kind_param mkipc_waitq_param = {
 	.val = MKIPC_WAITQ_OWAITQ,
 	.names = mkipc_waitq_names,
 	.n = ARRAY_SIZE(mkipc_waitq_names),
+};
+
+static struct mkipc_kind_param mkipc_handoff_param = {
+	.val = 0,
+	.names = mkipc_handoff_names,
+	.n = ARRAY_SIZE(mkipc_handoff_names),
 };
 
 static int mkipc_kind_set(const char *val, const struct kernel_param *kp)
@@ -75,6 +89,10 @@ module_param_cb(waitq, &mkipc_kind_param_ops, &mkipc_waitq_param, 0644);
 MODULE_PARM_DESC(waitq,
 		 "Wait queue of objects created from now on: owaitq or stock (default: owaitq)");
 
+module_param_cb(handoff, &mkipc_kind_param_ops, &mkipc_handoff_param, 0644);
+MODULE_PARM_DESC(handoff,
+		 "Wake-ups on the call path of endpoints created from now on: sync or plain (default: sync)");
+
 enum mkipc_queue_kind mkipc_queue_default_kind(void)
 {
 	return READ_ONCE(mkipc_queue_param.val);
@@ -83,4 +101,9 @@ enum mkipc_queue_kind mkipc_queue_default_kind(void)
 enum mkipc_waitq_kind mkipc_waitq_default_kind(void)
 {
 	return READ_ONCE(mkipc_waitq_param.val);
+}
+
+bool mkipc_handoff_default_sync(void)
+{
+	return READ_ONCE(mkipc_handoff_param.val) == 0;
 }

@@ -30,7 +30,57 @@ static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
 	[MKIPC_STAT_ERR_FAULT]	= "errors_efault",
 	[MKIPC_STAT_WAKE_FAST]	= "wake_fast",
 	[MKIPC_STAT_WAKE_LOCKED] = "wake_locked",
+	[MKIPC_STAT_EP_CREATED]	= "endpoints_created",
+	[MKIPC_STAT_EP_DESTROYED] = "endpoints_freed",
+	[MKIPC_STAT_SENT]	= "sent",
+	[MKIPC_STAT_RECEIVED]	= "received",
+	[MKIPC_STAT_CALLS]	= "calls",
+	[MKIPC_STAT_REPLIES]	= "replies",
+	[MKIPC_STAT_CALLS_ABANDONED] = "calls_abandoned",
+	[MKIPC_STAT_ERR_AGAIN]	= "errors_eagain",
+	[MKIPC_STAT_ERR_TIMEDOUT] = "errors_etimedout",
+	[MKIPC_STAT_ERR_INTR]	= "errors_eintr",
+	[MKIPC_STAT_ERR_PIPE]	= "errors_epipe",
+	[MKIPC_STAT_ERR_MSGSIZE] = "errors_emsgsize",
+	[MKIPC_STAT_ERR_SRCH]	= "errors_esrch",
+	[MKIPC_STAT_ERR_NOENT]	= "errors_enoent",
+	[MKIPC_STAT_ERR_INVAL]	= "errors_einval",
+	[MKIPC_STAT_ERR_BADF]	= "errors_ebadf",
+	[MKIPC_STAT_ERR_NOMEM]	= "errors_enomem",
+	[MKIPC_STAT_ERR_OTHER]	= "errors_other",
 };
+
+static const struct {
+	int err;
+	enum mkipc_stat stat;
+} mkipc_err_stats[] = {
+	{ ENOTTY, MKIPC_STAT_ERR_NOTTY },
+	{ EFAULT, MKIPC_STAT_ERR_FAULT },
+	{ EAGAIN, MKIPC_STAT_ERR_AGAIN },
+	{ ETIMEDOUT, MKIPC_STAT_ERR_TIMEDOUT },
+	{ EINTR, MKIPC_STAT_ERR_INTR },
+	{ ERESTARTSYS, MKIPC_STAT_ERR_INTR },
+	{ EPIPE, MKIPC_STAT_ERR_PIPE },
+	{ EMSGSIZE, MKIPC_STAT_ERR_MSGSIZE },
+	{ ESRCH, MKIPC_STAT_ERR_SRCH },
+	{ ENOENT, MKIPC_STAT_ERR_NOENT },
+	{ EINVAL, MKIPC_STAT_ERR_INVAL },
+	{ EBADF, MKIPC_STAT_ERR_BADF },
+	{ ENOMEM, MKIPC_STAT_ERR_NOMEM },
+};
+
+void mkipc_stat_err(long err)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(mkipc_err_stats); i++) {
+		if (-err == mkipc_err_stats[i].err) {
+			mkipc_stat_inc(mkipc_err_stats[i].stat);
+			return;
+		}
+	}
+	mkipc_stat_inc(MKIPC_STAT_ERR_OTHER);
+}
 
 static struct dentry *mkipc_debugfs_dir;
 static struct dentry *mkipc_stats_file;
@@ -53,14 +103,16 @@ static int mkipc_stats_show(struct seq_file *m, void *unused)
 
 	for (i = 0; i < MKIPC_STAT_NR; i++) {
 		sum[i] = mkipc_stat_sum(i);
-		seq_printf(m, "%-16s %lu\n", mkipc_stat_names[i], sum[i]);
+		seq_printf(m, "%-18s %lu\n", mkipc_stat_names[i], sum[i]);
 	}
 	/*
 	 * Derived, from sums not taken atomically: an open and close racing
 	 * with this read can put releases ahead of opens, hence the clamp.
 	 */
 	open_files = (long)(sum[MKIPC_STAT_OPEN] - sum[MKIPC_STAT_RELEASE]);
-	seq_printf(m, "%-16s %ld\n", "open_files", max(open_files, 0L));
+	seq_printf(m, "%-18s %ld\n", "open_files", max(open_files, 0L));
+	/* Exact: a counter, not a difference of sums. */
+	seq_printf(m, "%-18s %d\n", "endpoints_live", mkipc_ep_live_count());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mkipc_stats);
@@ -137,6 +189,7 @@ void mkipc_debugfs_init(void)
 						       &mkipc_stats_fops);
 	mkipc_lfqueue_test_init(mkipc_debugfs_dir);
 	mkipc_owaitq_test_init(mkipc_debugfs_dir);
+	mkipc_ep_debugfs_init(mkipc_debugfs_dir);
 }
 
 void mkipc_debugfs_uninit(void)

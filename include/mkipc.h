@@ -21,6 +21,24 @@ enum mkipc_stat {
 	MKIPC_STAT_ERR_FAULT,		/* ioctls failed with EFAULT */
 	MKIPC_STAT_WAKE_FAST,		/* owaitq wake-ups that found no sleeper */
 	MKIPC_STAT_WAKE_LOCKED,		/* owaitq wake-ups that took the lock */
+	MKIPC_STAT_EP_CREATED,		/* endpoints created */
+	MKIPC_STAT_EP_DESTROYED,	/* endpoints freed */
+	MKIPC_STAT_SENT,		/* messages sent (MKIPC_IOC_SEND) */
+	MKIPC_STAT_RECEIVED,		/* messages and requests received */
+	MKIPC_STAT_CALLS,		/* calls whose request was queued */
+	MKIPC_STAT_REPLIES,		/* replies delivered to their caller */
+	MKIPC_STAT_CALLS_ABANDONED,	/* calls given up after a server took them */
+	MKIPC_STAT_ERR_AGAIN,		/* ioctls failed with EAGAIN ... */
+	MKIPC_STAT_ERR_TIMEDOUT,
+	MKIPC_STAT_ERR_INTR,		/* EINTR, or restarted (ERESTARTSYS) */
+	MKIPC_STAT_ERR_PIPE,
+	MKIPC_STAT_ERR_MSGSIZE,
+	MKIPC_STAT_ERR_SRCH,
+	MKIPC_STAT_ERR_NOENT,
+	MKIPC_STAT_ERR_INVAL,
+	MKIPC_STAT_ERR_BADF,
+	MKIPC_STAT_ERR_NOMEM,
+	MKIPC_STAT_ERR_OTHER,		/* any other errno */
 	MKIPC_STAT_NR
 };
 
@@ -37,6 +55,9 @@ static inline void mkipc_stat_inc(enum mkipc_stat stat)
 	if (mkipc_stats_enabled)
 		this_cpu_inc(mkipc_counters.cnt[stat]);
 }
+
+/* Counts a failed ioctl under its errno. */
+void mkipc_stat_err(long err);
 
 void mkipc_debugfs_init(void);
 void mkipc_debugfs_uninit(void);
@@ -74,5 +95,13 @@ void mkipc_owaitq_test_init(struct dentry *dir);
 /* chardev.c: the /dev/mkipc misc device and its ioctls. */
 int mkipc_chardev_init(void);
 void mkipc_chardev_uninit(void);
+
+/* endpoint.c: endpoints and their message operations. */
+long mkipc_ep_create(void __user *uarg);
+int mkipc_ep_live_count(void);
+void mkipc_ep_debugfs_init(struct dentry *dir);
+
+/* params.c: synchronous hand-off on calls, module parameter "handoff". */
+bool mkipc_handoff_default_sync(void);
 
 #endif /* _MKIPC_H */

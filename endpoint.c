@@ -1,0 +1,1096 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Endpoints: message queues with a server side, reached only through file
+ * descriptors, with send/recv and the synchronous call/reply_recv pair.
+ * The user-visible contract is in include/uapi/linux/mkipc.h; this is how
+ * it is kept.
+ *
+ * Objects and owners
+ *
+ *   struct mkipc_ep	the endpoint. One reference per open file on it
+ *			(the receive file and every send file); freed with
+ *			the last.
+ *   struct mkipc_epf	one open file: the endpoint and the rights the file
+ *			carries. Owned by the file.
+ *   struct mkipc_kmsg	one message, in kernel memory, charged to the
+ *			sender's memory cgroup. A sent message has a single
+ *			owner at a time: its sender, then the queue (or the
+ *			front list), then the receiver, which frees it. A
+ *			call's request is also the call's record and has two
+ *			references: the caller's, held for the whole ioctl,
+ *			and the endpoint's, which travels with it through the
+ *			queue, the front list, a receiver's hands and the
+ *			token table, and is dropped by whoever ends the call
+ *			(the replier, the endpoint's death, or a receiver
+ *			finding it cancelled).
+ *
+ * A call's state (kmsg->state) moves only by cmpxchg:
+ *
+ *   QUEUED --receiver takes it--> TAKEN --reply--> REPLIED
+ *     |   <--delivery failed------  |
+ *     |                             +--endpoint dies--> FAILED
+ *     +--endpoint dies--> FAILED    |
+ *     +--caller gives up-----------+--caller gives up--> CANCELLED
+ *
+ * The caller changes it only to CANCELLED; everyone else only while they
+ * hold the endpoint's reference. REPLIED, FAILED and CANCELLED are final.
+ *
+ * Death. ep->dead is set once, under the token table's lock, which also
+ * guards the front list: nothing is added to either after it. The lock-free
+ * queue has no such lock, so a sender and the killer each look for the
+ * other after their own store (barrier pair (Q)/(K)): a message queued
+ * after the killer drained the queue is drained by its sender.
+ *
+ * Blocking sleeps on owaitq (or the stock wait queue, per endpoint):
+ * receivers exclusively on recv_wq, senders waiting for room exclusively
+ * on send_wq, a caller on its own call's done queue.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/mkipc.h>
+
+#include "lfqueue.h"
+#include "mkipc.h"
+#include "owaitq.h"
+
+enum mkipc_call_state {
+	MKIPC_CALL_QUEUED,	/* queued or first in line; no server has it */
+	MKIPC_CALL_TAKEN,	/* a server has it, under a token */
+	MKIPC_CALL_REPLIED,	/* ->reply is set */
+	MKIPC_CALL_FAILED,	/* the endpoint died */
+	MKIPC_CALL_CANCELLED,	/* the caller gave up */
+};
+
+struct mkipc_kmsg {
+	struct list_head link;		/* in ep->front, while there */
+	u64 label;
+	u32 size;
+	bool is_call;
+	struct pid *tgid;		/* the sender, as it sent */
+	struct pid *tid;
+	kuid_t euid;
+	kgid_t egid;
+	refcount_t ref;			/* 1; 2 for a call (see the top) */
+	/* Calls only. */
+	atomic_t state;			/* enum mkipc_call_state */
+	u32 rep_cap;			/* the caller's reply buffer */
+	struct mkipc_kmsg *reply;	/* written before state goes REPLIED */
+	struct mkipc_waitq done;	/* the caller waits here */
+	u8 data[];
+};
+
+/* Per-endpoint counters, shown in debugfs mkipc/endpoints. */
+enum mkipc_ep_stat {
+	MKIPC_EPS_SENT,
+	MKIPC_EPS_RECEIVED,
+	MKIPC_EPS_CALLS,
+	MKIPC_EPS_REPLIES,
+	MKIPC_EPS_ERRORS,
+	MKIPC_EPS_NR
+};
+
+struct mkipc_ep {
+	struct mkipc_queue q;		/* of struct mkipc_kmsg * */
+	struct mkipc_waitq recv_wq;	/* receivers, exclusive */
+	struct mkipc_waitq send_wq;	/* senders waiting for room, exclusive */
+	wait_queue_head_t poll_wq;	/* poll, select, epoll */
+	/* Taken calls by token; xa_lock also guards front and dead. */
+	struct xarray calls;
+	u32 next_token;
+	struct list_head front;		/* undeliverable messages, first in line */
+	atomic_t nr_front;		/* entries in front: lockless hint */
+	bool dead;
+	bool sync;			/* synchronous hand-off on calls */
+	u32 flags;			/* MKIPC_EP_* baselines in effect */
+	u32 max_msgs;
+	u64 id;
+	atomic_t hwm;			/* queue high-water mark */
+	atomic_long_t cnt[MKIPC_EPS_NR];
+	struct kref ref;
+	struct list_head node;		/* in mkipc_eps */
+	pid_t creator;			/* tgid, in the initial namespace */
+};
+
+struct mkipc_epf {
+	struct mkipc_ep *ep;
+	u32 rights;
+};
+
+static LIST_HEAD(mkipc_eps);
+static DEFINE_MUTEX(mkipc_eps_lock);	/* protects mkipc_eps */
+static atomic64_t mkipc_ep_ids = ATOMIC64_INIT(0);
+static atomic_t mkipc_ep_live = ATOMIC_INIT(0);
+
+static void mkipc_ep_count(struct mkipc_ep *ep, enum mkipc_ep_stat s)
+{
+	if (mkipc_stats_enabled)
+		atomic_long_inc(&ep->cnt[s]);
+}
+
+/* --- messages ------------------------------------------------------------ */
+
+static struct mkipc_kmsg *mkipc_kmsg_new(u32 size, bool ident)
+{
+	struct mkipc_kmsg *m;
+
+	m = kmalloc(struct_size(m, data, size), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return NULL;
+	m->size = size;
+	m->is_call = false;
+	m->reply = NULL;
+	refcount_set(&m->ref, 1);
+	if (ident) {
+		m->tgid = get_pid(task_tgid(current));
+		m->tid = get_pid(task_pid(current));
+		m->euid = current_euid();
+		m->egid = current_egid();
+	} else {
+		m->tgid = NULL;
+		m->tid = NULL;
+	}
+	return m;
+}
+
+static void mkipc_kmsg_put(struct mkipc_kmsg *m)
+{
+	if (!refcount_dec_and_test(&m->ref))
+		return;
+	put_pid(m->tgid);
+	put_pid(m->tid);
+	if (m->reply)
+		mkipc_kmsg_put(m->reply);
+	kfree(m);
+}
+
+/* A new message with the payload of @msg; ERR_PTR on failure. */
+static struct mkipc_kmsg *mkipc_kmsg_from_user(const struct mkipc_msg *msg,
+					       bool ident)
+{
+	struct mkipc_kmsg *m = mkipc_kmsg_new(msg->size, ident);
+
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->label = msg->label;
+	if (msg->size &&
+	    copy_from_user(m->data, u64_to_user_ptr(msg->data), msg->size)) {
+		mkipc_kmsg_put(m);
+		return ERR_PTR(-EFAULT);
+	}
+	return m;
+}
+
+/*
+ * Ends a call the endpoint's reference of which the caller holds: moves it
+ * from @from to @to and wakes the caller, then drops that reference. A
+ * call the caller cancelled is only dropped. True if the move happened.
+ */
+static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
+			   enum mkipc_wake_how how)
+{
+	/* Full barrier: ->reply is written before the state says so. */
+	bool moved = atomic_cmpxchg(&m->state, from, to) == from;
+
+	if (moved)
+		mkipc_waitq_wake(&m->done, how);
+	mkipc_kmsg_put(m);
+	return moved;
+}
+
+/* A message the endpoint holds and can no longer deliver: it died. */
+static void mkipc_ep_discard(struct mkipc_kmsg *m, int state)
+{
+	if (m->is_call)
+		mkipc_call_end(m, state, MKIPC_CALL_FAILED, MKIPC_WAKE_ONE);
+	else
+		mkipc_kmsg_put(m);
+}
+
+/* --- the endpoint -------------------------------------------------------- */
+
+static void mkipc_ep_drain_one(void *val, void *arg)
+{
+	mkipc_ep_discard(val, MKIPC_CALL_QUEUED);
+}
+
+static void mkipc_ep_free(struct kref *ref)
+{
+	struct mkipc_ep *ep = container_of(ref, struct mkipc_ep, ref);
+
+	mutex_lock(&mkipc_eps_lock);
+	list_del(&ep->node);
+	mutex_unlock(&mkipc_eps_lock);
+	/* Dead by now, so empty but for sends that raced the death. */
+	mkipc_queue_destroy(&ep->q, mkipc_ep_drain_one, NULL);
+	WARN_ON_ONCE(!xa_empty(&ep->calls));
+	xa_destroy(&ep->calls);
+	kfree(ep);
+	atomic_dec(&mkipc_ep_live);
+	mkipc_stat_inc(MKIPC_STAT_EP_DESTROYED);
+}
+
+static void mkipc_ep_put(struct mkipc_ep *ep)
+{
+	kref_put(&ep->ref, mkipc_ep_free);
+}
+
+/* Takes everything out of the queue; for a dead endpoint. */
+static void mkipc_ep_drain(struct mkipc_ep *ep)
+{
+	struct mkipc_kmsg *m;
+
+	while ((m = mkipc_queue_dequeue(&ep->q)))
+		mkipc_ep_discard(m, MKIPC_CALL_QUEUED);
+}
+
+/* The endpoint dies (last close of the receive file, or shutdown). */
+static void mkipc_ep_kill(struct mkipc_ep *ep)
+{
+	struct mkipc_kmsg *m, *tmp;
+	unsigned long token;
+	LIST_HEAD(front);
+
+	xa_lock(&ep->calls);
+	if (ep->dead) {
+		xa_unlock(&ep->calls);
+		return;
+	}
+	WRITE_ONCE(ep->dead, true);
+	list_splice_init(&ep->front, &front);
+	atomic_set(&ep->nr_front, 0);
+	xa_unlock(&ep->calls);
+
+	/*
+	 * (K) Orders the store of dead before the queue is drained; pairs
+	 * with (Q) in mkipc_ep_queue(): a sender whose message this drain
+	 * misses sees dead and drains it itself.
+	 */
+	smp_mb();
+	mkipc_ep_drain(ep);
+	list_for_each_entry_safe(m, tmp, &front, link)
+		mkipc_ep_discard(m, MKIPC_CALL_QUEUED);
+	/*
+	 * Nothing joins the table once dead is set; an entry a reply or a
+	 * failed delivery erases first is theirs to end.
+	 */
+	xa_for_each(&ep->calls, token, m)
+		if (xa_erase(&ep->calls, token) == m)
+			mkipc_ep_discard(m, MKIPC_CALL_TAKEN);
+
+	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ALL);
+	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ALL);
+	wake_up_poll(&ep->poll_wq, EPOLLHUP);
+}
+
+/* The next message: first in line, else the queue's oldest; or NULL. */
+static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
+{
+	struct mkipc_kmsg *m = NULL;
+
+	if (atomic_read(&ep->nr_front)) {
+		xa_lock(&ep->calls);
+		m = list_first_entry_or_null(&ep->front, struct mkipc_kmsg,
+					     link);
+		if (m) {
+			list_del(&m->link);
+			atomic_dec(&ep->nr_front);
+		}
+		xa_unlock(&ep->calls);
+		if (m)
+			return m;
+	}
+	return mkipc_queue_dequeue(&ep->q);
+}
+
+static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
+{
+	/* wq_has_sleeper()'s barrier pairs with the one in mkipc_ep_poll(). */
+	if (wq_has_sleeper(&ep->poll_wq))
+		wake_up_interruptible_poll(&ep->poll_wq, events);
+}
+
+/*
+ * A message a receive took and could not deliver goes back first in line
+ * (a call already reverted to QUEUED), and another receiver is told.
+ */
+static void mkipc_ep_put_front(struct mkipc_ep *ep, struct mkipc_kmsg *m)
+{
+	bool dead;
+
+	xa_lock(&ep->calls);
+	dead = ep->dead;
+	if (!dead) {
+		list_add(&m->link, &ep->front);
+		atomic_inc(&ep->nr_front);
+	}
+	xa_unlock(&ep->calls);
+	if (dead) {
+		mkipc_ep_discard(m, MKIPC_CALL_QUEUED);
+		return;
+	}
+	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
+	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
+}
+
+static ktime_t mkipc_deadline(u64 timeout_ns)
+{
+	ktime_t now;
+
+	if (!timeout_ns || timeout_ns >= KTIME_MAX)
+		return KTIME_MAX;
+	now = ktime_get();
+	if (timeout_ns >= KTIME_MAX - now)
+		return KTIME_MAX;
+	return ktime_add_ns(now, timeout_ns);
+}
+
+/* A wait ended by a signal restarts only if it had no timeout. */
+static int mkipc_wait_err(int err, u64 timeout_ns)
+{
+	if (err == -ERESTARTSYS && timeout_ns)
+		return -EINTR;
+	return err;
+}
+
+static bool mkipc_ep_has_room(struct mkipc_ep *ep)
+{
+	return mkipc_queue_len_approx(&ep->q) < ep->max_msgs;
+}
+
+static void mkipc_ep_note_len(struct mkipc_ep *ep)
+{
+	int len = mkipc_queue_len_approx(&ep->q);
+	int hwm = atomic_read(&ep->hwm);
+
+	/* A statistic: relaxed, and a lost race only retries. */
+	while (len > hwm) {
+		if (atomic_try_cmpxchg_relaxed(&ep->hwm, &hwm, len))
+			break;
+	}
+}
+
+/*
+ * Queues @m, waiting for room unless @nonblock, and wakes a receiver the
+ * way @how says. On error @m is still the caller's.
+ */
+static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
+			  bool nonblock, ktime_t deadline, u64 timeout_ns,
+			  enum mkipc_wake_how how)
+{
+	int err;
+
+	for (;;) {
+		if (READ_ONCE(ep->dead))
+			return -EPIPE;
+		err = mkipc_queue_enqueue(&ep->q, m, GFP_KERNEL_ACCOUNT);
+		if (err != -ENOSPC)
+			break;
+		if (nonblock)
+			return -EAGAIN;
+		err = mkipc_waitq_wait_event(&ep->send_wq,
+					     mkipc_ep_has_room(ep) ||
+					     READ_ONCE(ep->dead),
+					     TASK_INTERRUPTIBLE, deadline, true);
+		if (err)
+			return mkipc_wait_err(err, timeout_ns);
+	}
+	if (err)
+		return err;
+
+	/*
+	 * (Q) Orders the enqueue before the load of dead; pairs with (K) in
+	 * mkipc_ep_kill(). From here the message is the endpoint's.
+	 */
+	smp_mb();
+	if (unlikely(READ_ONCE(ep->dead))) {
+		mkipc_ep_drain(ep);
+		return 0;
+	}
+	if (mkipc_stats_enabled)
+		mkipc_ep_note_len(ep);
+	mkipc_waitq_wake(&ep->recv_wq, how);
+	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
+	return 0;
+}
+
+static bool mkipc_epf_nonblock(struct file *file, u32 flags)
+{
+	return (flags & MKIPC_F_NONBLOCK) || (file->f_flags & O_NONBLOCK);
+}
+
+static bool mkipc_msg_bad(const struct mkipc_msg *msg)
+{
+	return msg->reserved0 || msg->size > MKIPC_MSG_MAX;
+}
+
+static bool mkipc_zeroes(const u64 *v, size_t n)
+{
+	while (n--)
+		if (v[n])
+			return false;
+	return true;
+}
+
+/* --- send ----------------------------------------------------------------- */
+
+static long mkipc_ep_send(struct file *file, struct mkipc_ep *ep,
+			  void __user *uarg)
+{
+	struct mkipc_kmsg *m;
+	struct mkipc_send s;
+	int err;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	if (s.flags & ~MKIPC_F_NONBLOCK || s.reserved0 ||
+	    !mkipc_zeroes(s.reserved, ARRAY_SIZE(s.reserved)) ||
+	    mkipc_msg_bad(&s.msg))
+		return -EINVAL;
+
+	m = mkipc_kmsg_from_user(&s.msg, true);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, s.flags),
+			     mkipc_deadline(s.timeout_ns), s.timeout_ns,
+			     MKIPC_WAKE_ONE);
+	if (err) {
+		mkipc_kmsg_put(m);
+		return err;
+	}
+	mkipc_ep_count(ep, MKIPC_EPS_SENT);
+	mkipc_stat_inc(MKIPC_STAT_SENT);
+	return 0;
+}
+
+/* --- receive -------------------------------------------------------------- */
+
+static bool mkipc_recv_bad(const struct mkipc_recv *r)
+{
+	return r->flags & ~MKIPC_F_NONBLOCK || r->reserved0 ||
+	       !mkipc_zeroes(r->reserved, ARRAY_SIZE(r->reserved)) ||
+	       mkipc_msg_bad(&r->msg);
+}
+
+/*
+ * Publishes a taken call under a new token. The table holds the
+ * endpoint's reference from here; the receiver takes one of its own for
+ * the rest of the delivery, since a reply may now end the call any time.
+ */
+static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m,
+			  u32 *token)
+{
+	int err;
+
+	refcount_inc(&m->ref);
+	xa_lock(&ep->calls);
+	if (ep->dead) {
+		err = -EPIPE;
+	} else {
+		/* May drop and retake the lock to allocate: look again. */
+		err = __xa_alloc_cyclic(&ep->calls, token, m,
+					XA_LIMIT(1, U32_MAX), &ep->next_token,
+					GFP_KERNEL_ACCOUNT);
+		if (err >= 0 && ep->dead) {
+			__xa_erase(&ep->calls, *token);
+			err = -EPIPE;
+		}
+	}
+	xa_unlock(&ep->calls);
+	if (err < 0) {
+		refcount_dec(&m->ref);	/* the caller's is still there */
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Receives one message into @r (a kernel copy of the user's @ur, written
+ * back on success). The place where a server takes a call is here, and
+ * only here.
+ */
+static int mkipc_ep_recv(struct file *file, struct mkipc_ep *ep,
+			 struct mkipc_recv *r, struct mkipc_recv __user *ur)
+{
+	bool nonblock = mkipc_epf_nonblock(file, r->flags);
+	ktime_t deadline = mkipc_deadline(r->timeout_ns);
+	struct mkipc_kmsg *m;
+	u32 token = 0;
+	int err;
+
+again:
+	m = mkipc_ep_take(ep);
+	if (!m) {
+		if (READ_ONCE(ep->dead))
+			return -EPIPE;
+		if (nonblock)
+			return -EAGAIN;
+		err = mkipc_waitq_wait_event(&ep->recv_wq,
+					     (m = mkipc_ep_take(ep)) ||
+					     READ_ONCE(ep->dead),
+					     TASK_INTERRUPTIBLE, deadline, true);
+		if (err)
+			return mkipc_wait_err(err, r->timeout_ns);
+		if (!m)
+			return -EPIPE;
+	}
+	/* Room for a sender waiting for it; a cheap test when none is. */
+	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
+
+	if (m->is_call &&
+	    atomic_cmpxchg(&m->state, MKIPC_CALL_QUEUED,
+			   MKIPC_CALL_TAKEN) != MKIPC_CALL_QUEUED) {
+		/* Cancelled: its caller is gone or going. */
+		mkipc_kmsg_put(m);
+		goto again;
+	}
+
+	if (m->size > r->msg.size) {
+		err = -EMSGSIZE;
+		r->msg.size = m->size;
+		goto put_back;
+	}
+	if (m->is_call) {
+		err = mkipc_ep_token(ep, m, &token);
+		if (err)
+			goto put_back;
+	}
+
+	r->msg.label = m->label;
+	r->msg.size = m->size;
+	r->token = token;
+	r->sender.pid = pid_vnr(m->tgid);
+	r->sender.tid = pid_vnr(m->tid);
+	r->sender.uid = from_kuid_munged(current_user_ns(), m->euid);
+	r->sender.gid = from_kgid_munged(current_user_ns(), m->egid);
+	if ((m->size &&
+	     copy_to_user(u64_to_user_ptr(r->msg.data), m->data, m->size)) ||
+	    copy_to_user(ur, r, sizeof(*r))) {
+		err = -EFAULT;
+		goto untoken;
+	}
+
+	mkipc_ep_count(ep, MKIPC_EPS_RECEIVED);
+	mkipc_stat_inc(MKIPC_STAT_RECEIVED);
+	/* A sent message is the receiver's, to free; a call's ref is ours. */
+	mkipc_kmsg_put(m);
+	return 0;
+
+untoken:
+	if (token && xa_erase(&ep->calls, token) != m) {
+		/* A reply (to a guessed token) or the death ended it. */
+		mkipc_kmsg_put(m);
+		return err;
+	}
+	if (token)
+		refcount_dec(&m->ref);	/* ours; the endpoint's is back */
+put_back:
+	if (m->is_call &&
+	    atomic_cmpxchg(&m->state, MKIPC_CALL_TAKEN,
+			   MKIPC_CALL_QUEUED) != MKIPC_CALL_TAKEN) {
+		mkipc_kmsg_put(m);	/* cancelled meanwhile */
+	} else {
+		mkipc_ep_put_front(ep, m);
+	}
+	if (err == -EMSGSIZE && put_user(r->msg.size, &ur->msg.size))
+		err = -EFAULT;
+	return err;
+}
+
+static long mkipc_ep_recv_ioctl(struct file *file, struct mkipc_ep *ep,
+				void __user *uarg)
+{
+	struct mkipc_recv r;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (mkipc_recv_bad(&r))
+		return -EINVAL;
+	return mkipc_ep_recv(file, ep, &r, uarg);
+}
+
+/* --- call and reply ------------------------------------------------------- */
+
+static bool mkipc_call_over(struct mkipc_kmsg *m, int *state)
+{
+	/* Acquire: pairs with mkipc_call_end()'s cmpxchg, for ->reply. */
+	*state = atomic_read_acquire(&m->state);
+	return *state == MKIPC_CALL_REPLIED || *state == MKIPC_CALL_FAILED;
+}
+
+static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
+			  void __user *uarg)
+{
+	struct mkipc_call __user *uc = uarg;
+	struct mkipc_kmsg *m, *rep;
+	struct mkipc_call c;
+	int err, old, state = MKIPC_CALL_QUEUED;
+	ktime_t deadline;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags & ~MKIPC_F_NONBLOCK || c.reserved0 ||
+	    !mkipc_zeroes(c.reserved, ARRAY_SIZE(c.reserved)) ||
+	    mkipc_msg_bad(&c.req) || mkipc_msg_bad(&c.rep))
+		return -EINVAL;
+
+	m = mkipc_kmsg_from_user(&c.req, true);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	m->is_call = true;
+	m->rep_cap = c.rep.size;
+	atomic_set(&m->state, MKIPC_CALL_QUEUED);
+	mkipc_waitq_init(&m->done, (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
+			 MKIPC_WAITQ_STOCK : MKIPC_WAITQ_OWAITQ);
+	refcount_set(&m->ref, 2);	/* ours and the endpoint's */
+
+	deadline = mkipc_deadline(c.timeout_ns);
+	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, c.flags),
+			     deadline, c.timeout_ns,
+			     ep->sync ? MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE);
+	if (err) {
+		refcount_set(&m->ref, 1);	/* never left this thread */
+		mkipc_kmsg_put(m);
+		return err;
+	}
+	mkipc_ep_count(ep, MKIPC_EPS_CALLS);
+	mkipc_stat_inc(MKIPC_STAT_CALLS);
+
+	err = mkipc_waitq_wait_event(&m->done, mkipc_call_over(m, &state),
+				     TASK_INTERRUPTIBLE, deadline, false);
+	if (err) {
+		/* Give up, unless the call ended meanwhile. */
+		state = atomic_read(&m->state);
+		while (state == MKIPC_CALL_QUEUED || state == MKIPC_CALL_TAKEN) {
+			old = atomic_cmpxchg(&m->state, state,
+					     MKIPC_CALL_CANCELLED);
+			if (old == state)
+				break;
+			state = old;
+		}
+		if (state == MKIPC_CALL_QUEUED) {
+			/* No server saw it: it is as if never sent. */
+			err = mkipc_wait_err(err, c.timeout_ns);
+			goto out;
+		}
+		if (state == MKIPC_CALL_TAKEN) {
+			/* Taken: never restart, that would send it again. */
+			if (err == -ERESTARTSYS)
+				err = -EINTR;
+			mkipc_stat_inc(MKIPC_STAT_CALLS_ABANDONED);
+			goto out;
+		}
+		/* Ended after all: read it as a reply that came in time. */
+		state = atomic_read_acquire(&m->state);
+	}
+
+	if (state == MKIPC_CALL_FAILED) {
+		err = -EPIPE;
+		goto out;
+	}
+	rep = m->reply;
+	err = 0;
+	if ((rep->size &&
+	     copy_to_user(u64_to_user_ptr(c.rep.data), rep->data, rep->size)) ||
+	    put_user(rep->label, &uc->rep.label) ||
+	    put_user(rep->size, &uc->rep.size))
+		err = -EFAULT;
+out:
+	mkipc_kmsg_put(m);
+	return err;
+}
+
+static bool mkipc_reply_bad(const struct mkipc_reply *rp)
+{
+	return !rp->token || mkipc_msg_bad(&rp->msg) ||
+	       !mkipc_zeroes(rp->reserved, ARRAY_SIZE(rp->reserved));
+}
+
+/*
+ * Replies to the call @rp->token names. The place where a server ends a
+ * call is here, and only here.
+ */
+static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
+			  enum mkipc_wake_how how)
+{
+	struct mkipc_kmsg *call, *rep;
+	int err = 0;
+
+	if (rp->token > U32_MAX)
+		return -ENOENT;		/* never handed out */
+	rep = mkipc_kmsg_from_user(&rp->msg, false);
+	if (IS_ERR(rep))
+		return PTR_ERR(rep);
+
+	xa_lock(&ep->calls);
+	call = xa_load(&ep->calls, rp->token);
+	if (!call)
+		err = -ENOENT;
+	else if (rep->size > call->rep_cap)
+		err = -EMSGSIZE;
+	else
+		__xa_erase(&ep->calls, rp->token);
+	xa_unlock(&ep->calls);
+	if (err) {
+		mkipc_kmsg_put(rep);
+		return err;
+	}
+
+	/* Only the caller can move a taken call now: to CANCELLED. */
+	call->reply = rep;
+	refcount_inc(&call->ref);	/* for the lines below */
+	if (!mkipc_call_end(call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED, how)) {
+		call->reply = NULL;
+		mkipc_kmsg_put(rep);
+		err = -ESRCH;
+	} else {
+		mkipc_ep_count(ep, MKIPC_EPS_REPLIES);
+		mkipc_stat_inc(MKIPC_STAT_REPLIES);
+	}
+	mkipc_kmsg_put(call);
+	return err;
+}
+
+static long mkipc_ep_reply_ioctl(struct mkipc_ep *ep, void __user *uarg)
+{
+	struct mkipc_reply rp;
+
+	if (copy_from_user(&rp, uarg, sizeof(rp)))
+		return -EFAULT;
+	if (mkipc_reply_bad(&rp))
+		return -EINVAL;
+	return mkipc_ep_reply(ep, &rp, MKIPC_WAKE_ONE);
+}
+
+static long mkipc_ep_reply_recv(struct file *file, struct mkipc_ep *ep,
+				void __user *uarg)
+{
+	struct mkipc_reply_recv __user *urr = uarg;
+	struct mkipc_reply_recv rr;
+	int err;
+
+	if (copy_from_user(&rr, uarg, sizeof(rr)))
+		return -EFAULT;
+	if ((rr.reply.token && mkipc_reply_bad(&rr.reply)) ||
+	    mkipc_recv_bad(&rr.recv) || rr.reserved0)
+		return -EINVAL;
+
+	rr.reply_err = 0;
+	if (rr.reply.token) {
+		/* The caller runs next and this thread sleeps: a hand-off. */
+		err = mkipc_ep_reply(ep, &rr.reply, ep->sync ?
+				     MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE);
+		if (err && err != -ESRCH)
+			return err;
+		rr.reply_err = -err;
+		/*
+		 * Used up: a restarted (or repeated) reply_recv replies to
+		 * nothing, so it cannot reply twice.
+		 */
+		if (put_user(0ULL, &urr->reply.token) ||
+		    put_user(rr.reply_err, &urr->reply_err))
+			return -EFAULT;
+	}
+	return mkipc_ep_recv(file, ep, &rr.recv, &urr->recv);
+}
+
+/* --- descriptors ---------------------------------------------------------- */
+
+static const struct file_operations mkipc_ep_fops;
+
+/* A new file on @ep with @rights, holding a reference to it; an fd for it. */
+static int mkipc_ep_open_fd(struct mkipc_ep *ep, u32 rights, u32 flags,
+			    struct file **filep)
+{
+	struct mkipc_epf *f;
+	struct file *file;
+	int fd;
+
+	f = kmalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	if (!f)
+		return -ENOMEM;
+	f->ep = ep;
+	f->rights = rights;
+	fd = get_unused_fd_flags((flags & MKIPC_EP_CLOEXEC) ? O_CLOEXEC : 0);
+	if (fd < 0) {
+		kfree(f);
+		return fd;
+	}
+	file = anon_inode_getfile("[mkipc-endpoint]", &mkipc_ep_fops, f,
+				  O_RDWR | ((flags & MKIPC_EP_NONBLOCK) ?
+					    O_NONBLOCK : 0));
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		kfree(f);
+		return PTR_ERR(file);
+	}
+	kref_get(&ep->ref);
+	*filep = file;
+	return fd;
+}
+
+long mkipc_ep_create(void __user *uarg)
+{
+	const u32 known = MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK |
+			  MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK |
+			  MKIPC_EP_WAKE_PLAIN;
+	struct mkipc_ep_create c;
+	enum mkipc_queue_kind qkind;
+	enum mkipc_waitq_kind wkind;
+	struct mkipc_ep *ep;
+	struct file *file;
+	int fd, err;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags & ~known || c.max_msgs > MKIPC_EP_MAX_MSGS ||
+	    c.reserved0 || !mkipc_zeroes(c.reserved, ARRAY_SIZE(c.reserved)))
+		return -EINVAL;
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return -ENOMEM;
+	qkind = (c.flags & MKIPC_EP_QUEUE_SPIN) ? MKIPC_QUEUE_SPIN :
+		mkipc_queue_default_kind();
+	wkind = (c.flags & MKIPC_EP_WAITQ_STOCK) ? MKIPC_WAITQ_STOCK :
+		mkipc_waitq_default_kind();
+	ep->sync = !(c.flags & MKIPC_EP_WAKE_PLAIN) &&
+		   mkipc_handoff_default_sync();
+	ep->flags = (qkind == MKIPC_QUEUE_SPIN ? MKIPC_EP_QUEUE_SPIN : 0) |
+		    (wkind == MKIPC_WAITQ_STOCK ? MKIPC_EP_WAITQ_STOCK : 0) |
+		    (ep->sync ? 0 : MKIPC_EP_WAKE_PLAIN);
+	ep->max_msgs = c.max_msgs ?: MKIPC_EP_DEFAULT_MSGS;
+	err = mkipc_queue_init(&ep->q, qkind, ep->max_msgs);
+	if (err) {
+		kfree(ep);
+		return err;
+	}
+	mkipc_waitq_init(&ep->recv_wq, wkind);
+	mkipc_waitq_init(&ep->send_wq, wkind);
+	init_waitqueue_head(&ep->poll_wq);
+	xa_init_flags(&ep->calls, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&ep->front);
+	kref_init(&ep->ref);		/* dropped below, once a file has one */
+	ep->id = atomic64_inc_return(&mkipc_ep_ids);
+	ep->creator = task_tgid_nr(current);
+	mutex_lock(&mkipc_eps_lock);
+	list_add_tail(&ep->node, &mkipc_eps);
+	mutex_unlock(&mkipc_eps_lock);
+	atomic_inc(&mkipc_ep_live);
+	mkipc_stat_inc(MKIPC_STAT_EP_CREATED);
+
+	fd = mkipc_ep_open_fd(ep, MKIPC_RIGHT_SEND | MKIPC_RIGHT_RECV,
+			      c.flags, &file);
+	if (fd < 0) {
+		WRITE_ONCE(ep->dead, true);
+		mkipc_ep_put(ep);
+		return fd;
+	}
+	mkipc_ep_put(ep);		/* the file holds it now */
+
+	c.fd = fd;
+	c.id = ep->id;
+	if (copy_to_user(uarg, &c, sizeof(c))) {
+		put_unused_fd(fd);
+		fput(file);		/* kills and frees the endpoint */
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+static long mkipc_ep_sender(struct mkipc_ep *ep, void __user *uarg)
+{
+	struct mkipc_ep_sender s;
+	struct file *file;
+	int fd;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	if (s.flags & ~(MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK) ||
+	    !mkipc_zeroes(s.reserved, ARRAY_SIZE(s.reserved)))
+		return -EINVAL;
+	if (READ_ONCE(ep->dead))
+		return -EPIPE;
+	fd = mkipc_ep_open_fd(ep, MKIPC_RIGHT_SEND, s.flags, &file);
+	if (fd < 0)
+		return fd;
+	s.fd = fd;
+	if (copy_to_user(uarg, &s, sizeof(s))) {
+		put_unused_fd(fd);
+		fput(file);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+static long mkipc_ep_info(struct mkipc_epf *f, void __user *uarg)
+{
+	struct mkipc_ep *ep = f->ep;
+	struct mkipc_ep_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.id = ep->id;
+	info.rights = f->rights;
+	info.flags = ep->flags;
+	info.max_msgs = ep->max_msgs;
+	info.queued = mkipc_queue_len_approx(&ep->q) +
+		      atomic_read(&ep->nr_front);
+	info.dead = READ_ONCE(ep->dead);
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mkipc_ep_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct mkipc_epf *f = file->private_data;
+	struct mkipc_ep *ep = f->ep;
+	void __user *uarg = (void __user *)arg;
+	bool recv = f->rights & MKIPC_RIGHT_RECV;
+	long ret;
+
+	mkipc_stat_inc(MKIPC_STAT_IOCTL);
+	switch (cmd) {
+	case MKIPC_IOC_SEND:
+		ret = mkipc_ep_send(file, ep, uarg);
+		break;
+	case MKIPC_IOC_CALL:
+		ret = mkipc_ep_call(file, ep, uarg);
+		break;
+	case MKIPC_IOC_RECV:
+		ret = recv ? mkipc_ep_recv_ioctl(file, ep, uarg) : -EBADF;
+		break;
+	case MKIPC_IOC_REPLY:
+		ret = recv ? mkipc_ep_reply_ioctl(ep, uarg) : -EBADF;
+		break;
+	case MKIPC_IOC_REPLY_RECV:
+		ret = recv ? mkipc_ep_reply_recv(file, ep, uarg) : -EBADF;
+		break;
+	case MKIPC_IOC_EP_INFO:
+		ret = mkipc_ep_info(f, uarg);
+		break;
+	case MKIPC_IOC_EP_SENDER:
+		ret = recv ? mkipc_ep_sender(ep, uarg) : -EBADF;
+		break;
+	case MKIPC_IOC_EP_SHUTDOWN:
+		ret = 0;
+		if (recv)
+			mkipc_ep_kill(ep);
+		else
+			ret = -EBADF;
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	if (ret < 0) {
+		mkipc_stat_err(ret);
+		mkipc_ep_count(ep, MKIPC_EPS_ERRORS);
+	}
+	return ret;
+}
+
+static __poll_t mkipc_ep_poll(struct file *file, poll_table *pt)
+{
+	struct mkipc_epf *f = file->private_data;
+	struct mkipc_ep *ep = f->ep;
+	__poll_t mask = 0;
+
+	poll_wait(file, &ep->poll_wq, pt);
+	/*
+	 * Orders this file's listing on poll_wq before the loads below;
+	 * pairs with the barrier in wq_has_sleeper() in
+	 * mkipc_ep_wake_poll(), which follows the queue's update.
+	 */
+	smp_mb();
+	if (READ_ONCE(ep->dead))
+		return EPOLLHUP;
+	if ((f->rights & MKIPC_RIGHT_RECV) &&
+	    (atomic_read(&ep->nr_front) || mkipc_queue_len_approx(&ep->q)))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (mkipc_ep_has_room(ep))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static int mkipc_ep_release(struct inode *inode, struct file *file)
+{
+	struct mkipc_epf *f = file->private_data;
+
+	/* Only the creating file has the receive right (duplicates share it). */
+	if (f->rights & MKIPC_RIGHT_RECV)
+		mkipc_ep_kill(f->ep);
+	mkipc_ep_put(f->ep);
+	kfree(f);
+	return 0;
+}
+
+static const struct file_operations mkipc_ep_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mkipc_ep_release,
+	.poll		= mkipc_ep_poll,
+	.unlocked_ioctl	= mkipc_ep_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+/* --- debugfs -------------------------------------------------------------- */
+
+int mkipc_ep_live_count(void)
+{
+	return atomic_read(&mkipc_ep_live);
+}
+
+static int mkipc_eps_show(struct seq_file *s, void *unused)
+{
+	struct mkipc_ep *ep;
+
+	seq_printf(s, "live %d\n", atomic_read(&mkipc_ep_live));
+	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors\n");
+	mutex_lock(&mkipc_eps_lock);
+	list_for_each_entry(ep, &mkipc_eps, node) {
+		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld\n",
+			   ep->id, ep->creator,
+			   (ep->flags & MKIPC_EP_QUEUE_SPIN) ? "spin" : "lfq",
+			   (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
+			   "stock" : "owaitq",
+			   ep->sync ? "sync" : "plain", ep->max_msgs,
+			   mkipc_queue_len_approx(&ep->q) +
+			   atomic_read(&ep->nr_front),
+			   atomic_read(&ep->hwm), READ_ONCE(ep->dead),
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_SENT]),
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_RECEIVED]),
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_CALLS]),
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_REPLIES]),
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_ERRORS]));
+	}
+	mutex_unlock(&mkipc_eps_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mkipc_eps);
+
+/* Root only: it shows which processes created endpoints. */
+void mkipc_ep_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("endpoints", 0400, dir, NULL, &mkipc_eps_fops);
+}

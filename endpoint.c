@@ -411,8 +411,15 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 		if (err)
 			return mkipc_wait_err(err, timeout_ns);
 	}
-	if (err)
+	if (err) {
+		/*
+		 * ENOMEM: this sender may have been woken for room, or held
+		 * a reservation another saw the queue full by; pass it on.
+		 */
+		mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+		mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
 		return err;
+	}
 
 	/*
 	 * (Q) Orders the enqueue before the load of dead; pairs with (K) in
@@ -549,28 +556,38 @@ again:
 			return mkipc_wait_err(err, r->timeout_ns);
 		if (!m)
 			return -EPIPE;
+		/*
+		 * Until it unlisted itself, this receiver could absorb an
+		 * exclusive wake-up meant for a message it did not take:
+		 * pass one on if any is left (as pipe_read() does).
+		 */
+		if (atomic_read(&ep->nr_front) ||
+		    mkipc_queue_len_approx(&ep->q))
+			mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
 	}
 	/* Room for a sender waiting for it; a cheap test when none is. */
 	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
 	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
 
-	if (m->is_call &&
-	    atomic_cmpxchg(&m->state, MKIPC_CALL_QUEUED,
-			   MKIPC_CALL_TAKEN) != MKIPC_CALL_QUEUED) {
+	if (m->is_call && atomic_read(&m->state) != MKIPC_CALL_QUEUED) {
 		/* Cancelled: its caller is gone or going. */
 		mkipc_kmsg_put(m);
 		goto again;
 	}
-
 	if (m->size > r->msg.size) {
 		err = -EMSGSIZE;
 		r->msg.size = m->size;
 		goto put_back;
 	}
 	if (m->is_call) {
+		if (atomic_cmpxchg(&m->state, MKIPC_CALL_QUEUED,
+				   MKIPC_CALL_TAKEN) != MKIPC_CALL_QUEUED) {
+			mkipc_kmsg_put(m);	/* cancelled meanwhile */
+			goto again;
+		}
 		err = mkipc_ep_token(ep, m, &token);
 		if (err)
-			goto put_back;
+			goto untake;
 	}
 
 	r->msg.label = m->label;
@@ -594,21 +611,23 @@ again:
 	return 0;
 
 untoken:
-	if (token && xa_erase(&ep->calls, token) != m) {
+	/* Only if still ours: the token may have been reused since. */
+	if (token && xa_cmpxchg(&ep->calls, token, m, NULL, 0) != m) {
 		/* A reply (to a guessed token) or the death ended it. */
 		mkipc_kmsg_put(m);
 		return err;
 	}
 	if (token)
 		refcount_dec(&m->ref);	/* ours; the endpoint's is back */
-put_back:
+untake:
 	if (m->is_call &&
 	    atomic_cmpxchg(&m->state, MKIPC_CALL_TAKEN,
 			   MKIPC_CALL_QUEUED) != MKIPC_CALL_TAKEN) {
 		mkipc_kmsg_put(m);	/* cancelled meanwhile */
-	} else {
-		mkipc_ep_put_front(ep, m);
+		return err;
 	}
+put_back:
+	mkipc_ep_put_front(ep, m);
 	if (err == -EMSGSIZE && put_user(r->msg.size, &ur->msg.size))
 		err = -EFAULT;
 	return err;
@@ -789,11 +808,19 @@ static long mkipc_ep_reply_recv(struct file *file, struct mkipc_ep *ep,
 	if (copy_from_user(&rr, uarg, sizeof(rr)))
 		return -EFAULT;
 	if ((rr.reply.token && mkipc_reply_bad(&rr.reply)) ||
+	    !mkipc_zeroes(rr.reply.reserved, ARRAY_SIZE(rr.reply.reserved)) ||
 	    mkipc_recv_bad(&rr.recv) || rr.reserved0)
 		return -EINVAL;
 
 	rr.reply_err = 0;
 	if (rr.reply.token) {
+		/*
+		 * The token is written back below once used up; make sure
+		 * that can be done before anything is.
+		 */
+		if (put_user(rr.reply.token, &urr->reply.token) ||
+		    put_user(0, &urr->reply_err))
+			return -EFAULT;
 		/* The caller runs next and this thread sleeps: a hand-off. */
 		err = mkipc_ep_reply(ep, &rr.reply, ep->sync ?
 				     MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE);

@@ -55,9 +55,13 @@
  * finds the condition true on that check, and the wait returns 0.
  *
  * An exclusive wake-up counts only if it found its waiter asleep (or about
- * to sleep, state set): one that lands on a waiter already running, say on
- * its way out with the condition it saw true, goes on to the next
- * exclusive waiter, so a second event is not absorbed by the first.
+ * to sleep, state set): one that lands on a waiter already running goes on
+ * to the next exclusive waiter. A waiter keeps its state set, and stays
+ * listed, from its last check of the condition until it unlists itself on
+ * the way out; a wake-up landing in that window counts although the
+ * waiter has what it waited for. A user whose condition consumes an event
+ * (takes a message) must therefore pass a wake-up on after the wait when
+ * events remain, as pipe_read() does: see mkipc_ep_recv().
  */
 #ifndef _MKIPC_OWAITQ_H
 #define _MKIPC_OWAITQ_H

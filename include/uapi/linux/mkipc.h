@@ -315,8 +315,11 @@ struct mkipc_reply {
  * struct mkipc_reply_recv - argument of MKIPC_IOC_REPLY_RECV
  * @reply:	as MKIPC_IOC_REPLY; a token of 0 replies to nothing
  * @recv:	as MKIPC_IOC_RECV
- * @reply_err:	out: 0 if the reply was delivered (or there was none),
- *		ESRCH if its caller had given up: the receive went on
+ * @reply_err:	out, when @reply.token is nonzero: 0 if the reply was
+ *		delivered, ESRCH if its caller had given up (the receive went
+ *		on); left alone when @reply.token is 0. The kernel writes 0
+ *		to @reply.token once the reply is used up, so a restarted or
+ *		repeated reply_recv does not reply twice.
  * @reserved0:	zero
  */
 struct mkipc_reply_recv {
@@ -389,6 +392,8 @@ struct mkipc_reply_recv {
  *		zero
  *   EMSGSIZE	the oldest message is larger than the buffer: it stays
  *		queued, first in line, and msg.size says how large it is
+ *   ENOMEM	out of memory for the call's token; the request stays
+ *		queued, first in line
  *   EPIPE	the endpoint is dead
  *   ETIMEDOUT	no message when the timeout passed
  */

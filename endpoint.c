@@ -91,6 +91,7 @@ struct mkipc_kmsg {
 	/* Calls only. */
 	atomic_t state;			/* enum mkipc_call_state */
 	u32 rep_cap;			/* the caller's reply buffer */
+	u64 token;			/* while taken: generation, slot */
 	struct mkipc_kmsg *reply;	/* written before state goes REPLIED */
 	struct mkipc_waitq done;	/* the caller waits here */
 	u8 data[];
@@ -111,9 +112,14 @@ struct mkipc_ep {
 	struct mkipc_waitq recv_wq;	/* receivers, exclusive */
 	struct mkipc_waitq send_wq;	/* senders waiting for room, exclusive */
 	wait_queue_head_t poll_wq;	/* poll, select, epoll */
-	/* Taken calls by token; xa_lock also guards front and dead. */
+	/*
+	 * Taken calls, by slot: a token is (generation << 32 | slot), so the
+	 * lowest free slot can be reused at once (no node churn in the
+	 * table) while a stale token still names nothing. xa_lock also
+	 * guards token_gen, front and dead.
+	 */
 	struct xarray calls;
-	u32 next_token;
+	u32 token_gen;
 	struct list_head front;		/* undeliverable messages, first in line */
 	atomic_t nr_front;		/* entries in front: lockless hint */
 	bool dead;
@@ -500,9 +506,9 @@ static bool mkipc_recv_bad(const struct mkipc_recv *r)
  * endpoint's reference from here; the receiver takes one of its own for
  * the rest of the delivery, since a reply may now end the call any time.
  */
-static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m,
-			  u32 *token)
+static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 {
+	u32 slot;
 	int err;
 
 	refcount_inc(&m->ref);
@@ -510,14 +516,17 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	if (ep->dead) {
 		err = -EPIPE;
 	} else {
+		/* Never 0, so that no token is 0. */
+		ep->token_gen = ep->token_gen + 1 ?: 1;
+		m->token = (u64)ep->token_gen << 32;
 		/* May drop and retake the lock to allocate: look again. */
-		err = __xa_alloc_cyclic(&ep->calls, token, m,
-					XA_LIMIT(1, U32_MAX), &ep->next_token,
-					GFP_KERNEL_ACCOUNT);
-		if (err >= 0 && ep->dead) {
-			__xa_erase(&ep->calls, *token);
+		err = __xa_alloc(&ep->calls, &slot, m, xa_limit_32b,
+				 GFP_KERNEL_ACCOUNT);
+		if (!err && ep->dead) {
+			__xa_erase(&ep->calls, slot);
 			err = -EPIPE;
 		}
+		m->token |= slot;
 	}
 	xa_unlock(&ep->calls);
 	if (err < 0) {
@@ -538,7 +547,7 @@ static int mkipc_ep_recv(struct file *file, struct mkipc_ep *ep,
 	bool nonblock = mkipc_epf_nonblock(file, r->flags);
 	ktime_t deadline = mkipc_deadline(r->timeout_ns);
 	struct mkipc_kmsg *m;
-	u32 token = 0;
+	u64 token = 0;
 	int err;
 
 again:
@@ -585,9 +594,10 @@ again:
 			mkipc_kmsg_put(m);	/* cancelled meanwhile */
 			goto again;
 		}
-		err = mkipc_ep_token(ep, m, &token);
+		err = mkipc_ep_token(ep, m);
 		if (err)
 			goto untake;
+		token = m->token;
 	}
 
 	r->msg.label = m->label;
@@ -612,7 +622,7 @@ again:
 
 untoken:
 	/* Only if still ours: the token may have been reused since. */
-	if (token && xa_cmpxchg(&ep->calls, token, m, NULL, 0) != m) {
+	if (token && xa_cmpxchg(&ep->calls, (u32)token, m, NULL, 0) != m) {
 		/* A reply (to a guessed token) or the death ended it. */
 		mkipc_kmsg_put(m);
 		return err;
@@ -752,20 +762,18 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 	struct mkipc_kmsg *call, *rep;
 	int err = 0;
 
-	if (rp->token > U32_MAX)
-		return -ENOENT;		/* never handed out */
 	rep = mkipc_kmsg_from_user(&rp->msg, false);
 	if (IS_ERR(rep))
 		return PTR_ERR(rep);
 
 	xa_lock(&ep->calls);
-	call = xa_load(&ep->calls, rp->token);
-	if (!call)
-		err = -ENOENT;
+	call = xa_load(&ep->calls, (u32)rp->token);
+	if (!call || call->token != rp->token)
+		err = -ENOENT;		/* a free slot, or a later call's */
 	else if (rep->size > call->rep_cap)
 		err = -EMSGSIZE;
 	else
-		__xa_erase(&ep->calls, rp->token);
+		__xa_erase(&ep->calls, (u32)rp->token);
 	xa_unlock(&ep->calls);
 	if (err) {
 		mkipc_kmsg_put(rep);
@@ -912,7 +920,7 @@ long mkipc_ep_create(void __user *uarg)
 	mkipc_waitq_init(&ep->recv_wq, wkind);
 	mkipc_waitq_init(&ep->send_wq, wkind);
 	init_waitqueue_head(&ep->poll_wq);
-	xa_init_flags(&ep->calls, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ep->calls, XA_FLAGS_ALLOC);
 	INIT_LIST_HEAD(&ep->front);
 	kref_init(&ep->ref);		/* dropped below, once a file has one */
 	ep->id = atomic64_inc_return(&mkipc_ep_ids);

@@ -1,0 +1,2314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkipc: the command-line tool of the mkipc module.
+ *
+ *   mkipc info       ABI version, feature bits, limits, module parameters
+ *   mkipc stats      the module's debugfs files (counters, endpoints)
+ *   mkipc pingpong   round-trip benchmark of mkipc endpoints against
+ *		      futex, sched_yield and pipe ping-pongs
+ *
+ * Every subcommand takes --help and --json (one JSON object on stdout).
+ * Exit status: 0 success, 1 failure, 2 usage error, 3 a ping-pong that
+ * stalled (no round trip completed within --stall-timeout).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmkipc.h"
+
+#define SYSFS_MODULE	"/sys/module/mkipc"
+#define DEBUGFS_ROOT	"/sys/kernel/debug"
+#define DEBUGFS_DIR	DEBUGFS_ROOT "/mkipc"
+#define DEBUGFS_MAGIC	0x64626720	/* <linux/magic.h> */
+
+#define EXIT_USAGE	2
+#define EXIT_STALL	3
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+
+static __printf(1, 2) void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("mkipc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Parses a decimal number in [min, max] for option @opt. */
+static int parse_ulong(const char *opt, const char *s, unsigned long min,
+		       unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		err("--%s: want a number from %lu to %lu, not '%s'", opt, min,
+		    max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static __u64 ts_ns(const struct timespec *ts)
+{
+	return (__u64)ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_ns(&ts);
+}
+
+/*
+ * Reads a whole file into a NUL-terminated buffer the caller frees.
+ * Returns its length, or -errno.
+ */
+static long read_all(const char *path, char **out)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap), *nbuf;
+	ssize_t n;
+	int fd, e;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = -errno;
+		free(buf);
+		return e;
+	}
+	for (;;) {
+		if (cap - len < 2) {
+			nbuf = realloc(buf, cap * 2);
+			if (!nbuf) {
+				e = -ENOMEM;
+				goto err_read;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = -errno;
+			goto err_read;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	return len;
+
+err_read:
+	close(fd);
+	free(buf);
+	return e;
+}
+
+/* Strips trailing newlines and blanks in place. */
+static char *chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON output: a small streaming writer, indented two spaces a level. */
+
+struct jw {
+	FILE *f;
+	int depth;
+	bool need_comma;
+};
+
+static void jw_string(struct jw *w, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', w->f);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(w->f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", w->f);
+		else if (*p == '\t')
+			fputs("\\t", w->f);
+		else if (*p < 0x20)
+			fprintf(w->f, "\\u%04x", *p);
+		else
+			fputc(*p, w->f);
+	}
+	fputc('"', w->f);
+}
+
+/* Starts a member (@key) or an array element (@key NULL). */
+static void jw_key(struct jw *w, const char *key)
+{
+	if (w->depth) {
+		fprintf(w->f, "%s\n%*s", w->need_comma ? "," : "",
+			2 * w->depth, "");
+	}
+	if (key) {
+		jw_string(w, key);
+		fputs(": ", w->f);
+	}
+	w->need_comma = true;
+}
+
+static void jw_open(struct jw *w, const char *key, char c)
+{
+	jw_key(w, key);
+	fputc(c, w->f);
+	w->depth++;
+	w->need_comma = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	w->depth--;
+	/* need_comma still false: the container is empty, close it inline */
+	if (w->need_comma)
+		fprintf(w->f, "\n%*s", 2 * w->depth, "");
+	fputc(c, w->f);
+	w->need_comma = true;
+	if (!w->depth)
+		fputc('\n', w->f);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_key(w, key);
+	if (val)
+		jw_string(w, val);
+	else
+		fputs("null", w->f);
+}
+
+static void jw_u64(struct jw *w, const char *key, __u64 val)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%llu", val);
+}
+
+static void jw_i64(struct jw *w, const char *key, __s64 val)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%lld", val);
+}
+
+static void jw_double(struct jw *w, const char *key, double val)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%.1f", val);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool val)
+{
+	jw_key(w, key);
+	fputs(val ? "true" : "false", w->f);
+}
+
+static void jw_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	fputs("null", w->f);
+}
+
+/*
+ * A token as a JSON number when it is a plain decimal integer, else as a
+ * string.
+ */
+static void jw_token(struct jw *w, const char *key, const char *tok)
+{
+	const char *p = tok;
+
+	if (*p == '-')
+		p++;
+	if (*p && strspn(p, "0123456789") == strlen(p) &&
+	    strlen(p) < 19 && (p[0] != '0' || !p[1])) {
+		jw_key(w, key);
+		fputs(tok, w->f);
+	} else {
+		jw_str(w, key, tok);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Facts about the running module, shared by info and pingpong. */
+
+static const struct {
+	__u64 bit;
+	const char *name;
+} feature_names[] = {
+	{ MKIPC_FEAT_DEBUGFS_STATS,	"debugfs_stats" },
+	{ MKIPC_FEAT_ENDPOINTS,		"endpoints" },
+	{ MKIPC_FEAT_CALL,		"call" },
+};
+
+/* The name of feature bit @i ("bitN" for one this tool does not know). */
+static const char *feature_name(unsigned int i, char *buf, size_t size)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(feature_names); k++)
+		if (feature_names[k].bit == 1ULL << i)
+			return feature_names[k].name;
+	snprintf(buf, size, "bit%u", i);
+	return buf;
+}
+
+static void print_features(__u64 features)
+{
+	char buf[16];
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < 64; i++) {
+		if (!(features & (1ULL << i)))
+			continue;
+		printf("%s%s", any ? " " : "", feature_name(i, buf, sizeof(buf)));
+		any = true;
+	}
+	printf("%s(%#llx)\n", any ? " " : "", features);
+}
+
+static void json_features(struct jw *w, __u64 features)
+{
+	char buf[16];
+	unsigned int i;
+
+	jw_open(w, "features", '[');
+	for (i = 0; i < 64; i++)
+		if (features & (1ULL << i))
+			jw_str(w, NULL, feature_name(i, buf, sizeof(buf)));
+	jw_close(w, ']');
+	jw_u64(w, "features_mask", features);
+}
+
+/* Opens /dev/mkipc and reads its version; prints why not on failure. */
+static int open_mkipc(struct mkipc_version *ver)
+{
+	int dev, ret;
+
+	dev = mkipc_open();
+	if (dev < 0) {
+		err("cannot open %s: %s%s", MKIPC_DEV_PATH, strerror(-dev),
+		    dev == -ENOENT ? " (is mkipc.ko loaded?)" : "");
+		return dev;
+	}
+	memset(ver, 0, sizeof(*ver));
+	ret = mkipc_version(dev, ver);
+	if (ret) {
+		err("MKIPC_IOC_VERSION: %s", strerror(-ret));
+		close(dev);
+		return ret;
+	}
+	if (ver->abi_major != MKIPC_ABI_MAJOR)
+		err("warning: module ABI %u.%u, this tool was built for %u.%u",
+		    ver->abi_major, ver->abi_minor, MKIPC_ABI_MAJOR,
+		    MKIPC_ABI_MINOR);
+	return dev;
+}
+
+/* ------------------------------------------------------------------ */
+/* mkipc info */
+
+static const char info_help[] =
+	"usage: mkipc info [--json]\n"
+	"\n"
+	"Prints what the loaded module reports through MKIPC_IOC_VERSION (its ABI\n"
+	"version, feature bits by name, the largest message payload), its version,\n"
+	"and every module parameter under " SYSFS_MODULE "/parameters/ (queue,\n"
+	"waitq, handoff and the others present), with their current values.\n"
+	"\n"
+	"  --json    one JSON object on stdout\n"
+	"  --help    this text\n"
+;
+
+static void info_usage(FILE *f)
+{
+	fputs(info_help, f);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/*
+ * The names of the entries of @path (no dot files), sorted; NULL and
+ * *@n = 0 when it cannot be read (errno says why). The caller frees each
+ * name and the array.
+ */
+static char **list_dir(const char *path, size_t *n)
+{
+	char **names = NULL, **nn;
+	size_t cap = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	*n = 0;
+	dir = opendir(path);
+	if (!dir)
+		return NULL;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn)
+				break;
+			names = nn;
+		}
+		names[*n] = strdup(d->d_name);
+		if (names[*n])
+			(*n)++;
+	}
+	closedir(dir);
+	if (*n)
+		qsort(names, *n, sizeof(*names), cmp_str);
+	return names;
+}
+
+static void free_list(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct mkipc_version ver;
+	char path[PATH_MAX], *val, *modver = NULL;
+	char **names;
+	bool json = false;
+	size_t n, i;
+	struct jw w = { .f = stdout };
+	int c, dev;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			info_usage(stdout);
+			return 0;
+		default:
+			info_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		info_usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	dev = open_mkipc(&ver);
+	if (dev < 0)
+		return 1;
+	close(dev);
+	if (read_all(SYSFS_MODULE "/version", &modver) >= 0)
+		chomp(modver);
+	names = list_dir(SYSFS_MODULE "/parameters", &n);
+
+	if (json) {
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "command", "info");
+		jw_str(&w, "device", MKIPC_DEV_PATH);
+		jw_str(&w, "module_version", modver);
+		jw_open(&w, "abi", '{');
+		jw_u64(&w, "major", ver.abi_major);
+		jw_u64(&w, "minor", ver.abi_minor);
+		jw_close(&w, '}');
+		jw_open(&w, "tool_abi", '{');
+		jw_u64(&w, "major", MKIPC_ABI_MAJOR);
+		jw_u64(&w, "minor", MKIPC_ABI_MINOR);
+		jw_close(&w, '}');
+		json_features(&w, ver.features);
+		jw_u64(&w, "max_msg_size", ver.max_msg_size);
+		jw_open(&w, "parameters", '{');
+	} else {
+		printf("device:        %s\n", MKIPC_DEV_PATH);
+		printf("module:        mkipc %s\n", modver ? modver : "-");
+		printf("abi:           %u.%u (this tool: %u.%u)\n",
+		       ver.abi_major, ver.abi_minor, MKIPC_ABI_MAJOR,
+		       MKIPC_ABI_MINOR);
+		printf("features:      ");
+		print_features(ver.features);
+		printf("max message:   %u bytes\n", ver.max_msg_size);
+		printf("parameters:    (%s/parameters)\n", SYSFS_MODULE);
+	}
+	for (i = 0; i < n; i++) {
+		long r;
+
+		snprintf(path, sizeof(path), "%s/parameters/%s", SYSFS_MODULE,
+			 names[i]);
+		r = read_all(path, &val);
+		if (json) {
+			if (r < 0)
+				jw_null(&w, names[i]);
+			else
+				jw_token(&w, names[i], chomp(val));
+		} else if (r < 0) {
+			printf("  %-12s (unreadable: %s)\n", names[i],
+			       strerror(-r));
+		} else {
+			printf("  %-12s %s\n", names[i], chomp(val));
+		}
+		if (r >= 0)
+			free(val);
+	}
+	if (json) {
+		jw_close(&w, '}');
+		jw_close(&w, '}');
+	} else if (!n) {
+		printf("  (none readable)\n");
+	}
+	free_list(names, n);
+	free(modver);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* mkipc stats */
+
+static const char stats_help[] =
+	"usage: mkipc stats [--json] [--file NAME]\n"
+	"\n"
+	"Prints the module's debugfs files under " DEBUGFS_DIR "/: the\n"
+	"counters (stats), the endpoint listing (endpoints) and whatever else is\n"
+	"there and readable (the test jobs' last results). Needs debugfs mounted\n"
+	"and, as debugfs is, usually root. Exits 1 if debugfs is not mounted or\n"
+	"the module's directory is missing.\n"
+	"\n"
+	"  --file NAME  only this file\n"
+	"  --json       one JSON object on stdout; each file parsed by its shape:\n"
+	"               'name value' lines give an object of counters, a header\n"
+	"               line and rows of as many columns give an array of\n"
+	"               objects, 'key=value' lines give one object per line,\n"
+	"               anything else an array of lines\n"
+	"  --help       this text\n"
+;
+
+static void stats_usage(FILE *f)
+{
+	fputs(stats_help, f);
+}
+
+/* Splits @s at blanks in place; at most @max tokens. */
+static size_t split_ws(char *s, char **tok, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL, *t;
+
+	for (t = strtok_r(s, " \t", &save); t && n < max;
+	     t = strtok_r(NULL, " \t", &save))
+		tok[n++] = t;
+	return n;
+}
+
+static bool is_int(const char *s)
+{
+	if (*s == '-')
+		s++;
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+#define STATS_MAXCOLS	32
+
+enum stats_shape { SHAPE_COUNTERS, SHAPE_TABLE, SHAPE_KV, SHAPE_LINES };
+
+static const char * const stats_shape_names[] = {
+	[SHAPE_COUNTERS]	= "counters",
+	[SHAPE_TABLE]		= "table",
+	[SHAPE_KV]		= "kv",
+	[SHAPE_LINES]		= "lines",
+};
+
+/* Decides how a debugfs file's text is best represented in JSON. */
+static enum stats_shape stats_shape(const char *text)
+{
+	char *copy = strdup(text), *line, *save = NULL, *tok[STATS_MAXCOLS];
+	bool counters = true, kv = true, table = true, first = true;
+	size_t n, cols = 0, i, lines = 0;
+
+	if (!copy)
+		return SHAPE_LINES;
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char lcopy[1024];
+
+		snprintf(lcopy, sizeof(lcopy), "%s", line);
+		n = split_ws(lcopy, tok, STATS_MAXCOLS);
+		if (!n)
+			continue;
+		lines++;
+		if (n != 2 || !is_int(tok[1]))
+			counters = false;
+		for (i = 0; i < n; i++)
+			if (!strchr(tok[i], '=') || tok[i][0] == '=')
+				kv = false;
+		if (first) {
+			cols = n;
+			for (i = 0; i < n; i++)
+				if (is_int(tok[i]) || strchr(tok[i], '='))
+					table = false;
+			first = false;
+		} else if (n != cols) {
+			table = false;
+		}
+	}
+	free(copy);
+	if (!lines)
+		return SHAPE_LINES;
+	if (counters)
+		return SHAPE_COUNTERS;
+	if (kv)
+		return SHAPE_KV;
+	if (table && lines >= 1 && cols >= 2)
+		return SHAPE_TABLE;
+	return SHAPE_LINES;
+}
+
+static void stats_json_file(struct jw *w, const char *name, char *text)
+{
+	enum stats_shape shape = stats_shape(text);
+	char *line, *save = NULL, *tok[STATS_MAXCOLS], *hdr[STATS_MAXCOLS];
+	char hdrline[1024];
+	size_t n, i, ncols = 0;
+	bool first = true;
+
+	jw_open(w, name, '{');
+	jw_str(w, "shape", stats_shape_names[shape]);
+	jw_open(w, "data", shape == SHAPE_COUNTERS ? '{' : '[');
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (shape == SHAPE_LINES) {
+			jw_str(w, NULL, line);
+			continue;
+		}
+		if (shape == SHAPE_TABLE && first) {
+			snprintf(hdrline, sizeof(hdrline), "%s", line);
+			ncols = split_ws(hdrline, hdr, STATS_MAXCOLS);
+			if (ncols)
+				first = false;
+			continue;
+		}
+		n = split_ws(line, tok, STATS_MAXCOLS);
+		if (!n)
+			continue;
+		switch (shape) {
+		case SHAPE_COUNTERS:
+			jw_token(w, tok[0], tok[1]);
+			break;
+		case SHAPE_TABLE:
+			jw_open(w, NULL, '{');
+			for (i = 0; i < n && i < ncols; i++)
+				jw_token(w, hdr[i], tok[i]);
+			jw_close(w, '}');
+			break;
+		case SHAPE_KV:
+			jw_open(w, NULL, '{');
+			for (i = 0; i < n; i++) {
+				char *eq = strchr(tok[i], '=');
+
+				*eq = '\0';
+				jw_token(w, tok[i], eq + 1);
+			}
+			jw_close(w, '}');
+			break;
+		default:
+			break;
+		}
+	}
+	jw_close(w, shape == SHAPE_COUNTERS ? '}' : ']');
+	jw_close(w, '}');
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *only = NULL;
+	char path[PATH_MAX], **names, *text;
+	struct jw w = { .f = stdout };
+	struct statfs sfs;
+	struct stat st;
+	bool json = false;
+	size_t n, i, shown = 0;
+	int c, ret = 0;
+	long r;
+
+	while ((c = getopt_long(argc, argv, "jf:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			only = optarg;
+			break;
+		case 'h':
+			stats_usage(stdout);
+			return 0;
+		default:
+			stats_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		stats_usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	if (statfs(DEBUGFS_ROOT, &sfs) || sfs.f_type != DEBUGFS_MAGIC) {
+		err("debugfs is not mounted at %s (mount -t debugfs none %s)",
+		    DEBUGFS_ROOT, DEBUGFS_ROOT);
+		return 1;
+	}
+	if (stat(DEBUGFS_DIR, &st)) {
+		err("%s: %s%s", DEBUGFS_DIR, strerror(errno),
+		    errno == ENOENT ? " (is mkipc.ko loaded?)" :
+		    errno == EACCES ? " (debugfs is usually root only)" : "");
+		return 1;
+	}
+	names = list_dir(DEBUGFS_DIR, &n);
+	if (!names && errno) {
+		err("%s: %s", DEBUGFS_DIR, strerror(errno));
+		return 1;
+	}
+
+	if (json) {
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "command", "stats");
+		jw_str(&w, "dir", DEBUGFS_DIR);
+		jw_open(&w, "files", '{');
+	}
+	for (i = 0; i < n; i++) {
+		if (only && strcmp(only, names[i]))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", DEBUGFS_DIR, names[i]);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		/* Write-only files are commands, not something to show. */
+		if (!(st.st_mode & 0444))
+			continue;
+		r = read_all(path, &text);
+		shown++;
+		if (r < 0) {
+			if (json) {
+				jw_open(&w, names[i], '{');
+				jw_str(&w, "error", strerror(-r));
+				jw_close(&w, '}');
+			} else {
+				printf("%s== %s: unreadable: %s\n",
+				       shown > 1 ? "\n" : "", names[i],
+				       strerror(-r));
+			}
+			ret = 1;
+			continue;
+		}
+		if (json) {
+			stats_json_file(&w, names[i], text);
+		} else {
+			char *line, *save = NULL;
+
+			printf("%s== %s\n", shown > 1 ? "\n" : "", names[i]);
+			for (line = strtok_r(text, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save))
+				printf("  %s\n", line);
+		}
+		free(text);
+	}
+	if (json) {
+		jw_close(&w, '}');
+		jw_close(&w, '}');
+	}
+	free_list(names, n);
+	if (only && !shown) {
+		err("%s/%s: no such readable file", DEBUGFS_DIR, only);
+		return 1;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * mkipc pingpong
+ *
+ * A client and a server (two threads, or a process and its forked child)
+ * exchange ITERS round trips after WARMUP untimed ones. The client times
+ * each round trip with clock_gettime(CLOCK_MONOTONIC) just before sending
+ * the request and just after taking the reply, and keeps every sample.
+ * Request n carries label n (n = 1, 2, ...) and, with a payload, first
+ * byte (u8)n; the server answers label n + 1 and increments the byte, and
+ * the client checks both (and the size) after every round trip.
+ *
+ * Transports:
+ *  mkipc  call: the client calls (MKIPC_IOC_CALL) on a send-only
+ *	   descriptor minted with MKIPC_IOC_EP_SENDER; the server loops on
+ *	   MKIPC_IOC_REPLY_RECV answering the previous token. --no-call:
+ *	   two endpoints, request and reply; the client sends on the first
+ *	   and receives on the second, the server the other way round.
+ *	   In procs mode the client process holds only send-only
+ *	   descriptors of the request endpoint (and the receive side of
+ *	   the reply endpoint); the receive right stays with the child.
+ *  futex  two 32-bit words in a shared mapping, request and reply: the
+ *	   writer stores the sequence number, FUTEX_WAKEs (always, without
+ *	   checking for a waiter) and FUTEX_WAITs on the other word until
+ *	   it changes. No spinning. Private futexes for threads.
+ *  yield  the cost floor of a hand-off on one CPU: both sides SCHED_FIFO
+ *	   at one priority on one CPU; the client stores the request and
+ *	   calls sched_yield(), which runs the server; it stores the reply
+ *	   and yields back. Two syscalls and two switches a round trip.
+ *  pipe   two pipes; a message is the 8-byte label and the payload.
+ * Payloads: mkipc and pipe copy through the kernel; futex and yield copy
+ * into and out of the shared mapping, so every transport copies each
+ * payload twice each way.
+ */
+
+#define PP_STOP		UINT64_MAX	/* label of the mkipc stop message */
+#define PP_FIFO_PRIO	10		/* yield: SCHED_FIFO priority */
+#define PP_TIMER_PAIRS	1001		/* clock reads to time the clock */
+#define PP_HIST_BUCKETS	64
+
+enum pp_transport { PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE };
+enum pp_mode { PP_THREADS, PP_PROCS };
+
+static const char * const pp_transport_names[] = {
+	[PP_MKIPC]	= "mkipc",
+	[PP_FUTEX]	= "futex",
+	[PP_YIELD]	= "yield",
+	[PP_PIPE]	= "pipe",
+};
+
+static const char * const pp_mode_names[] = {
+	[PP_THREADS]	= "threads",
+	[PP_PROCS]	= "procs",
+};
+
+struct pp_opts {
+	unsigned long iters;
+	unsigned long warmup;
+	bool warmup_set;
+	enum pp_mode mode;
+	enum pp_transport transport;
+	const char *cpus;		/* one, two, any */
+	long cpu_a, cpu_b;		/* -1: not given / not pinned */
+	unsigned long size;
+	bool call, lfq, owaitq, sync;	/* the mkipc optimizations */
+	bool opt_given;			/* any of --no-* or --naive */
+	bool json, progress;
+	unsigned long stall_s;
+};
+
+/* What client and server share: a MAP_SHARED mapping, for procs too. */
+struct pp_shared {
+	/* futex, yield: the request number, and the server's stop flag */
+	__u32 req ____cacheline_aligned;
+	__u32 stop;
+	/* futex, yield: the reply number, on a line of its own */
+	__u32 rep ____cacheline_aligned;
+	char req_buf[MKIPC_MSG_MAX] ____cacheline_aligned;
+	char rep_buf[MKIPC_MSG_MAX] ____cacheline_aligned;
+};
+
+struct pp_ctx;
+typedef int (*pp_rt_fn)(struct pp_ctx *c, __u64 seq);
+
+struct pp_ctx {
+	const struct pp_opts *o;
+	struct pp_shared *sh;
+	__u32 size;
+	pp_rt_fn rt;			/* the client's round trip */
+	int (*server)(struct pp_ctx *c);
+
+	/* mkipc */
+	struct mkipc_version ver;
+	bool have_ver;
+	int dev;
+	int req_ep;		/* request endpoint, receive right: server */
+	int req_snd;		/* its send-only descriptor: client */
+	int rep_ep;		/* --no-call reply endpoint, receive: client */
+	int rep_snd;		/* its send-only descriptor: server */
+	struct mkipc_ep_info ep_info;	/* of req_ep */
+	struct mkipc_ep_info snd_info;	/* of req_snd */
+	struct mkipc_call call;		/* client, filled once */
+	struct mkipc_send send;		/* client, --no-call */
+	struct mkipc_recv recv;		/* client, --no-call */
+
+	/* futex */
+	int fwait, fwake;
+
+	/* pipe */
+	int req_pipe[2], rep_pipe[2];
+
+	/* buffers, allocated before the run */
+	char *cbuf;		/* client: request */
+	char *cbuf_rep;		/* client: reply */
+	char *sbuf;		/* server */
+	size_t buflen;
+
+	int cpu_a, cpu_b;		/* -1: not pinned */
+	cpu_set_t allowed;		/* the CPUs we were started on */
+	pid_t child;			/* procs: the server */
+	pthread_t server_thread;	/* threads: the server */
+
+	/* watchdog */
+	unsigned long done;		/* round trips completed */
+	unsigned long total;
+	bool finished;
+
+	char detail[256];		/* a failed check, for the report */
+};
+
+static const char pp_help[] =
+	"usage: mkipc pingpong [options]\n"
+	"\n"
+	"Round-trip benchmark: a client and a server exchange ITERS timed round\n"
+	"trips (after WARMUP untimed ones); every sample is kept and the report\n"
+	"gives min, avg, p50, p99, max in ns, a log2 histogram and every\n"
+	"parameter. Each reply is checked against its request (label + 1).\n"
+	"\n"
+	"  --iters N          timed round trips (default 100000)\n"
+	"  --warmup N         untimed round trips first (default 10% of iters)\n"
+	"  --mode M           threads (default) or procs: the server is a forked\n"
+	"                     child holding the inherited endpoint descriptor\n"
+	"  --cpus C           one: both on one CPU (default); two: one CPU each;\n"
+	"                     any: not pinned\n"
+	"  --cpu-a N          pin the client to CPU N (overrides --cpus)\n"
+	"  --cpu-b N          pin the server to CPU N (overrides --cpus)\n"
+	"  --transport T      mkipc (default), futex, yield or pipe:\n"
+	"                       mkipc  call/reply_recv on an endpoint\n"
+	"                       futex  FUTEX_WAKE/FUTEX_WAIT on shared words\n"
+	"                       yield  SCHED_FIFO peers on one CPU handing over\n"
+	"                              with sched_yield(): the cost floor (root\n"
+	"                              or CAP_SYS_NICE; one CPU only)\n"
+	"                       pipe   two pipes\n"
+	"  --size BYTES       payload each way (default 0, at most " STR(MKIPC_MSG_MAX) ")\n"
+	"  --no-call          mkipc: send + recv over a request and a reply\n"
+	"                     endpoint instead of call/reply_recv\n"
+	"  --no-lfq           mkipc: MKIPC_EP_QUEUE_SPIN (spinlock queue)\n"
+	"  --no-owaitq        mkipc: MKIPC_EP_WAITQ_STOCK (wait_queue_head_t)\n"
+	"  --no-sync          mkipc: MKIPC_EP_WAKE_PLAIN (no WF_SYNC hand-off)\n"
+	"  --naive            mkipc: all four of the above\n"
+	"  --stall-timeout S  fail (exit 3) when no round trip completes in S\n"
+	"                     seconds (default 60; 0: never)\n"
+	"  --progress         progress on stderr about once a second (the\n"
+	"                     default when stderr is a terminal)\n"
+	"  --json             one JSON object on stdout\n"
+	"  --help             this text\n"
+	"\n"
+	"The text report ends with one SUMMARY line holding every parameter and\n"
+	"result as key=value.\n"
+;
+
+static void pp_usage(FILE *f)
+{
+	fputs(pp_help, f);
+}
+
+/* ---- pinning and scheduling ---- */
+
+static int pp_pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		err("cannot pin to CPU %d: %s", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int pp_set_fifo(void)
+{
+	struct sched_param sp = { .sched_priority = PP_FIFO_PRIO };
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		err("the yield transport needs SCHED_FIFO: %s%s",
+		    strerror(errno), errno == EPERM ?
+		    " (run as root or with CAP_SYS_NICE)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Resolves --cpus, --cpu-a and --cpu-b against the CPUs we may use. */
+static int pp_pick_cpus(const struct pp_opts *o, struct pp_ctx *c)
+{
+	int cpu, first = -1, second = -1;
+
+	if (sched_getaffinity(0, sizeof(c->allowed), &c->allowed)) {
+		err("sched_getaffinity: %s", strerror(errno));
+		return -1;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &c->allowed))
+			continue;
+		if (first < 0)
+			first = cpu;
+		else if (second < 0)
+			second = cpu;
+	}
+	c->cpu_a = -1;
+	c->cpu_b = -1;
+	if (!strcmp(o->cpus, "one")) {
+		c->cpu_a = first;
+		c->cpu_b = first;
+	} else if (!strcmp(o->cpus, "two")) {
+		if (second < 0 && (o->cpu_a < 0 || o->cpu_b < 0)) {
+			err("--cpus two: only CPU %d is available", first);
+			return -1;
+		}
+		c->cpu_a = first;
+		c->cpu_b = second;
+	}
+	if (o->cpu_a >= 0)
+		c->cpu_a = o->cpu_a;
+	if (o->cpu_b >= 0)
+		c->cpu_b = o->cpu_b;
+	if ((c->cpu_a >= 0 && !CPU_ISSET(c->cpu_a, &c->allowed)) ||
+	    (c->cpu_b >= 0 && !CPU_ISSET(c->cpu_b, &c->allowed))) {
+		err("CPU %d or %d is not available to this process",
+		    c->cpu_a, c->cpu_b);
+		return -1;
+	}
+	if (o->transport == PP_YIELD &&
+	    (c->cpu_a < 0 || c->cpu_a != c->cpu_b)) {
+		err("the yield transport measures two peers taking turns on %s",
+		    "ONE CPU: use --cpus one (or equal --cpu-a and --cpu-b)");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- I/O helpers ---- */
+
+/* Reads exactly @len bytes; 0 at end of file before any, else -errno. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return got ? -EPIPE : 0;
+		got += n;
+	}
+	return got;
+}
+
+static ssize_t write_full(int fd, const void *buf, size_t len)
+{
+	size_t put = 0;
+	ssize_t n;
+
+	while (put < len) {
+		n = write(fd, (const char *)buf + put, len - put);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		put += n;
+	}
+	return put;
+}
+
+static long sys_futex(__u32 *uaddr, int op, __u32 val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+/* ---- the check every round trip ends with ---- */
+
+static int pp_mismatch(struct pp_ctx *c, __u64 seq, __u64 label,
+		       __u32 size, const char *buf)
+{
+	snprintf(c->detail, sizeof(c->detail),
+		 "reply to request %llu does not match: label %llu (want %llu), size %u (want %u), first byte %d (want %d)",
+		 seq, label, seq + 1, size, c->size,
+		 size ? (unsigned char)buf[0] : -1,
+		 c->size ? (__u8)(seq + 1) : -1);
+	return -EPROTO;
+}
+
+static inline int pp_check(struct pp_ctx *c, __u64 seq, __u64 label,
+			   __u32 size, const char *buf)
+{
+	if (label != seq + 1 || size != c->size ||
+	    (size && (__u8)buf[0] != (__u8)(seq + 1)))
+		return pp_mismatch(c, seq, label, size, buf);
+	return 0;
+}
+
+/* ---- mkipc ---- */
+
+static int pp_mkipc_call_rt(struct pp_ctx *c, __u64 seq)
+{
+	struct mkipc_call *a = &c->call;
+	int ret;
+
+	a->req.label = seq;
+	a->rep.size = c->size;
+	if (c->size)
+		c->cbuf[0] = (char)seq;
+	ret = mkipc_call(c->req_snd, a);
+	if (ret)
+		return ret;
+	return pp_check(c, seq, a->rep.label, a->rep.size, c->cbuf_rep);
+}
+
+static int pp_mkipc_sendrecv_rt(struct pp_ctx *c, __u64 seq)
+{
+	int ret;
+
+	c->send.msg.label = seq;
+	if (c->size)
+		c->cbuf[0] = (char)seq;
+	ret = mkipc_send(c->req_snd, &c->send);
+	if (ret)
+		return ret;
+	c->recv.msg.size = c->size;
+	ret = mkipc_recv(c->rep_ep, &c->recv);
+	if (ret)
+		return ret;
+	if (c->recv.token) {
+		snprintf(c->detail, sizeof(c->detail),
+			 "reply to request %llu came with a call token (%#llx)",
+			 seq, (__u64)c->recv.token);
+		return -EPROTO;
+	}
+	return pp_check(c, seq, c->recv.msg.label, c->recv.msg.size,
+			c->cbuf_rep);
+}
+
+/* The server gives up: kill the endpoint, so that the client sees EPIPE. */
+static int pp_mkipc_server_fail(struct pp_ctx *c)
+{
+	mkipc_ep_shutdown(c->req_ep);
+	return 1;
+}
+
+static int pp_mkipc_call_server(struct pp_ctx *c)
+{
+	struct mkipc_reply_recv rr;
+	int ret;
+
+	memset(&rr, 0, sizeof(rr));
+	mkipc_msg_init(&rr.reply.msg, 0, c->sbuf, c->size);
+	for (;;) {
+		mkipc_msg_init(&rr.recv.msg, 0, c->sbuf, c->size);
+		ret = mkipc_reply_recv(c->req_ep, &rr);
+		if (ret) {
+			err("server: MKIPC_IOC_REPLY_RECV: %s", strerror(-ret));
+			return pp_mkipc_server_fail(c);
+		}
+		if (rr.reply_err) {
+			err("server: reply (token %#llx) failed: %s",
+			    (__u64)rr.reply.token, strerror(rr.reply_err));
+			return pp_mkipc_server_fail(c);
+		}
+		if (!rr.recv.token) {
+			if (rr.recv.msg.label == PP_STOP)
+				return 0;
+			err("server: request %llu came without a token",
+			    (__u64)rr.recv.msg.label);
+			return pp_mkipc_server_fail(c);
+		}
+		if (rr.recv.msg.size != c->size) {
+			err("server: request %llu has %u bytes, want %u",
+			    (__u64)rr.recv.msg.label, rr.recv.msg.size,
+			    c->size);
+			return pp_mkipc_server_fail(c);
+		}
+		rr.reply.token = rr.recv.token;
+		rr.reply.msg.label = rr.recv.msg.label + 1;
+		if (c->size)
+			c->sbuf[0]++;
+	}
+}
+
+static int pp_mkipc_sendrecv_server(struct pp_ctx *c)
+{
+	struct mkipc_recv rv;
+	struct mkipc_send sd;
+	int ret;
+
+	memset(&rv, 0, sizeof(rv));
+	memset(&sd, 0, sizeof(sd));
+	mkipc_msg_init(&sd.msg, 0, c->sbuf, c->size);
+	for (;;) {
+		mkipc_msg_init(&rv.msg, 0, c->sbuf, c->size);
+		ret = mkipc_recv(c->req_ep, &rv);
+		if (ret) {
+			err("server: MKIPC_IOC_RECV: %s", strerror(-ret));
+			return pp_mkipc_server_fail(c);
+		}
+		if (rv.msg.label == PP_STOP)
+			return 0;
+		if (rv.token || rv.msg.size != c->size) {
+			err("server: request %llu: token %#llx, %u bytes (want no token, %u bytes)",
+			    (__u64)rv.msg.label, (__u64)rv.token,
+			    rv.msg.size, c->size);
+			return pp_mkipc_server_fail(c);
+		}
+		sd.msg.label = rv.msg.label + 1;
+		if (c->size)
+			c->sbuf[0]++;
+		ret = mkipc_send(c->rep_snd, &sd);
+		if (ret) {
+			err("server: MKIPC_IOC_SEND: %s", strerror(-ret));
+			return pp_mkipc_server_fail(c);
+		}
+	}
+}
+
+static const char *pp_rights(__u32 rights, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s",
+		 rights & MKIPC_RIGHT_RECV ? "recv" : "",
+		 (rights & MKIPC_RIGHT_RECV) && (rights & MKIPC_RIGHT_SEND) ?
+		 "," : "", rights & MKIPC_RIGHT_SEND ? "send" : "");
+	if (!*buf)
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+static int pp_mkipc_setup(struct pp_ctx *c)
+{
+	const struct pp_opts *o = c->o;
+	__u32 flags = MKIPC_EP_CLOEXEC, want;
+	char r1[16], r2[16];
+	int ret;
+
+	if (!c->have_ver)
+		return -1;
+	if (!(c->ver.features & MKIPC_FEAT_ENDPOINTS) ||
+	    (o->call && !(c->ver.features & MKIPC_FEAT_CALL))) {
+		err("the loaded module lacks %s (features %#llx)",
+		    !(c->ver.features & MKIPC_FEAT_ENDPOINTS) ?
+		    "endpoints" : "call/reply_recv (try --no-call)",
+		    (__u64)c->ver.features);
+		return -1;
+	}
+	if (c->size > c->ver.max_msg_size) {
+		err("--size %u: the module's largest message is %u bytes",
+		    c->size, c->ver.max_msg_size);
+		return -1;
+	}
+	if (!o->lfq)
+		flags |= MKIPC_EP_QUEUE_SPIN;
+	if (!o->owaitq)
+		flags |= MKIPC_EP_WAITQ_STOCK;
+	if (!o->sync)
+		flags |= MKIPC_EP_WAKE_PLAIN;
+	want = flags & ~MKIPC_EP_CLOEXEC;
+
+	c->req_ep = mkipc_ep_create(c->dev, flags, 0, NULL);
+	if (c->req_ep < 0) {
+		err("MKIPC_IOC_EP_CREATE (flags %#x): %s", flags,
+		    strerror(-c->req_ep));
+		return -1;
+	}
+	c->req_snd = mkipc_ep_sender(c->req_ep, MKIPC_EP_CLOEXEC);
+	if (c->req_snd < 0) {
+		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c->req_snd));
+		return -1;
+	}
+	if (!o->call) {
+		c->rep_ep = mkipc_ep_create(c->dev, flags, 0, NULL);
+		if (c->rep_ep < 0) {
+			err("MKIPC_IOC_EP_CREATE (reply endpoint): %s",
+			    strerror(-c->rep_ep));
+			return -1;
+		}
+		c->rep_snd = mkipc_ep_sender(c->rep_ep, MKIPC_EP_CLOEXEC);
+		if (c->rep_snd < 0) {
+			err("MKIPC_IOC_EP_SENDER (reply endpoint): %s",
+			    strerror(-c->rep_snd));
+			return -1;
+		}
+	}
+
+	/* What the endpoint really runs on, and what each side may do. */
+	memset(&c->ep_info, 0, sizeof(c->ep_info));
+	memset(&c->snd_info, 0, sizeof(c->snd_info));
+	ret = mkipc_ep_info(c->req_ep, &c->ep_info);
+	if (!ret)
+		ret = mkipc_ep_info(c->req_snd, &c->snd_info);
+	if (ret) {
+		err("MKIPC_IOC_EP_INFO: %s", strerror(-ret));
+		return -1;
+	}
+	if ((c->ep_info.flags & want) != want) {
+		err("endpoint %llu runs with flags %#x, asked for %#x",
+		    (__u64)c->ep_info.id, c->ep_info.flags, want);
+		return -1;
+	}
+	if (c->ep_info.rights != (MKIPC_RIGHT_SEND | MKIPC_RIGHT_RECV) ||
+	    c->snd_info.rights != MKIPC_RIGHT_SEND ||
+	    c->snd_info.id != c->ep_info.id) {
+		err("wrong rights: creator's %s (endpoint %llu), minted %s (endpoint %llu)",
+		    pp_rights(c->ep_info.rights, r1, sizeof(r1)),
+		    (__u64)c->ep_info.id,
+		    pp_rights(c->snd_info.rights, r2, sizeof(r2)),
+		    (__u64)c->snd_info.id);
+		return -1;
+	}
+
+	memset(&c->call, 0, sizeof(c->call));
+	mkipc_msg_init(&c->call.req, 0, c->cbuf, c->size);
+	mkipc_msg_init(&c->call.rep, 0, c->cbuf_rep, c->size);
+	memset(&c->send, 0, sizeof(c->send));
+	mkipc_msg_init(&c->send.msg, 0, c->cbuf, c->size);
+	memset(&c->recv, 0, sizeof(c->recv));
+	mkipc_msg_init(&c->recv.msg, 0, c->cbuf_rep, c->size);
+	c->rt = o->call ? pp_mkipc_call_rt : pp_mkipc_sendrecv_rt;
+	c->server = o->call ? pp_mkipc_call_server : pp_mkipc_sendrecv_server;
+	return 0;
+}
+
+static void pp_mkipc_stop(struct pp_ctx *c)
+{
+	struct mkipc_send sd;
+	int ret;
+
+	memset(&sd, 0, sizeof(sd));
+	sd.msg.label = PP_STOP;
+	ret = mkipc_send(c->req_snd, &sd);
+	if (ret)
+		err("sending the stop message: %s", strerror(-ret));
+}
+
+/* ---- futex ---- */
+
+static int pp_futex_rt(struct pp_ctx *c, __u64 seq)
+{
+	struct pp_shared *sh = c->sh;
+	__u32 want = (__u32)(seq + 1), v;
+
+	if (c->size) {
+		c->cbuf[0] = (char)seq;
+		memcpy(sh->req_buf, c->cbuf, c->size);
+	}
+	__atomic_store_n(&sh->req, (__u32)seq, __ATOMIC_RELEASE);
+	if (sys_futex(&sh->req, c->fwake, 1) < 0)
+		return -errno;
+	while ((v = __atomic_load_n(&sh->rep, __ATOMIC_ACQUIRE)) != want) {
+		if (sys_futex(&sh->rep, c->fwait, v) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+	if (c->size)
+		memcpy(c->cbuf_rep, sh->rep_buf, c->size);
+	/* The word holds the label's low 32 bits; compare those. */
+	return pp_check(c, seq, seq + 1 - want + v, c->size, c->cbuf_rep);
+}
+
+static int pp_futex_server(struct pp_ctx *c)
+{
+	struct pp_shared *sh = c->sh;
+	__u32 last = 0, v;
+
+	for (;;) {
+		while ((v = __atomic_load_n(&sh->req, __ATOMIC_ACQUIRE)) ==
+		       last) {
+			if (sys_futex(&sh->req, c->fwait, last) < 0 &&
+			    errno != EAGAIN && errno != EINTR) {
+				err("server: FUTEX_WAIT: %s", strerror(errno));
+				return 1;
+			}
+		}
+		if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
+			return 0;
+		last = v;
+		if (c->size) {
+			memcpy(c->sbuf, sh->req_buf, c->size);
+			c->sbuf[0]++;
+			memcpy(sh->rep_buf, c->sbuf, c->size);
+		}
+		__atomic_store_n(&sh->rep, v + 1, __ATOMIC_RELEASE);
+		if (sys_futex(&sh->rep, c->fwake, 1) < 0) {
+			err("server: FUTEX_WAKE: %s", strerror(errno));
+			return 1;
+		}
+	}
+}
+
+static void pp_futex_stop(struct pp_ctx *c, __u64 seq)
+{
+	__atomic_store_n(&c->sh->stop, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->sh->req, (__u32)seq, __ATOMIC_RELEASE);
+	if (c->o->transport == PP_FUTEX)
+		sys_futex(&c->sh->req, c->fwake, 1);
+}
+
+/* ---- yield ---- */
+
+static int pp_yield_rt(struct pp_ctx *c, __u64 seq)
+{
+	struct pp_shared *sh = c->sh;
+	__u32 want = (__u32)(seq + 1), v;
+
+	if (c->size) {
+		c->cbuf[0] = (char)seq;
+		memcpy(sh->req_buf, c->cbuf, c->size);
+	}
+	__atomic_store_n(&sh->req, (__u32)seq, __ATOMIC_RELEASE);
+	do {
+		sched_yield();
+	} while ((v = __atomic_load_n(&sh->rep, __ATOMIC_ACQUIRE)) != want);
+	if (c->size)
+		memcpy(c->cbuf_rep, sh->rep_buf, c->size);
+	return pp_check(c, seq, seq + 1 - want + v, c->size, c->cbuf_rep);
+}
+
+static int pp_yield_server(struct pp_ctx *c)
+{
+	struct pp_shared *sh = c->sh;
+	__u32 last = 0, v;
+
+	if (pp_set_fifo())
+		return 1;
+	for (;;) {
+		while ((v = __atomic_load_n(&sh->req, __ATOMIC_ACQUIRE)) ==
+		       last)
+			sched_yield();
+		if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
+			return 0;
+		last = v;
+		if (c->size) {
+			memcpy(c->sbuf, sh->req_buf, c->size);
+			c->sbuf[0]++;
+			memcpy(sh->rep_buf, c->sbuf, c->size);
+		}
+		__atomic_store_n(&sh->rep, v + 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* ---- pipe ---- */
+
+static int pp_pipe_rt(struct pp_ctx *c, __u64 seq)
+{
+	size_t len = sizeof(__u64) + c->size;
+	__u64 label;
+	ssize_t n;
+
+	memcpy(c->cbuf, &seq, sizeof(seq));
+	if (c->size)
+		c->cbuf[sizeof(seq)] = (char)seq;
+	n = write_full(c->req_pipe[1], c->cbuf, len);
+	if (n < 0)
+		return n;
+	n = read_full(c->rep_pipe[0], c->cbuf_rep, len);
+	if (n <= 0)
+		return n ? n : -EPIPE;
+	memcpy(&label, c->cbuf_rep, sizeof(label));
+	return pp_check(c, seq, label, c->size, c->cbuf_rep + sizeof(label));
+}
+
+static int pp_pipe_server(struct pp_ctx *c)
+{
+	size_t len = sizeof(__u64) + c->size;
+	__u64 label;
+	ssize_t n;
+
+	for (;;) {
+		n = read_full(c->req_pipe[0], c->sbuf, len);
+		if (n == 0)
+			return 0;	/* the client closed: stop */
+		if (n < 0) {
+			err("server: read: %s", strerror(-n));
+			return 1;
+		}
+		memcpy(&label, c->sbuf, sizeof(label));
+		label++;
+		memcpy(c->sbuf, &label, sizeof(label));
+		if (c->size)
+			c->sbuf[sizeof(label)]++;
+		n = write_full(c->rep_pipe[1], c->sbuf, len);
+		if (n < 0) {
+			err("server: write: %s", strerror(-n));
+			return 1;
+		}
+	}
+}
+
+static void pp_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- running it ---- */
+
+/* In the server (thread or child), before its loop. */
+static int pp_server_main(struct pp_ctx *c)
+{
+	if (pp_pin(c->cpu_b))
+		return 1;
+	return c->server(c);
+}
+
+static void *pp_server_thread(void *arg)
+{
+	return (void *)(intptr_t)pp_server_main(arg);
+}
+
+/* procs: each side keeps only the descriptors its role needs. */
+static void pp_split_fds(struct pp_ctx *c, bool server)
+{
+	if (server) {
+		pp_close(&c->dev);
+		pp_close(&c->req_snd);
+		pp_close(&c->rep_ep);
+		pp_close(&c->req_pipe[1]);
+		pp_close(&c->rep_pipe[0]);
+	} else {
+		pp_close(&c->req_ep);
+		pp_close(&c->rep_snd);
+		pp_close(&c->req_pipe[0]);
+		pp_close(&c->rep_pipe[1]);
+	}
+}
+
+static int pp_start_server(struct pp_ctx *c)
+{
+	int ret;
+
+	if (c->o->mode == PP_THREADS) {
+		ret = pthread_create(&c->server_thread, NULL, pp_server_thread,
+				     c);
+		if (ret) {
+			err("pthread_create: %s", strerror(ret));
+			return -1;
+		}
+		return 0;
+	}
+	fflush(NULL);
+	c->child = fork();
+	if (c->child < 0) {
+		err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (c->child == 0) {
+		/* The server dies with the client, whatever happens to it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		pp_split_fds(c, true);
+		_exit(pp_server_main(c));
+	}
+	pp_split_fds(c, false);
+	return 0;
+}
+
+/* Tells the server to stop and waits for it; 0 if it ended cleanly. */
+static int pp_stop_server(struct pp_ctx *c, __u64 seq)
+{
+	int status, ret = 0;
+	void *res;
+
+	switch (c->o->transport) {
+	case PP_MKIPC:
+		pp_mkipc_stop(c);
+		break;
+	case PP_FUTEX:
+	case PP_YIELD:
+		pp_futex_stop(c, seq);
+		break;
+	case PP_PIPE:
+		pp_close(&c->req_pipe[1]);
+		break;
+	}
+	if (c->o->mode == PP_THREADS) {
+		pthread_join(c->server_thread, &res);
+		ret = (int)(intptr_t)res;
+		if (ret)
+			err("the server thread failed");
+		return ret;
+	}
+	while (waitpid(c->child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err("waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		err("the server process %s %d", WIFEXITED(status) ?
+		    "exited with status" : "was killed by signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) :
+		    WTERMSIG(status));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The watchdog: a thread of the client's process, unpinned and
+ * SCHED_OTHER, that ends the run when no round trip completes for
+ * --stall-timeout seconds (a lost wake-up would hang it forever), or when
+ * the server process dies.
+ */
+static void *pp_watchdog(void *arg)
+{
+	struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+	struct pp_ctx *c = arg;
+	unsigned long last = 0, done;
+	__u64 since = now_ns();
+	siginfo_t si;
+
+	for (;;) {
+		nanosleep(&tick, NULL);
+		if (__atomic_load_n(&c->finished, __ATOMIC_ACQUIRE))
+			return NULL;
+		done = __atomic_load_n(&c->done, __ATOMIC_RELAXED);
+		if (done != last) {
+			last = done;
+			since = now_ns();
+		} else if (c->o->stall_s &&
+			   now_ns() - since > c->o->stall_s * 1000000000ULL) {
+			err("stalled: no round trip for %lu s, after %lu of %lu (%s, %s)",
+			    c->o->stall_s, done, c->total,
+			    pp_transport_names[c->o->transport],
+			    pp_mode_names[c->o->mode]);
+			_exit(EXIT_STALL);
+		}
+		if (c->o->mode == PP_PROCS) {
+			memset(&si, 0, sizeof(si));
+			if (!waitid(P_PID, c->child, &si,
+				    WEXITED | WNOHANG | WNOWAIT) &&
+			    si.si_pid == c->child &&
+			    !__atomic_load_n(&c->finished, __ATOMIC_ACQUIRE)) {
+				err("the server process ended (%s %d) after %lu round trips",
+				    si.si_code == CLD_EXITED ? "status" :
+				    "signal", si.si_status, done);
+				_exit(1);
+			}
+		}
+	}
+}
+
+static int pp_start_watchdog(struct pp_ctx *c)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	pthread_attr_t attr;
+	pthread_t t;
+	int ret;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+	pthread_attr_setschedparam(&attr, &sp);
+	pthread_attr_setaffinity_np(&attr, sizeof(c->allowed), &c->allowed);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ret = pthread_create(&t, &attr, pp_watchdog, c);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		err("pthread_create (watchdog): %s", strerror(ret));
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Back-to-back clock reads, as every sample holds one such pair. */
+static void pp_timer_cost(__u64 *median, __u64 *min)
+{
+	__u64 d[PP_TIMER_PAIRS];
+	struct timespec a, b;
+	int i;
+
+	for (i = 0; i < PP_TIMER_PAIRS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		d[i] = ts_ns(&b) - ts_ns(&a);
+	}
+	qsort(d, PP_TIMER_PAIRS, sizeof(d[0]), cmp_u64);
+	*median = d[PP_TIMER_PAIRS / 2];
+	*min = d[0];
+}
+
+static void pp_progress(struct pp_ctx *c, unsigned long i, __u64 start,
+			bool tty, bool end)
+{
+	const struct pp_opts *o = c->o;
+	double s = (now_ns() - start) / 1e9;
+
+	fprintf(stderr, "%spingpong %s/%s: %lu/%lu round trips%s (%.0f%%), %.1f s%s",
+		tty ? "\r" : "", pp_transport_names[o->transport],
+		pp_mode_names[o->mode], i, c->total,
+		i <= o->warmup ? " (warm-up)" : "", 100.0 * i / c->total, s,
+		tty && !end ? "\033[K" : "\n");
+}
+
+/* The client's loop: WARMUP untimed, then ITERS timed round trips. */
+static int pp_client(struct pp_ctx *c, __u64 *samples)
+{
+	const struct pp_opts *o = c->o;
+	bool tty = isatty(STDERR_FILENO);
+	bool progress = o->progress || tty;
+	__u64 start = now_ns(), next = start + 1000000000ULL, t;
+	struct timespec t0, t1;
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < c->total; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = c->rt(c, i + 1);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (ret) {
+			if (progress && tty)
+				fputc('\n', stderr);
+			if (ret == -EPROTO && c->detail[0])
+				err("round trip %lu: %s", i + 1, c->detail);
+			else
+				err("round trip %lu (%s transport): %s", i + 1,
+				    pp_transport_names[o->transport],
+				    strerror(-ret));
+			return -1;
+		}
+		t = ts_ns(&t1);
+		if (i >= o->warmup)
+			samples[i - o->warmup] = t - ts_ns(&t0);
+		__atomic_store_n(&c->done, i + 1, __ATOMIC_RELAXED);
+		if (progress && t >= next) {
+			pp_progress(c, i + 1, start, tty, false);
+			next = t + 1000000000ULL;
+		}
+	}
+	if (progress && now_ns() - start >= 1000000000ULL)
+		pp_progress(c, i, start, tty, true);
+	return 0;
+}
+
+struct pp_result {
+	unsigned long n;
+	__u64 min, max, p50, p99;
+	double avg;
+	__u64 timer_med, timer_min;
+	unsigned long hist[PP_HIST_BUCKETS];	/* [2^k, 2^(k+1)) ns; 0: 0-1 */
+};
+
+static __u64 pp_pct(const __u64 *sorted, unsigned long n, unsigned int pct)
+{
+	unsigned long rank = (n * pct + 99) / 100;	/* nearest rank */
+
+	return sorted[rank ? rank - 1 : 0];
+}
+
+static void pp_analyze(__u64 *s, unsigned long n, struct pp_result *r)
+{
+	long double sum = 0;
+	unsigned long i;
+	int b;
+
+	qsort(s, n, sizeof(*s), cmp_u64);
+	r->n = n;
+	r->min = s[0];
+	r->max = s[n - 1];
+	r->p50 = pp_pct(s, n, 50);
+	r->p99 = pp_pct(s, n, 99);
+	memset(r->hist, 0, sizeof(r->hist));
+	for (i = 0; i < n; i++) {
+		sum += s[i];
+		b = s[i] ? 63 - __builtin_clzll(s[i]) : 0;
+		r->hist[b]++;
+	}
+	r->avg = (double)(sum / n);
+}
+
+static const char *pp_onoff(bool b)
+{
+	return b ? "on" : "off";
+}
+
+static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
+			   const char *kernel)
+{
+	const struct pp_opts *o = c->o;
+	bool mk = o->transport == PP_MKIPC;
+	unsigned long top = 0;
+	char rights[16], abi[32];
+	int b, lo = -1, hi = -1, bar;
+
+	if (c->have_ver)
+		snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
+			 c->ver.abi_minor);
+	else
+		snprintf(abi, sizeof(abi), "-");
+	printf("# mkipc pingpong: transport=%s mode=%s cpus=%s (client CPU %d, server CPU %d)\n",
+	       pp_transport_names[o->transport], pp_mode_names[o->mode],
+	       o->cpus, c->cpu_a, c->cpu_b);
+	printf("# iters=%lu warmup=%lu size=%u\n", o->iters, o->warmup,
+	       c->size);
+	if (mk) {
+		printf("# optimizations: call=%s lfq=%s owaitq=%s sync=%s\n",
+		       pp_onoff(o->call), pp_onoff(o->lfq),
+		       pp_onoff(o->owaitq), pp_onoff(o->sync));
+		printf("# endpoint %llu: queue=%s waitq=%s wake=%s max_msgs=%u;",
+		       (__u64)c->ep_info.id,
+		       c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ? "spin" : "lfq",
+		       c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
+		       "stock" : "owaitq",
+		       c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ? "plain" : "sync",
+		       c->ep_info.max_msgs);
+		printf(" client descriptor rights=%s%s\n",
+		       pp_rights(c->snd_info.rights, rights, sizeof(rights)),
+		       o->call ? "" : " (request endpoint; reply endpoint alike)");
+	} else {
+		printf("# optimizations: n/a (%s transport)\n",
+		       pp_transport_names[o->transport]);
+	}
+	printf("# kernel %s, mkipc ABI %s", kernel, abi);
+	if (c->have_ver)
+		printf(" (features %#llx)", (__u64)c->ver.features);
+	printf(", tool built for ABI %u.%u\n", MKIPC_ABI_MAJOR,
+	       MKIPC_ABI_MINOR);
+	printf("# timer: two back-to-back clock_gettime(CLOCK_MONOTONIC) cost %llu ns",
+	       r->timer_med);
+	printf(" (median of %d; min %llu); every sample includes that once\n",
+	       PP_TIMER_PAIRS, r->timer_min);
+	printf("round trip (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu  (%lu samples)\n",
+	       r->min, r->avg, r->p50, r->p99, r->max, r->n);
+
+	for (b = 0; b < PP_HIST_BUCKETS; b++) {
+		if (!r->hist[b])
+			continue;
+		if (lo < 0)
+			lo = b;
+		hi = b;
+		if (r->hist[b] > top)
+			top = r->hist[b];
+	}
+	printf("histogram (ns, log2 buckets [lo, hi)):\n");
+	for (b = lo; b >= 0 && b <= hi; b++) {
+		bar = (int)((r->hist[b] * 40 + top - 1) / top);
+		printf("  [%10llu, %10llu) %9lu %6.2f%% %.*s\n",
+		       b ? 1ULL << b : 0ULL, 1ULL << (b + 1), r->hist[b],
+		       100.0 * r->hist[b] / r->n, bar,
+		       "########################################");
+	}
+	printf("SUMMARY bench=pingpong transport=%s mode=%s cpus=%s",
+	       pp_transport_names[o->transport], pp_mode_names[o->mode],
+	       o->cpus);
+	printf(" cpu_a=%d cpu_b=%d iters=%lu warmup=%lu size=%u", c->cpu_a,
+	       c->cpu_b, o->iters, o->warmup, c->size);
+	if (mk)
+		printf(" call=%d lfq=%d owaitq=%d sync=%d", o->call, o->lfq,
+		       o->owaitq, o->sync);
+	else
+		printf(" call=- lfq=- owaitq=- sync=-");
+	printf(" kernel=%s abi=%s timer_ns=%llu", kernel, abi, r->timer_med);
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu\n",
+	       r->min, r->avg, r->p50, r->p99, r->max);
+}
+
+static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
+			   const char *kernel)
+{
+	const struct pp_opts *o = c->o;
+	struct jw w = { .f = stdout };
+	char abi[32], rights[16];
+	int b;
+
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "command", "pingpong");
+	jw_open(&w, "params", '{');
+	jw_str(&w, "transport", pp_transport_names[o->transport]);
+	jw_str(&w, "mode", pp_mode_names[o->mode]);
+	jw_str(&w, "cpus", o->cpus);
+	jw_i64(&w, "cpu_a", c->cpu_a);
+	jw_i64(&w, "cpu_b", c->cpu_b);
+	jw_u64(&w, "iters", o->iters);
+	jw_u64(&w, "warmup", o->warmup);
+	jw_u64(&w, "size", c->size);
+	if (o->transport == PP_MKIPC) {
+		jw_open(&w, "optimizations", '{');
+		jw_bool(&w, "call", o->call);
+		jw_bool(&w, "lfq", o->lfq);
+		jw_bool(&w, "owaitq", o->owaitq);
+		jw_bool(&w, "sync", o->sync);
+		jw_close(&w, '}');
+	} else {
+		jw_null(&w, "optimizations");
+	}
+	jw_str(&w, "kernel", kernel);
+	if (c->have_ver) {
+		snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
+			 c->ver.abi_minor);
+		jw_str(&w, "abi", abi);
+		json_features(&w, c->ver.features);
+	} else {
+		jw_null(&w, "abi");
+	}
+	jw_close(&w, '}');
+	if (o->transport == PP_MKIPC) {
+		jw_open(&w, "endpoint", '{');
+		jw_u64(&w, "id", c->ep_info.id);
+		jw_u64(&w, "flags", c->ep_info.flags);
+		jw_str(&w, "queue", c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ?
+		       "spin" : "lfq");
+		jw_str(&w, "waitq", c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
+		       "stock" : "owaitq");
+		jw_str(&w, "wake", c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ?
+		       "plain" : "sync");
+		jw_u64(&w, "max_msgs", c->ep_info.max_msgs);
+		jw_str(&w, "client_rights",
+		       pp_rights(c->snd_info.rights, rights, sizeof(rights)));
+		jw_close(&w, '}');
+	}
+	jw_open(&w, "timer_overhead_ns", '{');
+	jw_u64(&w, "median", r->timer_med);
+	jw_u64(&w, "min", r->timer_min);
+	jw_u64(&w, "pairs", PP_TIMER_PAIRS);
+	jw_close(&w, '}');
+	jw_open(&w, "results", '{');
+	jw_u64(&w, "samples", r->n);
+	jw_u64(&w, "min_ns", r->min);
+	jw_double(&w, "avg_ns", r->avg);
+	jw_u64(&w, "p50_ns", r->p50);
+	jw_u64(&w, "p99_ns", r->p99);
+	jw_u64(&w, "max_ns", r->max);
+	jw_open(&w, "histogram", '[');
+	for (b = 0; b < PP_HIST_BUCKETS; b++) {
+		if (!r->hist[b])
+			continue;
+		jw_open(&w, NULL, '{');
+		jw_u64(&w, "lo_ns", b ? 1ULL << b : 0);
+		jw_u64(&w, "hi_ns", 1ULL << (b + 1));
+		jw_u64(&w, "count", r->hist[b]);
+		jw_close(&w, '}');
+	}
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+}
+
+static int pp_parse(int argc, char **argv, struct pp_opts *o)
+{
+	enum {
+		OPT_ITERS = 256, OPT_WARMUP, OPT_MODE, OPT_CPUS, OPT_CPU_A,
+		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
+		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NAIVE, OPT_STALL,
+		OPT_PROGRESS, OPT_JSON, OPT_HELP,
+	};
+	static const struct option opts[] = {
+		{ "iters", required_argument, NULL, OPT_ITERS },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "cpu-a", required_argument, NULL, OPT_CPU_A },
+		{ "cpu-b", required_argument, NULL, OPT_CPU_B },
+		{ "transport", required_argument, NULL, OPT_TRANSPORT },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "no-call", no_argument, NULL, OPT_NO_CALL },
+		{ "no-lfq", no_argument, NULL, OPT_NO_LFQ },
+		{ "no-owaitq", no_argument, NULL, OPT_NO_OWAITQ },
+		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "naive", no_argument, NULL, OPT_NAIVE },
+		{ "stall-timeout", required_argument, NULL, OPT_STALL },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ }
+	};
+	unsigned long v;
+	size_t k;
+	int c;
+
+	*o = (struct pp_opts) {
+		.iters = 100000, .mode = PP_THREADS, .transport = PP_MKIPC,
+		.cpus = "one", .cpu_a = -1, .cpu_b = -1, .call = true,
+		.lfq = true, .owaitq = true, .sync = true, .stall_s = 60,
+	};
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ITERS:
+			if (parse_ulong("iters", optarg, 1, ULONG_MAX / 16,
+					&o->iters))
+				return EXIT_USAGE;
+			break;
+		case OPT_WARMUP:
+			if (parse_ulong("warmup", optarg, 0, ULONG_MAX / 16,
+					&o->warmup))
+				return EXIT_USAGE;
+			o->warmup_set = true;
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "threads")) {
+				o->mode = PP_THREADS;
+			} else if (!strcmp(optarg, "procs")) {
+				o->mode = PP_PROCS;
+			} else {
+				err("--mode: threads or procs, not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_CPUS:
+			if (strcmp(optarg, "one") && strcmp(optarg, "two") &&
+			    strcmp(optarg, "any")) {
+				err("--cpus: one, two or any, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->cpus = optarg;
+			break;
+		case OPT_CPU_A:
+		case OPT_CPU_B:
+			if (parse_ulong(c == OPT_CPU_A ? "cpu-a" : "cpu-b",
+					optarg, 0, CPU_SETSIZE - 1, &v))
+				return EXIT_USAGE;
+			*(c == OPT_CPU_A ? &o->cpu_a : &o->cpu_b) = v;
+			break;
+		case OPT_TRANSPORT:
+			for (k = 0; k < ARRAY_SIZE(pp_transport_names); k++)
+				if (!strcmp(optarg, pp_transport_names[k]))
+					break;
+			if (k == ARRAY_SIZE(pp_transport_names)) {
+				err("--transport: mkipc, futex, yield or pipe, not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			o->transport = k;
+			break;
+		case OPT_SIZE:
+			if (parse_ulong("size", optarg, 0, MKIPC_MSG_MAX,
+					&o->size))
+				return EXIT_USAGE;
+			break;
+		case OPT_NO_CALL:
+			o->call = false;
+			o->opt_given = true;
+			break;
+		case OPT_NO_LFQ:
+			o->lfq = false;
+			o->opt_given = true;
+			break;
+		case OPT_NO_OWAITQ:
+			o->owaitq = false;
+			o->opt_given = true;
+			break;
+		case OPT_NO_SYNC:
+			o->sync = false;
+			o->opt_given = true;
+			break;
+		case OPT_NAIVE:
+			o->call = false;
+			o->lfq = false;
+			o->owaitq = false;
+			o->sync = false;
+			o->opt_given = true;
+			break;
+		case OPT_STALL:
+			if (parse_ulong("stall-timeout", optarg, 0, 86400,
+					&o->stall_s))
+				return EXIT_USAGE;
+			break;
+		case OPT_PROGRESS:
+			o->progress = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_HELP:
+		case 'h':
+			pp_usage(stdout);
+			return -1;
+		default:
+			pp_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		err("pingpong: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->warmup_set)
+		o->warmup = o->iters / 10;
+	if (o->opt_given && o->transport != PP_MKIPC) {
+		err("--no-call, --no-lfq, --no-owaitq, --no-sync, --naive: %s",
+		    "for the mkipc transport only");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_pingpong(int argc, char **argv)
+{
+	struct pp_opts o;
+	struct pp_ctx c;
+	struct pp_result r;
+	struct utsname uts;
+	__u64 *samples = NULL;
+	int ret, rc = 1;
+
+	ret = pp_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+
+	memset(&c, 0, sizeof(c));
+	c.o = &o;
+	c.size = o.size;
+	c.total = o.warmup + o.iters;
+	c.dev = -1;
+	c.req_ep = -1;
+	c.req_snd = -1;
+	c.rep_ep = -1;
+	c.rep_snd = -1;
+	c.req_pipe[0] = -1;
+	c.req_pipe[1] = -1;
+	c.rep_pipe[0] = -1;
+	c.rep_pipe[1] = -1;
+	if (uname(&uts))
+		snprintf(uts.release, sizeof(uts.release), "unknown");
+	signal(SIGPIPE, SIG_IGN);
+
+	if (pp_pick_cpus(&o, &c))
+		return 1;
+
+	/*
+	 * The ABI version goes into every report; only the mkipc transport
+	 * needs the module.
+	 */
+	if (o.transport == PP_MKIPC) {
+		c.dev = open_mkipc(&c.ver);
+		c.have_ver = c.dev >= 0;
+	} else {
+		c.dev = mkipc_open();
+		if (c.dev >= 0) {
+			memset(&c.ver, 0, sizeof(c.ver));
+			c.have_ver = !mkipc_version(c.dev, &c.ver);
+		}
+	}
+
+	/* Everything the run touches is allocated and touched now. */
+	c.buflen = sizeof(__u64) + MKIPC_MSG_MAX;
+	c.cbuf = calloc(1, c.buflen);
+	c.cbuf_rep = calloc(1, c.buflen);
+	c.sbuf = calloc(1, c.buflen);
+	samples = malloc(o.iters * sizeof(*samples));
+	c.sh = mmap(NULL, sizeof(*c.sh), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!c.cbuf || !c.cbuf_rep || !c.sbuf || !samples ||
+	    c.sh == MAP_FAILED) {
+		err("out of memory for %lu samples", o.iters);
+		c.sh = NULL;
+		goto out;
+	}
+	memset(samples, 0, o.iters * sizeof(*samples));
+	memset(c.sh, 0, sizeof(*c.sh));
+
+	switch (o.transport) {
+	case PP_MKIPC:
+		if (pp_mkipc_setup(&c))
+			goto out;
+		break;
+	case PP_FUTEX:
+		c.fwait = FUTEX_WAIT;
+		c.fwake = FUTEX_WAKE;
+		if (o.mode == PP_THREADS) {
+			c.fwait |= FUTEX_PRIVATE_FLAG;
+			c.fwake |= FUTEX_PRIVATE_FLAG;
+		}
+		c.rt = pp_futex_rt;
+		c.server = pp_futex_server;
+		break;
+	case PP_YIELD:
+		c.rt = pp_yield_rt;
+		c.server = pp_yield_server;
+		break;
+	case PP_PIPE:
+		if (pipe2(c.req_pipe, O_CLOEXEC) ||
+		    pipe2(c.rep_pipe, O_CLOEXEC)) {
+			err("pipe2: %s", strerror(errno));
+			goto out;
+		}
+		c.rt = pp_pipe_rt;
+		c.server = pp_pipe_server;
+		break;
+	}
+
+	/*
+	 * The client pins itself (and, for yield, turns SCHED_FIFO) before
+	 * the server exists: a SCHED_FIFO client could otherwise starve a
+	 * SCHED_OTHER server still on its way to its own setup on that CPU.
+	 * The server inherits both and then pins itself to its own CPU.
+	 */
+	if (pp_pin(c.cpu_a))
+		goto out;
+	if (o.transport == PP_YIELD && pp_set_fifo())
+		goto out;
+	if (pp_start_server(&c))
+		goto out;
+	if (pp_start_watchdog(&c)) {
+		pp_stop_server(&c, 1);
+		goto out;
+	}
+	pp_timer_cost(&r.timer_med, &r.timer_min);
+
+	ret = pp_client(&c, samples);
+	__atomic_store_n(&c.finished, true, __ATOMIC_RELEASE);
+	if (ret) {
+		/* The server may be stuck; exit takes it along. */
+		goto out;
+	}
+	if (pp_stop_server(&c, c.total + 1))
+		goto out;
+
+	pp_analyze(samples, o.iters, &r);
+	if (o.json)
+		pp_report_json(&c, &r, uts.release);
+	else
+		pp_report_text(&c, &r, uts.release);
+	rc = 0;
+out:
+	if (c.child > 0 && rc) {
+		kill(c.child, SIGKILL);
+		waitpid(c.child, NULL, 0);
+	}
+	pp_close(&c.req_snd);
+	pp_close(&c.req_ep);
+	pp_close(&c.rep_snd);
+	pp_close(&c.rep_ep);
+	pp_close(&c.dev);
+	pp_close(&c.req_pipe[0]);
+	pp_close(&c.req_pipe[1]);
+	pp_close(&c.rep_pipe[0]);
+	pp_close(&c.rep_pipe[1]);
+	if (c.sh)
+		munmap(c.sh, sizeof(*c.sh));
+	free(samples);
+	free(c.cbuf);
+	free(c.cbuf_rep);
+	free(c.sbuf);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	void (*usage)(FILE *f);
+	const char *what;
+} commands[] = {
+	{ "info", cmd_info, info_usage,
+	  "ABI version, features, limits, module parameters" },
+	{ "stats", cmd_stats, stats_usage,
+	  "the module's debugfs counters and listings" },
+	{ "pingpong", cmd_pingpong, pp_usage,
+	  "round-trip benchmark: mkipc against futex, yield, pipe" },
+};
+
+static void main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: mkipc COMMAND [OPTIONS]   (mkipc COMMAND --help)\n\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\nBuilt for mkipc ABI %u.%u (include/uapi/linux/mkipc.h).\n",
+		MKIPC_ABI_MAJOR, MKIPC_ABI_MINOR);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	size_t i;
+
+	if (!cmd) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help")) {
+		for (i = 0; argc > 2 && i < ARRAY_SIZE(commands); i++) {
+			if (!strcmp(argv[2], commands[i].name)) {
+				commands[i].usage(stdout);
+				return 0;
+			}
+		}
+		main_usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	err("unknown command '%s'", cmd);
+	main_usage(stderr);
+	return EXIT_USAGE;
+}

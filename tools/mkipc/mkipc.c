@@ -365,8 +365,7 @@ static const char info_help[] =
 	"waitq, handoff and the others present), with their current values.\n"
 	"\n"
 	"  --json    one JSON object on stdout\n"
-	"  --help    this text\n"
-;
+	"  --help    this text\n";
 
 static void info_usage(FILE *f)
 {
@@ -535,13 +534,11 @@ static const char stats_help[] =
 	"the module's directory is missing.\n"
 	"\n"
 	"  --file NAME  only this file\n"
-	"  --json       one JSON object on stdout; each file parsed by its shape:\n"
-	"               'name value' lines give an object of counters, a header\n"
-	"               line and rows of as many columns give an array of\n"
-	"               objects, 'key=value' lines give one object per line,\n"
-	"               anything else an array of lines\n"
-	"  --help       this text\n"
-;
+	"  --json       one JSON object on stdout, a member per file: its\n"
+	"               leading 'name value' lines as \"counters\", then a\n"
+	"               table (a header line and rows) or 'key=value' lines\n"
+	"               as \"rows\" of objects, or anything else as \"lines\"\n"
+	"  --help       this text\n";
 
 static void stats_usage(FILE *f)
 {
@@ -569,113 +566,180 @@ static bool is_int(const char *s)
 
 #define STATS_MAXCOLS	32
 
-enum stats_shape { SHAPE_COUNTERS, SHAPE_TABLE, SHAPE_KV, SHAPE_LINES };
-
-static const char * const stats_shape_names[] = {
-	[SHAPE_COUNTERS]	= "counters",
-	[SHAPE_TABLE]		= "table",
-	[SHAPE_KV]		= "kv",
-	[SHAPE_LINES]		= "lines",
+/* What follows a debugfs file's leading "name value" counter lines. */
+enum stats_rest {
+	REST_NONE,	/* nothing */
+	REST_TABLE,	/* a header line, then rows of as many columns */
+	REST_KV,	/* lines of key=value tokens */
+	REST_LINES,	/* anything else: shown as it is */
 };
 
-/* Decides how a debugfs file's text is best represented in JSON. */
-static enum stats_shape stats_shape(const char *text)
+struct stats_file {
+	char **lines;		/* the non-blank lines, in the text */
+	size_t n;
+	size_t ncounters;	/* the leading "name value" lines */
+	enum stats_rest rest;
+};
+
+static bool stats_counter_line(const char *line)
 {
-	char *copy = strdup(text), *line, *save = NULL, *tok[STATS_MAXCOLS];
-	bool counters = true, kv = true, table = true, first = true;
-	size_t n, cols = 0, i, lines = 0;
+	char copy[1024], *tok[3];
 
-	if (!copy)
-		return SHAPE_LINES;
-	for (line = strtok_r(copy, "\n", &save); line;
+	snprintf(copy, sizeof(copy), "%s", line);
+	return split_ws(copy, tok, 3) == 2 && is_int(tok[1]);
+}
+
+/* Splits @text into lines in place and works out its shape. */
+static int stats_parse(char *text, struct stats_file *sf)
+{
+	char *line, *save = NULL, copy[1024], *tok[STATS_MAXCOLS], **nl;
+	size_t cap = 0, i, j, n, cols = 0;
+	bool kv = true, table = true;
+
+	memset(sf, 0, sizeof(*sf));
+	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char lcopy[1024];
-
-		snprintf(lcopy, sizeof(lcopy), "%s", line);
-		n = split_ws(lcopy, tok, STATS_MAXCOLS);
-		if (!n)
+		if (!line[strspn(line, " \t")])
 			continue;
-		lines++;
-		if (n != 2 || !is_int(tok[1]))
-			counters = false;
-		for (i = 0; i < n; i++)
-			if (!strchr(tok[i], '=') || tok[i][0] == '=')
+		if (sf->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nl = realloc(sf->lines, cap * sizeof(*nl));
+			if (!nl)
+				return -ENOMEM;
+			sf->lines = nl;
+		}
+		sf->lines[sf->n++] = line;
+	}
+	while (sf->ncounters < sf->n &&
+	       stats_counter_line(sf->lines[sf->ncounters]))
+		sf->ncounters++;
+	if (sf->ncounters == sf->n) {
+		sf->rest = REST_NONE;
+		return 0;
+	}
+	for (i = sf->ncounters; i < sf->n; i++) {
+		snprintf(copy, sizeof(copy), "%s", sf->lines[i]);
+		n = split_ws(copy, tok, STATS_MAXCOLS);
+		for (j = 0; j < n; j++)
+			if (!strchr(tok[j], '=') || tok[j][0] == '=')
 				kv = false;
-		if (first) {
+		if (i == sf->ncounters) {
 			cols = n;
-			for (i = 0; i < n; i++)
-				if (is_int(tok[i]) || strchr(tok[i], '='))
+			for (j = 0; j < n; j++)
+				if (is_int(tok[j]) || strchr(tok[j], '='))
 					table = false;
-			first = false;
 		} else if (n != cols) {
 			table = false;
 		}
 	}
-	free(copy);
-	if (!lines)
-		return SHAPE_LINES;
-	if (counters)
-		return SHAPE_COUNTERS;
+	/*
+	 * A lone line of words is a table header only under counters (the
+	 * endpoint listing with no endpoint): alone, it is a sentence.
+	 */
+	if (sf->n - sf->ncounters == 1 && !sf->ncounters)
+		table = false;
 	if (kv)
-		return SHAPE_KV;
-	if (table && lines >= 1 && cols >= 2)
-		return SHAPE_TABLE;
-	return SHAPE_LINES;
+		sf->rest = REST_KV;
+	else if (table && cols >= 2)
+		sf->rest = REST_TABLE;
+	else
+		sf->rest = REST_LINES;
+	return 0;
 }
 
-static void stats_json_file(struct jw *w, const char *name, char *text)
+static void stats_json_file(struct jw *w, const char *name,
+			    struct stats_file *sf)
 {
-	enum stats_shape shape = stats_shape(text);
-	char *line, *save = NULL, *tok[STATS_MAXCOLS], *hdr[STATS_MAXCOLS];
-	char hdrline[1024];
-	size_t n, i, ncols = 0;
-	bool first = true;
+	char *tok[STATS_MAXCOLS], *hdr[STATS_MAXCOLS], *eq;
+	size_t i, j, n, ncols;
 
 	jw_open(w, name, '{');
-	jw_str(w, "shape", stats_shape_names[shape]);
-	jw_open(w, "data", shape == SHAPE_COUNTERS ? '{' : '[');
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (shape == SHAPE_LINES) {
-			jw_str(w, NULL, line);
-			continue;
-		}
-		if (shape == SHAPE_TABLE && first) {
-			snprintf(hdrline, sizeof(hdrline), "%s", line);
-			ncols = split_ws(hdrline, hdr, STATS_MAXCOLS);
-			if (ncols)
-				first = false;
-			continue;
-		}
-		n = split_ws(line, tok, STATS_MAXCOLS);
-		if (!n)
-			continue;
-		switch (shape) {
-		case SHAPE_COUNTERS:
+	if (sf->ncounters) {
+		jw_open(w, "counters", '{');
+		for (i = 0; i < sf->ncounters; i++) {
+			split_ws(sf->lines[i], tok, 2);
 			jw_token(w, tok[0], tok[1]);
-			break;
-		case SHAPE_TABLE:
+		}
+		jw_close(w, '}');
+	}
+	i = sf->ncounters;
+	switch (sf->rest) {
+	case REST_NONE:
+		break;
+	case REST_TABLE:
+		ncols = split_ws(sf->lines[i++], hdr, STATS_MAXCOLS);
+		jw_open(w, "rows", '[');
+		for (; i < sf->n; i++) {
+			n = split_ws(sf->lines[i], tok, STATS_MAXCOLS);
 			jw_open(w, NULL, '{');
-			for (i = 0; i < n && i < ncols; i++)
-				jw_token(w, hdr[i], tok[i]);
+			for (j = 0; j < n && j < ncols; j++)
+				jw_token(w, hdr[j], tok[j]);
 			jw_close(w, '}');
-			break;
-		case SHAPE_KV:
+		}
+		jw_close(w, ']');
+		break;
+	case REST_KV:
+		jw_open(w, "rows", '[');
+		for (; i < sf->n; i++) {
+			n = split_ws(sf->lines[i], tok, STATS_MAXCOLS);
 			jw_open(w, NULL, '{');
-			for (i = 0; i < n; i++) {
-				char *eq = strchr(tok[i], '=');
-
+			for (j = 0; j < n; j++) {
+				eq = strchr(tok[j], '=');
 				*eq = '\0';
-				jw_token(w, tok[i], eq + 1);
+				jw_token(w, tok[j], eq + 1);
 			}
 			jw_close(w, '}');
-			break;
-		default:
-			break;
+		}
+		jw_close(w, ']');
+		break;
+	case REST_LINES:
+		jw_open(w, "lines", '[');
+		for (; i < sf->n; i++)
+			jw_str(w, NULL, sf->lines[i]);
+		jw_close(w, ']');
+		break;
+	}
+	jw_close(w, '}');
+}
+
+/* Counters in two aligned columns; a table in aligned columns. */
+static void stats_text_file(struct stats_file *sf)
+{
+	int width[STATS_MAXCOLS] = { 0 }, w = 0, len;
+	char *tok[STATS_MAXCOLS], copy[1024];
+	size_t i, j, n;
+
+	for (i = 0; i < sf->ncounters; i++) {
+		len = (int)strcspn(sf->lines[i], " \t");
+		if (len > w)
+			w = len;
+	}
+	for (i = 0; i < sf->ncounters; i++) {
+		split_ws(sf->lines[i], tok, 2);
+		printf("  %-*s %s\n", w, tok[0], tok[1]);
+	}
+	if (sf->rest != REST_TABLE) {
+		for (i = sf->ncounters; i < sf->n; i++)
+			printf("  %s\n", sf->lines[i]);
+		return;
+	}
+	/* Two passes over the rows: the widths, then the rows. */
+	for (i = sf->ncounters; i < sf->n; i++) {
+		snprintf(copy, sizeof(copy), "%s", sf->lines[i]);
+		n = split_ws(copy, tok, STATS_MAXCOLS);
+		for (j = 0; j < n; j++) {
+			len = (int)strlen(tok[j]);
+			if (len > width[j])
+				width[j] = len;
 		}
 	}
-	jw_close(w, shape == SHAPE_COUNTERS ? '}' : ']');
-	jw_close(w, '}');
+	for (i = sf->ncounters; i < sf->n; i++) {
+		n = split_ws(sf->lines[i], tok, STATS_MAXCOLS);
+		printf(" ");
+		for (j = 0; j < n; j++)
+			printf(" %*s", width[j], tok[j]);
+		printf("\n");
+	}
 }
 
 static int cmd_stats(int argc, char **argv)
@@ -689,6 +753,7 @@ static int cmd_stats(int argc, char **argv)
 	const char *only = NULL;
 	char path[PATH_MAX], **names, *text;
 	struct jw w = { .f = stdout };
+	struct stats_file sf;
 	struct statfs sfs;
 	struct stat st;
 	bool json = false;
@@ -764,16 +829,19 @@ static int cmd_stats(int argc, char **argv)
 			ret = 1;
 			continue;
 		}
-		if (json) {
-			stats_json_file(&w, names[i], text);
-		} else {
-			char *line, *save = NULL;
-
-			printf("%s== %s\n", shown > 1 ? "\n" : "", names[i]);
-			for (line = strtok_r(text, "\n", &save); line;
-			     line = strtok_r(NULL, "\n", &save))
-				printf("  %s\n", line);
+		if (stats_parse(text, &sf)) {
+			err("out of memory");
+			free(text);
+			ret = 1;
+			break;
 		}
+		if (json) {
+			stats_json_file(&w, names[i], &sf);
+		} else {
+			printf("%s== %s\n", shown > 1 ? "\n" : "", names[i]);
+			stats_text_file(&sf);
+		}
+		free(sf.lines);
 		free(text);
 	}
 	if (json) {
@@ -956,8 +1024,7 @@ static const char pp_help[] =
 	"  --help             this text\n"
 	"\n"
 	"The text report ends with one SUMMARY line holding every parameter and\n"
-	"result as key=value.\n"
-;
+	"result as key=value.\n";
 
 static void pp_usage(FILE *f)
 {

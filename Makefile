@@ -32,10 +32,13 @@ SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
 # The userspace programs; the shim headers under tools/userq/include mimic
 # kernel headers on purpose and are left out (tools/userq/include/kcompat.h).
 USERQ_SOURCES := $(wildcard tools/userq/*.c)
+# The command-line tool and its library (sparse runs over them too).
+TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
+		 $(wildcard tools/mkipc/*.c)
 
 .PHONY: all module modules clean install headers_install dkms-install \
 	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
-	print-kdir
+	print-kdir tools tools_install
 
 all: module
 
@@ -50,11 +53,21 @@ clean:
 	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
 	  $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/mkipc clean
 
-# Installs the module under /lib/modules/<kver>/extra (kbuild runs depmod)
-# and the uapi header; INSTALL_MOD_PATH and DESTDIR stage elsewhere.
-install: module headers_install
+# Installs the module under /lib/modules/<kver>/extra (kbuild runs depmod),
+# the uapi header and the mkipc tool (/usr/local/bin); INSTALL_MOD_PATH and
+# DESTDIR stage elsewhere.
+install: module headers_install tools_install
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=extra modules_install
+
+# The command-line tool, tools/mkipc/mkipc, and its library libmkipc.a.
+tools:
+	$(MAKE) -C tools/mkipc
+
+BINDIR ?= /usr/local/bin
+tools_install: tools
+	$(MAKE) -C tools/mkipc install DESTDIR=$(DESTDIR) BINDIR=$(BINDIR)
 
 # DKMS rebuilds the module for every kernel the machine installs.
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -86,7 +99,8 @@ deps:
 # checkpatch --strict and sparse over every source; fails on any finding.
 lint:
 	tools/deps.sh lint
-	tools/lint.sh $(SOURCES) $(SELFTEST_SOURCES) $(USERQ_SOURCES)
+	tools/lint.sh $(SOURCES) $(SELFTEST_SOURCES) $(USERQ_SOURCES) \
+		$(TOOLS_SOURCES)
 
 check:
 	HOST=$(HOST) tools/check.sh

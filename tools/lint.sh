@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
-# sparse over the module (kbuild C=2), and an SPDX line-1 check over every
-# tracked file. Any finding fails.
+# sparse over the module (kbuild C=2) and over the mkipc tool and its
+# library, and an SPDX line-1 check over every tracked file. Any finding
+# fails.
 #
 # usage: lint.sh FILE...   (KDIR= as for make)
 set -u -o pipefail
@@ -28,6 +29,13 @@ echo "# lint: sparse (C=2) against $KDIR"
 out=$(make -s --no-print-directory module KDIR="$KDIR" C=2 \
 	CHECK="sparse -Wsparse-error" 2>&1 | grep -v '^Skipping BTF generation')
 if [ -n "$out" ]; then
+	echo "$out"
+	fail=1
+fi
+
+echo "# lint: sparse over the userspace tools (tools/mkipc, tools/libmkipc)"
+out=$(make -s --no-print-directory -C tools/mkipc sparse 2>&1)
+if [ $? -ne 0 ] || [ -n "$out" ]; then
 	echo "$out"
 	fail=1
 fi

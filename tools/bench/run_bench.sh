@@ -180,6 +180,109 @@ for cpus in same cross; do
 	done
 done
 
+# mkipc's own IPC path, end to end from userspace: round trips of `mkipc
+# pingpong` (tools/mkipc, built on the host by tools/bench.sh: nothing is
+# built here) against the same ping-pong over futexes, over sched_yield()
+# between two SCHED_FIFO peers on one CPU (the floor: two syscalls and two
+# switches a round trip), over two pipes, and against perf bench sched pipe.
+PP=$TOP/tools/mkipc/mkipc
+[ -x "$PP" ] || die "$PP missing: build it first (make tools; make bench does)"
+if [ "${MKIPC_GUEST:-0}" = 1 ]; then
+	# TCG: 5-25 us a round trip on one CPU (60-130 us across processes
+	# or CPUs).
+	PP_ITERS=$((20000 * SCALE))
+	PP2_ITERS=$((10000 * SCALE))
+else
+	PP_ITERS=$((200000 * SCALE))
+	PP2_ITERS=$((100000 * SCALE))
+fi
+PP_START=$SECONDS
+
+PROWS=()	# name|params|p50 min|p50 median|p50 max|avg median (ns)
+declare -A P50 PAVG PPARAMS
+
+# ppbench NAME PARAMS ARG...: `mkipc pingpong ARG...` REPS times; the
+# median over the runs of each run's p50, and of its avg.
+ppbench()
+{
+	local name=$1 params=$2 i out line p50s=() avgs=() mn md mx amd
+	shift 2
+
+	for ((i = 1; i <= REPS; i++)); do
+		out=$("$PP" pingpong "$@" 2>&1) ||
+			die "$name: 'mkipc pingpong $*' failed: $out"
+		line=$(echo "$out" | grep '^SUMMARY bench=pingpong ') ||
+			die "$name: no SUMMARY line from 'mkipc pingpong $*'"
+		echo "SUMMARY bench=$name rep=$i/$REPS ${line#SUMMARY bench=pingpong }"
+		p50s+=("$(kfield "$line" p50_ns)")
+		avgs+=("$(kfield "$line" avg_ns)")
+	done
+	read -r mn md mx <<< "$(printf '%s\n' "${p50s[@]}" | stats3)"
+	read -r _ amd _ <<< "$(printf '%s\n' "${avgs[@]}" | stats3)"
+	P50[$name]=$md
+	PAVG[$name]=$amd
+	PPARAMS[$name]=$params
+	PROWS+=("$name|$params|$mn|$md|$mx|$amd")
+}
+
+# perfpipe NAME PARAMS CMD...: perf bench sched pipe REPS times; it gives
+# only an average (usecs/op, one op a round trip), kept in ns.
+perfpipe()
+{
+	local name=$1 params=$2 i out v vals=() amd
+	shift 2
+
+	for ((i = 1; i <= REPS; i++)); do
+		out=$("$@" 2>&1) || die "$name: '$*' failed: $out"
+		v=$(echo "$out" | awk '/usecs\/op/ { print $1 * 1000; exit }')
+		[ -n "$v" ] || die "$name: no usecs/op from: $*"
+		vals+=("$v")
+		echo "SUMMARY bench=$name rep=$i/$REPS $params avg_ns=$v"
+	done
+	read -r _ amd _ <<< "$(printf '%s\n' "${vals[@]}" | stats3)"
+	P50[$name]=-
+	PAVG[$name]=$amd
+	PROWS+=("$name|$params|-|-|-|$amd")
+}
+
+# ppset SET MODE CPUS ITERS: mkipc and the baselines, one configuration.
+ppset()
+{
+	local set=$1 mode=$2 cpus=$3 n=$4 t cpulist=0 perf_t=
+	local common="--mode $mode --cpus $cpus --iters $n"
+
+	[ "$cpus" = two ] && cpulist=0,1
+	for t in mkipc futex yield pipe; do
+		[ "$t" = yield ] && [ "$cpus" != one ] && continue
+		ppbench "${set}_$t" \
+			"transport=$t mode=$mode cpus=$cpulist iters=$n size=0" \
+			$common --transport "$t"
+	done
+	# perf cannot put its two sides on two given CPUs: one CPU only.
+	if [ "$cpus" = one ]; then
+		[ "$mode" = threads ] && perf_t=-T
+		perfpipe "${set}_perf_pipe" \
+			"perf bench sched pipe${perf_t:+ -T} cpus=0 loops=$n" \
+			taskset -c 0 perf bench sched pipe $perf_t -l "$n"
+	fi
+}
+
+ppset thr1 threads one "$PP_ITERS"
+ppset proc1 procs one "$PP_ITERS"
+[ "$NCPU" -ge 2 ] && ppset thr2 threads two "$PP2_ITERS"
+
+# Ablation: each optimization off alone, and all four off (--naive).
+for opt in naive no-call no-lfq no-owaitq no-sync; do
+	ppbench "thr1_mkipc_${opt//-/_}" \
+		"transport=mkipc mode=threads cpus=0 iters=$PP_ITERS --$opt" \
+		--mode threads --cpus one --iters "$PP_ITERS" --"$opt"
+done
+[ "$NCPU" -ge 2 ] &&
+	ppbench thr2_mkipc_naive \
+		"transport=mkipc mode=threads cpus=0,1 iters=$PP2_ITERS --naive" \
+		--mode threads --cpus two --iters "$PP2_ITERS" --naive
+PP_SECS=$((SECONDS - PP_START))
+
 trap - EXIT
 rmmod mkipc || die "mkipc did not unload"
 
@@ -252,7 +355,86 @@ for row in "${WROWS[@]}"; do
   {\"benchmark\": \"$name\", \"params\": \"$params\", \"reps\": $QREPS, \"ns_min\": $mn, \"ns_median\": $md, \"ns_max\": $mx, \"vs\": \"$base\", \"ratio\": $ratio}"
 done
 
-json+=",$json_q
+
+echo
+echo "# mkipc IPC round trips (tools/mkipc/mkipc pingpong), ns per round trip."
+echo "# A client and a server, both on CPU 0 unless cpus=0,1 (one each): mkipc"
+echo "# call/reply_recv, futex FUTEX_WAKE/FUTEX_WAIT, yield two SCHED_FIFO peers"
+echo "# taking turns with sched_yield() (the floor), pipe two pipes; perf_pipe:"
+echo "# perf bench sched pipe (-T: threads), on CPU 0. Every reply is checked."
+echo "# $REPS runs each; p50: min, median and max over the runs of each run's"
+echo "# p50 (its clock_gettime() around each round trip included); avg: median"
+echo "# of the runs' averages. perf gives only an average (usecs/op x 1000)."
+echo "# Ratios use p50 against pingpong rows and avg against perf_pipe rows."
+[ "${MKIPC_GUEST:-0}" = 1 ] &&
+	echo "# Guest under emulation: compare ratios, not absolute times."
+printf '%-20s %-58s %8s %8s %8s %9s\n' \
+	benchmark parameters p50_min p50_med p50_max avg_med
+for row in "${PROWS[@]}"; do
+	IFS='|' read -r name params mn md mx amd <<< "$row"
+	printf '%-20s %-58s %8s %8s %8s %9s\n' \
+		"$name" "$params" "$mn" "$md" "$mx" "$amd"
+	json_pp+=",
+  {\"benchmark\": \"$name\", \"params\": \"$params\", \"reps\": $REPS, \"p50_ns_min\": $([ "$mn" = - ] && echo null || echo "$mn"), \"p50_ns_median\": $([ "$md" = - ] && echo null || echo "$md"), \"p50_ns_max\": $([ "$mx" = - ] && echo null || echo "$mx"), \"avg_ns_median\": $amd}"
+done
+
+# pratio SET WHAT NUM DEN BASIS TARGET: one ratio line and its verdict.
+pratio()
+{
+	local set=$1 what=$2 num=$3 den=$4 basis=$5 target=$6 a b r verdict
+
+	if [ "$basis" = avg ]; then
+		a=${PAVG[$num]:-} b=${PAVG[$den]:-}
+	else
+		a=${P50[$num]:-} b=${P50[$den]:-}
+	fi
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		printf '%-8s %-18s %7s  <= %-5s %-7s %s\n' "$set" "$what" - \
+			"$target" n/a "$basis"
+		return
+	fi
+	r=$(ratio "$a" "$b")
+	verdict=$(awk -v r="$r" -v t="$target" 'BEGIN { print (r <= t) ? "met" : "missed" }')
+	printf '%-8s %-18s %7s  <= %-5s %-7s %s (%s / %s)\n' "$set" "$what" \
+		"$r" "$target" "$verdict" "$basis" "$num" "$den"
+	json_pp+=",
+  {\"ratio\": \"$what\", \"set\": \"$set\", \"numerator\": \"$num\", \"denominator\": \"$den\", \"basis\": \"$basis\", \"value\": $r, \"target_max\": $target, \"verdict\": \"$verdict\"}"
+}
+
+echo
+echo "# mkipc against the baselines: thr1 threads on one CPU, proc1 processes"
+echo "# on one CPU (the client holds only a send descriptor), thr2 threads on"
+echo "# two CPUs. The yield floor and perf exist on one CPU only."
+printf '%-8s %-18s %7s  %-8s %-7s %s\n' set ratio value target verdict basis
+for set in thr1 proc1 thr2; do
+	[ "$set" = thr2 ] && [ "$NCPU" -lt 2 ] && continue
+	pratio "$set" mkipc/yield "${set}_mkipc" "${set}_yield" p50 1.30
+	pratio "$set" mkipc/pipe-T "${set}_mkipc" "${set}_perf_pipe" avg 0.50
+	pratio "$set" mkipc/pipe "${set}_mkipc" "${set}_pipe" p50 0.50
+	pratio "$set" mkipc/futex "${set}_mkipc" "${set}_futex" p50 0.75
+done
+
+echo
+echo "# Ablation (threads): full = call/reply_recv on lfq, owaitq, synchronous"
+echo "# wake-ups; each row turns one off (--no-call: send + recv over two"
+echo "# endpoints; --no-lfq: spinlock queue; --no-owaitq: wait_queue_head_t;"
+echo "# --no-sync: plain wake-ups, which only calls use), naive all four."
+echo "# vs_full = row p50 / full p50 (above 1: the optimization helps)."
+printf '%-22s %-58s %8s %8s\n' benchmark parameters p50_med vs_full
+for name in thr1_mkipc thr1_mkipc_naive thr1_mkipc_no_call thr1_mkipc_no_lfq \
+	    thr1_mkipc_no_owaitq thr1_mkipc_no_sync thr2_mkipc thr2_mkipc_naive; do
+	[ -n "${P50[$name]:-}" ] || continue
+	full=${name%%_mkipc*}_mkipc
+	printf '%-22s %-58s %8s %8s\n' "$name" "${PPARAMS[$name]}" \
+		"${P50[$name]}" "$(ratio "${P50[$name]}" "${P50[$full]}")"
+done
+printf '%-8s %-18s %7s  %-8s %-7s %s\n' set ratio value target verdict basis
+pratio thr1 full/naive thr1_mkipc thr1_mkipc_naive p50 0.50
+[ "$NCPU" -ge 2 ] &&
+	pratio thr2 full/naive thr2_mkipc thr2_mkipc_naive p50 0.50
+echo "# mkipc round trips: $PP_SECS s for this section"
+
+json+=",$json_q${json_pp:-}
 ]"
 if [ -n "$OUTDIR" ] && [ -d "$OUTDIR" ]; then
 	echo "$json" > "$OUTDIR/bench.json"

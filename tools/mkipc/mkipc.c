@@ -1095,10 +1095,14 @@ static int pp_pick_cpus(const struct pp_opts *o, struct pp_ctx *c)
 		c->cpu_a = o->cpu_a;
 	if (o->cpu_b >= 0)
 		c->cpu_b = o->cpu_b;
-	if ((c->cpu_a >= 0 && !CPU_ISSET(c->cpu_a, &c->allowed)) ||
-	    (c->cpu_b >= 0 && !CPU_ISSET(c->cpu_b, &c->allowed))) {
-		err("CPU %d or %d is not available to this process",
-		    c->cpu_a, c->cpu_b);
+	if (c->cpu_a >= 0 && !CPU_ISSET(c->cpu_a, &c->allowed)) {
+		err("CPU %d (client) is not available to this process",
+		    c->cpu_a);
+		return -1;
+	}
+	if (c->cpu_b >= 0 && !CPU_ISSET(c->cpu_b, &c->allowed)) {
+		err("CPU %d (server) is not available to this process",
+		    c->cpu_b);
 		return -1;
 	}
 	if (o->transport == PP_YIELD &&
@@ -1803,9 +1807,10 @@ static int pp_client(struct pp_ctx *c, __u64 *samples)
 			if (ret == -EPROTO && c->detail[0])
 				err("round trip %lu: %s", i + 1, c->detail);
 			else
-				err("round trip %lu (%s transport): %s", i + 1,
-				    pp_transport_names[o->transport],
-				    strerror(-ret));
+				err("round trip %lu (%s transport): %s%s",
+				    i + 1, pp_transport_names[o->transport],
+				    strerror(-ret), ret == -EPIPE ?
+				    " (the server side is gone)" : "");
 			return -1;
 		}
 		t = ts_ns(&t1);

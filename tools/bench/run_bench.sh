@@ -398,7 +398,7 @@ pratio()
 	printf '%-8s %-18s %7s  <= %-5s %-7s %s (%s / %s)\n' "$set" "$what" \
 		"$r" "$target" "$verdict" "$basis" "$num" "$den"
 	json_pp+=",
-  {\"ratio\": \"$what\", \"set\": \"$set\", \"numerator\": \"$num\", \"denominator\": \"$den\", \"basis\": \"$basis\", \"value\": $r, \"target_max\": $target, \"verdict\": \"$verdict\"}"
+  {\"comparison\": \"$what\", \"set\": \"$set\", \"numerator\": \"$num\", \"denominator\": \"$den\", \"basis\": \"$basis\", \"value\": $r, \"target_max\": $target, \"verdict\": \"$verdict\"}"
 }
 
 echo

@@ -923,6 +923,7 @@ struct pp_opts {
 	bool call, lfq, owaitq, sync;	/* the mkipc optimizations */
 	bool opt_given;			/* any of --no-* or --naive */
 	bool json, progress;
+	const char *samples;		/* file for the raw samples */
 	unsigned long stall_s;
 };
 
@@ -1018,6 +1019,8 @@ static const char pp_help[] =
 	"  --naive            mkipc: all four of the above\n"
 	"  --stall-timeout S  fail (exit 3) when no round trip completes in S\n"
 	"                     seconds (default 60; 0: never)\n"
+	"  --samples FILE     write every timed round trip (ns), one a line, in\n"
+	"                     the order they ran\n"
 	"  --progress         progress on stderr about once a second (the\n"
 	"                     default when stderr is a terminal)\n"
 	"  --json             one JSON object on stdout\n"
@@ -1842,6 +1845,26 @@ static __u64 pp_pct(const __u64 *sorted, unsigned long n, unsigned int pct)
 	return sorted[rank ? rank - 1 : 0];
 }
 
+static int pp_write_samples(const char *path, const __u64 *s,
+			    unsigned long n)
+{
+	unsigned long i;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (!f) {
+		err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		fprintf(f, "%llu\n", s[i]);
+	if (fclose(f)) {
+		err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void pp_analyze(__u64 *s, unsigned long n, struct pp_result *r)
 {
 	long double sum = 0;
@@ -2036,7 +2059,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		OPT_ITERS = 256, OPT_WARMUP, OPT_MODE, OPT_CPUS, OPT_CPU_A,
 		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
 		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NAIVE, OPT_STALL,
-		OPT_PROGRESS, OPT_JSON, OPT_HELP,
+		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_HELP,
 	};
 	static const struct option opts[] = {
 		{ "iters", required_argument, NULL, OPT_ITERS },
@@ -2055,6 +2078,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		{ "stall-timeout", required_argument, NULL, OPT_STALL },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ }
 	};
@@ -2155,6 +2179,9 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_SAMPLES:
+			o->samples = optarg;
 			break;
 		case OPT_HELP:
 		case 'h':
@@ -2301,6 +2328,8 @@ static int cmd_pingpong(int argc, char **argv)
 	if (pp_stop_server(&c, c.total + 1))
 		goto out;
 
+	if (o.samples && pp_write_samples(o.samples, samples, o.iters))
+		goto out;
 	pp_analyze(samples, o.iters, &r);
 	if (o.json)
 		pp_report_json(&c, &r, uts.release);

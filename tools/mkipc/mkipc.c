@@ -982,7 +982,8 @@ struct pp_ctx {
 	/* watchdog */
 	unsigned long done;		/* round trips completed */
 	unsigned long total;
-	bool finished;
+	bool stopping;			/* the server is told to stop */
+	bool finished;			/* and it has: watchdog, go */
 
 	char detail[256];		/* a failed check, for the report */
 };
@@ -1416,8 +1417,14 @@ static void pp_mkipc_stop(struct pp_ctx *c)
 	memset(&sd, 0, sizeof(sd));
 	sd.msg.label = PP_STOP;
 	ret = mkipc_send(c->req_snd, &sd);
-	if (ret)
-		err("sending the stop message: %s", strerror(-ret));
+	if (!ret)
+		return;
+	err("sending the stop message: %s", strerror(-ret));
+	/* Then the server must not wait for it: end it otherwise. */
+	if (c->o->mode == PP_THREADS)
+		mkipc_ep_shutdown(c->req_ep);
+	else
+		kill(c->child, SIGKILL);
 }
 
 /* ---- futex ---- */
@@ -1709,18 +1716,23 @@ static void *pp_watchdog(void *arg)
 			since = now_ns();
 		} else if (c->o->stall_s &&
 			   now_ns() - since > c->o->stall_s * 1000000000ULL) {
-			err("stalled: no round trip for %lu s, after %lu of %lu (%s, %s)",
-			    c->o->stall_s, done, c->total,
-			    pp_transport_names[c->o->transport],
-			    pp_mode_names[c->o->mode]);
+			if (__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE))
+				err("stalled: the server did not stop in %lu s",
+				    c->o->stall_s);
+			else
+				err("stalled: no round trip for %lu s, after %lu of %lu (%s, %s)",
+				    c->o->stall_s, done, c->total,
+				    pp_transport_names[c->o->transport],
+				    pp_mode_names[c->o->mode]);
 			_exit(EXIT_STALL);
 		}
-		if (c->o->mode == PP_PROCS) {
+		if (c->o->mode == PP_PROCS &&
+		    !__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
 			memset(&si, 0, sizeof(si));
 			if (!waitid(P_PID, c->child, &si,
 				    WEXITED | WNOHANG | WNOWAIT) &&
 			    si.si_pid == c->child &&
-			    !__atomic_load_n(&c->finished, __ATOMIC_ACQUIRE)) {
+			    !__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
 				err("the server process ended (%s %d) after %lu round trips",
 				    si.si_code == CLD_EXITED ? "status" :
 				    "signal", si.si_status, done);
@@ -2208,8 +2220,12 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 
 static int cmd_pingpong(int argc, char **argv)
 {
-	struct pp_opts o;
-	struct pp_ctx c;
+	/*
+	 * Static: the detached watchdog may look at them until the process
+	 * exits, after this function has returned.
+	 */
+	static struct pp_opts o;
+	static struct pp_ctx c;
 	struct pp_result r;
 	struct utsname uts;
 	__u64 *samples = NULL;
@@ -2314,18 +2330,29 @@ static int cmd_pingpong(int argc, char **argv)
 	if (pp_start_server(&c))
 		goto out;
 	if (pp_start_watchdog(&c)) {
+		c.stopping = true;
 		pp_stop_server(&c, 1);
 		goto out;
 	}
 	pp_timer_cost(&r.timer_med, &r.timer_min);
 
 	ret = pp_client(&c, samples);
-	__atomic_store_n(&c.finished, true, __ATOMIC_RELEASE);
+	/* The watchdog still guards the stop, but a child may exit now. */
+	__atomic_store_n(&c.stopping, true, __ATOMIC_RELEASE);
 	if (ret) {
-		/* The server may be stuck; exit takes it along. */
+		__atomic_store_n(&c.finished, true, __ATOMIC_RELEASE);
+		/*
+		 * A server thread may still be blocked on what we would free:
+		 * leave it all to the exit that follows. A server process
+		 * is killed below.
+		 */
+		if (o.mode == PP_THREADS)
+			return 1;
 		goto out;
 	}
-	if (pp_stop_server(&c, c.total + 1))
+	ret = pp_stop_server(&c, c.total + 1);
+	__atomic_store_n(&c.finished, true, __ATOMIC_RELEASE);
+	if (ret)
 		goto out;
 
 	if (o.samples && pp_write_samples(o.samples, samples, o.iters))

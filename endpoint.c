@@ -91,11 +91,21 @@ struct mkipc_kmsg {
 	/* Calls only. */
 	atomic_t state;			/* enum mkipc_call_state */
 	u32 rep_cap;			/* the caller's reply buffer */
+	/*
+	 * A reply of up to MKIPC_REPLY_INLINE bytes goes after the request's
+	 * payload, in room the call allocated for it; a larger one in its
+	 * own message, ->reply. Written before state goes REPLIED.
+	 */
+	u32 rep_size;
+	u64 rep_label;
 	u64 token;			/* while taken: generation, slot */
 	struct mkipc_kmsg *reply;	/* written before state goes REPLIED */
 	struct mkipc_waitq done;	/* the caller waits here */
 	u8 data[];
 };
+
+/* Reply payloads a call carries in its own allocation. */
+#define MKIPC_REPLY_INLINE	64
 
 /* Per-endpoint counters, shown in debugfs mkipc/endpoints. */
 enum mkipc_ep_stat {
@@ -186,14 +196,18 @@ static void mkipc_kmsg_put(struct mkipc_kmsg *m)
 	kfree(m);
 }
 
-/* A new message with the payload of @msg; ERR_PTR on failure. */
+/*
+ * A new message with the payload of @msg and @extra bytes of room after
+ * it; ERR_PTR on failure.
+ */
 static struct mkipc_kmsg *mkipc_kmsg_from_user(const struct mkipc_msg *msg,
-					       bool ident)
+					       u32 extra, bool ident)
 {
-	struct mkipc_kmsg *m = mkipc_kmsg_new(msg->size, ident);
+	struct mkipc_kmsg *m = mkipc_kmsg_new(msg->size + extra, ident);
 
 	if (!m)
 		return ERR_PTR(-ENOMEM);
+	m->size = msg->size;
 	m->label = msg->label;
 	if (msg->size &&
 	    copy_from_user(m->data, u64_to_user_ptr(msg->data), msg->size)) {
@@ -477,7 +491,7 @@ static long mkipc_ep_send(struct file *file, struct mkipc_ep *ep,
 	    mkipc_msg_bad(&s.msg))
 		return -EINVAL;
 
-	m = mkipc_kmsg_from_user(&s.msg, true);
+	m = mkipc_kmsg_from_user(&s.msg, 0, true);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
 	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, s.flags),
@@ -680,7 +694,10 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 	    mkipc_msg_bad(&c.req) || mkipc_msg_bad(&c.rep))
 		return -EINVAL;
 
-	m = mkipc_kmsg_from_user(&c.req, true);
+	/* Room for a small reply after the request (mkipc_ep_reply()). */
+	m = mkipc_kmsg_from_user(&c.req,
+				 min_t(u32, c.rep.size, MKIPC_REPLY_INLINE),
+				 true);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
 	m->is_call = true;
@@ -735,11 +752,16 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 		goto out;
 	}
 	rep = m->reply;
+	if (rep) {
+		m->rep_label = rep->label;
+		m->rep_size = rep->size;
+	}
 	err = 0;
-	if ((rep->size &&
-	     copy_to_user(u64_to_user_ptr(c.rep.data), rep->data, rep->size)) ||
-	    put_user(rep->label, &uc->rep.label) ||
-	    put_user(rep->size, &uc->rep.size))
+	if ((m->rep_size &&
+	     copy_to_user(u64_to_user_ptr(c.rep.data),
+			  rep ? rep->data : m->data + m->size, m->rep_size)) ||
+	    put_user(m->rep_label, &uc->rep.label) ||
+	    put_user(m->rep_size, &uc->rep.size))
 		err = -EFAULT;
 out:
 	mkipc_kmsg_put(m);
@@ -759,33 +781,49 @@ static bool mkipc_reply_bad(const struct mkipc_reply *rp)
 static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 			  enum mkipc_wake_how how)
 {
-	struct mkipc_kmsg *call, *rep;
+	u32 size = rp->msg.size;
+	struct mkipc_kmsg *call, *rep = NULL;
+	u8 small[MKIPC_REPLY_INLINE];
 	int err = 0;
 
-	rep = mkipc_kmsg_from_user(&rp->msg, false);
-	if (IS_ERR(rep))
-		return PTR_ERR(rep);
+	if (size > sizeof(small)) {
+		rep = mkipc_kmsg_from_user(&rp->msg, 0, false);
+		if (IS_ERR(rep))
+			return PTR_ERR(rep);
+	} else if (size &&
+		   copy_from_user(small, u64_to_user_ptr(rp->msg.data), size)) {
+		return -EFAULT;
+	}
 
 	xa_lock(&ep->calls);
 	call = xa_load(&ep->calls, (u32)rp->token);
 	if (!call || call->token != rp->token)
 		err = -ENOENT;		/* a free slot, or a later call's */
-	else if (rep->size > call->rep_cap)
+	else if (size > call->rep_cap)
 		err = -EMSGSIZE;
 	else
 		__xa_erase(&ep->calls, (u32)rp->token);
 	xa_unlock(&ep->calls);
 	if (err) {
-		mkipc_kmsg_put(rep);
+		if (rep)
+			mkipc_kmsg_put(rep);
 		return err;
 	}
 
 	/* Only the caller can move a taken call now: to CANCELLED. */
-	call->reply = rep;
+	if (rep) {
+		call->reply = rep;
+	} else {
+		/* The call made room for it: size <= rep_cap, <= INLINE. */
+		memcpy(call->data + call->size, small, size);
+		call->rep_label = rp->msg.label;
+		call->rep_size = size;
+	}
 	refcount_inc(&call->ref);	/* for the lines below */
 	if (!mkipc_call_end(call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED, how)) {
 		call->reply = NULL;
-		mkipc_kmsg_put(rep);
+		if (rep)
+			mkipc_kmsg_put(rep);
 		err = -ESRCH;
 	} else {
 		mkipc_ep_count(ep, MKIPC_EPS_REPLIES);

@@ -132,6 +132,13 @@ struct mkipc_ep {
 	u32 token_gen;
 	struct list_head front;		/* undeliverable messages, first in line */
 	atomic_t nr_front;		/* entries in front: lockless hint */
+	/*
+	 * Messages that count against max_msgs: from their enqueue until
+	 * delivered, withdrawn (a call given up while QUEUED) or discarded.
+	 * A withdrawn call stays in the lock-free queue until a receive
+	 * passes over it, so the queue's own bound is twice max_msgs.
+	 */
+	atomic_t nmsgs;
 	bool dead;
 	bool sync;			/* synchronous hand-off on calls */
 	u32 flags;			/* MKIPC_EP_* baselines in effect */
@@ -234,20 +241,55 @@ static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
 	return moved;
 }
 
-/* A message the endpoint holds and can no longer deliver: it died. */
-static void mkipc_ep_discard(struct mkipc_kmsg *m, int state)
+/* --- the endpoint -------------------------------------------------------- */
+
+static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
 {
-	if (m->is_call)
-		mkipc_call_end(m, state, MKIPC_CALL_FAILED, MKIPC_WAKE_ONE);
-	else
-		mkipc_kmsg_put(m);
+	/* wq_has_sleeper()'s barrier pairs with the one in mkipc_ep_poll(). */
+	if (wq_has_sleeper(&ep->poll_wq))
+		wake_up_interruptible_poll(&ep->poll_wq, events);
 }
 
-/* --- the endpoint -------------------------------------------------------- */
+/* Takes a place in the bound for a message about to be queued. */
+static bool mkipc_ep_count_in(struct mkipc_ep *ep)
+{
+	int n = atomic_read(&ep->nmsgs);
+
+	do {
+		if (n >= ep->max_msgs)
+			return false;
+	} while (!atomic_try_cmpxchg(&ep->nmsgs, &n, n + 1));
+	return true;
+}
+
+/* A counted message left (see nmsgs): room for a sender waiting for it. */
+static void mkipc_ep_count_out(struct mkipc_ep *ep)
+{
+	atomic_dec(&ep->nmsgs);
+	/* The wake-up orders the decrement before its test for sleepers. */
+	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * A message the endpoint holds and can no longer deliver: it died. A call
+ * taken (@state TAKEN) no longer counts; one already withdrawn neither.
+ */
+static void mkipc_ep_discard(struct mkipc_ep *ep, struct mkipc_kmsg *m,
+			     int state)
+{
+	if (!m->is_call) {
+		mkipc_kmsg_put(m);
+		mkipc_ep_count_out(ep);
+	} else if (mkipc_call_end(m, state, MKIPC_CALL_FAILED,
+				  MKIPC_WAKE_ONE) && state == MKIPC_CALL_QUEUED) {
+		mkipc_ep_count_out(ep);
+	}
+}
 
 static void mkipc_ep_drain_one(void *val, void *arg)
 {
-	mkipc_ep_discard(val, MKIPC_CALL_QUEUED);
+	mkipc_ep_discard(arg, val, MKIPC_CALL_QUEUED);
 }
 
 static void mkipc_ep_free(struct kref *ref)
@@ -258,7 +300,7 @@ static void mkipc_ep_free(struct kref *ref)
 	list_del(&ep->node);
 	mutex_unlock(&mkipc_eps_lock);
 	/* Dead by now, so empty but for sends that raced the death. */
-	mkipc_queue_destroy(&ep->q, mkipc_ep_drain_one, NULL);
+	mkipc_queue_destroy(&ep->q, mkipc_ep_drain_one, ep);
 	WARN_ON_ONCE(!xa_empty(&ep->calls));
 	xa_destroy(&ep->calls);
 	kfree(ep);
@@ -277,7 +319,7 @@ static void mkipc_ep_drain(struct mkipc_ep *ep)
 	struct mkipc_kmsg *m;
 
 	while ((m = mkipc_queue_dequeue(&ep->q)))
-		mkipc_ep_discard(m, MKIPC_CALL_QUEUED);
+		mkipc_ep_discard(ep, m, MKIPC_CALL_QUEUED);
 }
 
 /* The endpoint dies (last close of the receive file, or shutdown). */
@@ -305,14 +347,14 @@ static void mkipc_ep_kill(struct mkipc_ep *ep)
 	smp_mb();
 	mkipc_ep_drain(ep);
 	list_for_each_entry_safe(m, tmp, &front, link)
-		mkipc_ep_discard(m, MKIPC_CALL_QUEUED);
+		mkipc_ep_discard(ep, m, MKIPC_CALL_QUEUED);
 	/*
 	 * Nothing joins the table once dead is set; an entry a reply or a
 	 * failed delivery erases first is theirs to end.
 	 */
 	xa_for_each(&ep->calls, token, m)
 		if (xa_erase(&ep->calls, token) == m)
-			mkipc_ep_discard(m, MKIPC_CALL_TAKEN);
+			mkipc_ep_discard(ep, m, MKIPC_CALL_TAKEN);
 
 	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ALL);
 	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ALL);
@@ -339,13 +381,6 @@ static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 	return mkipc_queue_dequeue(&ep->q);
 }
 
-static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
-{
-	/* wq_has_sleeper()'s barrier pairs with the one in mkipc_ep_poll(). */
-	if (wq_has_sleeper(&ep->poll_wq))
-		wake_up_interruptible_poll(&ep->poll_wq, events);
-}
-
 /*
  * A message a receive took and could not deliver goes back first in line
  * (a call already reverted to QUEUED), and another receiver is told.
@@ -362,7 +397,7 @@ static void mkipc_ep_put_front(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 	}
 	xa_unlock(&ep->calls);
 	if (dead) {
-		mkipc_ep_discard(m, MKIPC_CALL_QUEUED);
+		mkipc_ep_discard(ep, m, MKIPC_CALL_QUEUED);
 		return;
 	}
 	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
@@ -389,14 +424,16 @@ static int mkipc_wait_err(int err, u64 timeout_ns)
 	return err;
 }
 
+/* Room in the bound, and in the queue (which withdrawn calls may fill). */
 static bool mkipc_ep_has_room(struct mkipc_ep *ep)
 {
-	return mkipc_queue_len_approx(&ep->q) < ep->max_msgs;
+	return atomic_read(&ep->nmsgs) < ep->max_msgs &&
+	       mkipc_queue_len_approx(&ep->q) < 2 * ep->max_msgs;
 }
 
 static void mkipc_ep_note_len(struct mkipc_ep *ep)
 {
-	int len = mkipc_queue_len_approx(&ep->q);
+	int len = atomic_read(&ep->nmsgs);
 	int hwm = atomic_read(&ep->hwm);
 
 	/* A statistic: relaxed, and a lost race only retries. */
@@ -419,9 +456,20 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	for (;;) {
 		if (READ_ONCE(ep->dead))
 			return -EPIPE;
-		err = mkipc_queue_enqueue(&ep->q, m, GFP_KERNEL_ACCOUNT);
-		if (err != -ENOSPC)
-			break;
+		if (mkipc_ep_count_in(ep)) {
+			err = mkipc_queue_enqueue(&ep->q, m,
+						  GFP_KERNEL_ACCOUNT);
+			if (!err)
+				break;
+			/*
+			 * Passes the place on: this sender may have been
+			 * woken for it, or another seen the bound full.
+			 */
+			mkipc_ep_count_out(ep);
+			/* ENOSPC: withdrawn calls fill the queue. */
+			if (err != -ENOSPC)
+				return err;
+		}
 		if (nonblock)
 			return -EAGAIN;
 		err = mkipc_waitq_wait_event(&ep->send_wq,
@@ -430,15 +478,6 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 					     TASK_INTERRUPTIBLE, deadline, true);
 		if (err)
 			return mkipc_wait_err(err, timeout_ns);
-	}
-	if (err) {
-		/*
-		 * ENOMEM: this sender may have been woken for room, or held
-		 * a reservation another saw the queue full by; pass it on.
-		 */
-		mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
-		mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
-		return err;
 	}
 
 	/*
@@ -588,13 +627,10 @@ again:
 		    mkipc_queue_len_approx(&ep->q))
 			mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
 	}
-	/* Room for a sender waiting for it; a cheap test when none is. */
-	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
-	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
-
 	if (m->is_call && atomic_read(&m->state) != MKIPC_CALL_QUEUED) {
-		/* Cancelled: its caller is gone or going. */
+		/* Withdrawn (no longer counted): room in the queue only. */
 		mkipc_kmsg_put(m);
+		mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
 		goto again;
 	}
 	if (m->size > r->msg.size) {
@@ -605,7 +641,9 @@ again:
 	if (m->is_call) {
 		if (atomic_cmpxchg(&m->state, MKIPC_CALL_QUEUED,
 				   MKIPC_CALL_TAKEN) != MKIPC_CALL_QUEUED) {
-			mkipc_kmsg_put(m);	/* cancelled meanwhile */
+			/* Withdrawn meanwhile. */
+			mkipc_kmsg_put(m);
+			mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
 			goto again;
 		}
 		err = mkipc_ep_token(ep, m);
@@ -632,6 +670,7 @@ again:
 	mkipc_stat_inc(MKIPC_STAT_RECEIVED);
 	/* A sent message is the receiver's, to free; a call's ref is ours. */
 	mkipc_kmsg_put(m);
+	mkipc_ep_count_out(ep);		/* delivered */
 	return 0;
 
 untoken:
@@ -639,6 +678,7 @@ untoken:
 	if (token && xa_cmpxchg(&ep->calls, (u32)token, m, NULL, 0) != m) {
 		/* A reply (to a guessed token) or the death ended it. */
 		mkipc_kmsg_put(m);
+		mkipc_ep_count_out(ep);
 		return err;
 	}
 	if (token)
@@ -647,7 +687,9 @@ untake:
 	if (m->is_call &&
 	    atomic_cmpxchg(&m->state, MKIPC_CALL_TAKEN,
 			   MKIPC_CALL_QUEUED) != MKIPC_CALL_TAKEN) {
-		mkipc_kmsg_put(m);	/* cancelled meanwhile */
+		/* Given up while taken: neither delivered nor withdrawn. */
+		mkipc_kmsg_put(m);
+		mkipc_ep_count_out(ep);
 		return err;
 	}
 put_back:
@@ -732,7 +774,11 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 			state = old;
 		}
 		if (state == MKIPC_CALL_QUEUED) {
-			/* No server saw it: it is as if never sent. */
+			/*
+			 * Withdrawn: no server saw it, it is as if never
+			 * sent, and its place in the bound is free again.
+			 */
+			mkipc_ep_count_out(ep);
 			err = mkipc_wait_err(err, c.timeout_ns);
 			goto out;
 		}
@@ -881,7 +927,11 @@ static long mkipc_ep_reply_recv(struct file *file, struct mkipc_ep *ep,
 		    put_user(rr.reply_err, &urr->reply_err))
 			return -EFAULT;
 	}
-	return mkipc_ep_recv(file, ep, &rr.recv, &urr->recv);
+	err = mkipc_ep_recv(file, ep, &rr.recv, &urr->recv);
+	/* Something was transferred: a signal now is EINTR, no restart. */
+	if (err == -ERESTARTSYS && rr.reply.token)
+		err = -EINTR;
+	return err;
 }
 
 /* --- descriptors ---------------------------------------------------------- */
@@ -950,7 +1000,7 @@ long mkipc_ep_create(void __user *uarg)
 		    (wkind == MKIPC_WAITQ_STOCK ? MKIPC_EP_WAITQ_STOCK : 0) |
 		    (ep->sync ? 0 : MKIPC_EP_WAKE_PLAIN);
 	ep->max_msgs = c.max_msgs ?: MKIPC_EP_DEFAULT_MSGS;
-	err = mkipc_queue_init(&ep->q, qkind, ep->max_msgs);
+	err = mkipc_queue_init(&ep->q, qkind, 2 * ep->max_msgs);
 	if (err) {
 		kfree(ep);
 		return err;
@@ -1025,8 +1075,7 @@ static long mkipc_ep_info(struct mkipc_epf *f, void __user *uarg)
 	info.rights = f->rights;
 	info.flags = ep->flags;
 	info.max_msgs = ep->max_msgs;
-	info.queued = mkipc_queue_len_approx(&ep->q) +
-		      atomic_read(&ep->nr_front);
+	info.queued = atomic_read(&ep->nmsgs);
 	info.dead = READ_ONCE(ep->dead);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -1099,7 +1148,7 @@ static __poll_t mkipc_ep_poll(struct file *file, poll_table *pt)
 	if (READ_ONCE(ep->dead))
 		return EPOLLHUP;
 	if ((f->rights & MKIPC_RIGHT_RECV) &&
-	    (atomic_read(&ep->nr_front) || mkipc_queue_len_approx(&ep->q)))
+	    atomic_read(&ep->nmsgs))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (mkipc_ep_has_room(ep))
 		mask |= EPOLLOUT | EPOLLWRNORM;
@@ -1148,8 +1197,7 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 			   (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
 			   "stock" : "owaitq",
 			   ep->sync ? "sync" : "plain", ep->max_msgs,
-			   mkipc_queue_len_approx(&ep->q) +
-			   atomic_read(&ep->nr_front),
+			   atomic_read(&ep->nmsgs),
 			   atomic_read(&ep->hwm), READ_ONCE(ep->dead),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_SENT]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_RECEIVED]),

@@ -118,6 +118,13 @@ struct mkipc_version {
  * reply fail with ESRCH; a call given up before any server took it is
  * never delivered.
  *
+ * Bound. At most max_msgs messages count against an endpoint at once:
+ * each from its send (or call) until it is delivered, including while a
+ * receive that could not deliver it has put it back first in line. A call
+ * withdrawn before a server took it stops counting at once; the next
+ * receive that meets it drops it (until then it occupies memory, and once
+ * max_msgs withdrawn calls wait to be dropped, senders wait too).
+ *
  * Blocking. Every blocking operation takes a relative timeout in
  * nanoseconds (0: none) and the flag MKIPC_F_NONBLOCK; a descriptor opened
  * or set O_NONBLOCK (fcntl) behaves as if every operation had the flag.

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -72,6 +73,65 @@ static inline int mkipc_job(const char *path, const char *cmd, char *buf,
 	if (!err)
 		buf[n] = '\0';
 	return err;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline unsigned long long mkipc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * The number of live endpoints (created and not yet freed), from debugfs:
+ * the "live N" line of mkipc/endpoints, else endpoints_live in mkipc/stats;
+ * -1 if neither is there (debugfs not mounted, not root).
+ */
+#define MKIPC_DEBUGFS_DIR	"/sys/kernel/debug/mkipc"
+
+static inline long mkipc_debugfs_value(const char *file, const char *name)
+{
+	char line[256], key[64];
+	long v, found = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", key, &v) == 2 &&
+		    !strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+static inline long mkipc_live_endpoints(void)
+{
+	long n = mkipc_debugfs_value(MKIPC_DEBUGFS_DIR "/endpoints", "live");
+
+	if (n < 0)
+		n = mkipc_debugfs_value(MKIPC_DEBUGFS_DIR "/stats",
+					"endpoints_live");
+	return n;
+}
+
+/*
+ * Waits up to @ms for the live endpoint count to drop to @want (an
+ * endpoint's memory may go after an RCU grace period, or after a file
+ * another process held is put); returns the last count seen.
+ */
+static inline long mkipc_wait_live_endpoints(long want, int ms)
+{
+	long n = mkipc_live_endpoints();
+
+	while (n > want && ms > 0) {
+		usleep(10000);
+		ms -= 10;
+		n = mkipc_live_endpoints();
+	}
+	return n;
 }
 
 #endif /* _MKIPC_TEST_H */

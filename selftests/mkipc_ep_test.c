@@ -3280,7 +3280,7 @@ TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 	int i, nsrv = 2;
 
 	st.nclients = 3;
-	st.per_client = mkipc_scaled(6000);
+	st.per_client = mkipc_scaled(30000);
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
 	st.rfd = ep_create(self->dev, 0, 4);
@@ -3428,7 +3428,7 @@ TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 	int i, w;
 
 	st.nclients = 2;
-	st.per_client = mkipc_scaled(10000);
+	st.per_client = mkipc_scaled(50000);
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
 	st.rfd = ep_create(self->dev, 0, 4);

@@ -120,11 +120,12 @@ TEST_F(dev, version)
 	ASSERT_EQ(0, ioctl(self->fd, MKIPC_IOC_VERSION, &ver));
 	EXPECT_EQ(MKIPC_ABI_MAJOR, ver.abi_major);
 	EXPECT_EQ(MKIPC_ABI_MINOR, ver.abi_minor);
-	EXPECT_EQ(0, ver.features & ~MKIPC_FEAT_DEBUGFS_STATS)
+	EXPECT_EQ(0, ver.features & ~(MKIPC_FEAT_DEBUGFS_STATS |
+				      MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL))
 		TH_LOG("unknown feature bits %#llx",
 		       (unsigned long long)ver.features);
-	/* Nothing sends messages yet, so nothing may claim a size. */
-	EXPECT_EQ(0, ver.max_msg_size);
+	/* Endpoints carry messages: the size they take is the ABI's. */
+	EXPECT_EQ(MKIPC_MSG_MAX, ver.max_msg_size);
 	EXPECT_EQ(0, ver.reserved0);
 	for (i = 0; i < ARRAY_SIZE(ver.reserved); i++)
 		EXPECT_EQ(0, ver.reserved[i]);

@@ -1962,6 +1962,7 @@ static int doomed_setup(struct doomed *d, int dev)
 
 TEST_F_TIMEOUT(ep, shutdown_kills, T_SHORT)
 {
+	struct mkipc_reply_recv rr;
 	struct mkipc_ep_info info;
 	struct mkipc_recv r;
 	struct mkipc_call c;
@@ -1994,6 +1995,8 @@ TEST_F_TIMEOUT(ep, shutdown_kills, T_SHORT)
 	EXPECT_EQ(-EPIPE, ep_recv(d.rfd, &r, buf, sizeof(buf),
 				  MKIPC_F_NONBLOCK, 0));
 	EXPECT_EQ(-EPIPE, ep_sender(d.rfd, 0));
+	EXPECT_EQ(-EPIPE, ep_reply_recv(d.rfd, &rr, 0, 0, NULL, 0, buf,
+					sizeof(buf), 0, 0));
 	/* The token died with the endpoint. */
 	EXPECT_EQ(-ENOENT, ep_reply(d.rfd, d.token, 1, NULL, 0));
 	EXPECT_EQ(0, ep_shutdown(d.rfd)) TH_LOG("second shutdown");
@@ -2806,6 +2809,7 @@ TEST_F_TIMEOUT(ep, epoll_wakeups, T_SHORT)
 TEST_F_TIMEOUT(ep, timeouts, T_SHORT)
 {
 	static const __u64 t[] = { 1, 50 * MS, 300 * MS };
+	struct mkipc_reply_recv rr;
 	unsigned long long t0, dt;
 	struct mkipc_recv r;
 	struct mkipc_call c;
@@ -2825,6 +2829,14 @@ TEST_F_TIMEOUT(ep, timeouts, T_SHORT)
 					      t[i]));
 		dt = mkipc_now_ns() - t0;
 		EXPECT_LE(t[i], dt) TH_LOG("recv timed out early");
+		EXPECT_GT(t[i] + SLACK_NS, dt);
+
+		t0 = mkipc_now_ns();
+		EXPECT_EQ(-ETIMEDOUT, ep_reply_recv(fd, &rr, 0, 0, NULL, 0,
+						    buf, sizeof(buf), 0,
+						    t[i]));
+		dt = mkipc_now_ns() - t0;
+		EXPECT_LE(t[i], dt) TH_LOG("reply_recv timed out early");
 		EXPECT_GT(t[i] + SLACK_NS, dt);
 
 		/* No server: the call times out, and is withdrawn. */

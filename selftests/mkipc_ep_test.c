@@ -3710,6 +3710,231 @@ TEST_F_TIMEOUT(ep, churn, T_LONG)
 	EXPECT_EQ(0, live);
 }
 
+/* ==== out of memory (debug lanes: failslab) ==== */
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+static int failslab_set(const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAILSLAB "/%s", knob);
+	return write_file(path, val);
+}
+
+/*
+ * Only this thread's slab allocations fail, between faults_on() and
+ * faults_off(); the file stays open (opening it would allocate).
+ */
+static int make_it_fail_fd = -1;
+
+static void faults(int on)
+{
+	int tries;
+
+	for (tries = 0; tries < 100; tries++)
+		if (pwrite(make_it_fail_fd, on ? "1" : "0", 1, 0) == 1)
+			return;
+	if (!on)
+		abort();	/* the rest would fail for no reason of ours */
+}
+
+FIXTURE(enomem) {
+	int dev;
+	int enabled;	/* 6.1's harness runs the body after a setup SKIP */
+};
+
+FIXTURE_SETUP(enomem)
+{
+	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	if (access(FAILSLAB, F_OK)) {
+		const char *req = getenv("MKIPC_REQUIRE_FAULT");
+
+		ASSERT_FALSE(req && *req == '1')
+			TH_LOG("MKIPC_REQUIRE_FAULT=1 but %s is missing",
+			       FAILSLAB);
+		SKIP(return, "no %s (kernel without CONFIG_FAILSLAB)",
+		     FAILSLAB);
+	}
+	ASSERT_EQ(0, failslab_set("probability", "0"));
+	ASSERT_EQ(0, failslab_set("interval", "1"));
+	ASSERT_EQ(0, failslab_set("times", "-1"));
+	ASSERT_EQ(0, failslab_set("space", "0"));
+	ASSERT_EQ(0, failslab_set("verbose", "0"));
+	ASSERT_EQ(0, failslab_set("task-filter", "Y"));
+	ASSERT_EQ(0, failslab_set("ignore-gfp-wait", "N"));
+	/* Caches flagged at boot (slub_debug=A...), as mkipc_fault_test. */
+	ASSERT_EQ(0, failslab_set("cache-filter", "Y"));
+	make_it_fail_fd = open("/proc/thread-self/make-it-fail",
+			       O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, make_it_fail_fd);
+	self->enabled = 1;
+}
+
+FIXTURE_TEARDOWN(enomem)
+{
+	if (self->enabled) {
+		faults(0);
+		failslab_set("probability", "0");
+		failslab_set("cache-filter", "N");
+	}
+	close(self->dev);
+}
+
+enum { NM_CREATE, NM_SENDER, NM_SEND, NM_RECV, NM_REPLY, NM_CALL, NM_NR };
+
+static const char * const nm_names[NM_NR] = {
+	"create", "sender", "send", "recv", "reply", "call",
+};
+
+/*
+ * Slab allocations of this thread fail at random while it creates, mints,
+ * sends, receives (two calls taken at once), replies and calls. Every
+ * failure must be one the header lists for the operation (ENOMEM, where
+ * it does) and leave things as they were: no descriptor made, nothing
+ * queued, a message not received still first in line, a token still
+ * valid. Then nothing may be left alive; run_tests.sh asks kmemleak.
+ */
+TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
+{
+	static const char * const pct[] = { "5", "20", "50" };
+	long ok[NM_NR] = { 0 }, nomem[NM_NR] = { 0 }, bad[NM_NR] = { 0 };
+	long rounds = mkipc_scaled(1000), i, lost = 0;
+	struct op callers[2], server;
+	struct mkipc_recv r;
+	struct mkipc_call c;
+	int fd, s, k, ret, before;
+	char buf[64];
+	__u64 tokens[2];
+
+	if (!self->enabled)
+		return;
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(0, failslab_set("probability", pct[i % 3]));
+		before = next_fd();
+		faults(1);
+		fd = ep_create(self->dev, 0, 4);
+		faults(0);
+		if (fd < 0) {
+			nomem[NM_CREATE] += fd == -ENOMEM;
+			bad[NM_CREATE] += fd != -ENOMEM;
+			if (next_fd() != before)
+				lost++;
+			continue;
+		}
+		ok[NM_CREATE]++;
+
+		faults(1);
+		s = ep_sender(fd, 0);
+		faults(0);
+		if (s < 0) {
+			nomem[NM_SENDER] += s == -ENOMEM;
+			bad[NM_SENDER] += s != -ENOMEM;
+			s = ep_sender(fd, 0);
+			ASSERT_LE(0, s);
+		} else {
+			ok[NM_SENDER]++;
+		}
+
+		/* send: ENOMEM queues nothing */
+		faults(1);
+		ret = ep_send(s, 1, "abc", 3, MKIPC_F_NONBLOCK, 0);
+		faults(0);
+		if (ret) {
+			nomem[NM_SEND] += ret == -ENOMEM;
+			bad[NM_SEND] += ret != -ENOMEM;
+			lost += ep_queued(fd) != 0;
+		} else {
+			ok[NM_SEND]++;
+			ASSERT_EQ(0, ep_recv(fd, &r, buf, sizeof(buf),
+					     MKIPC_F_NONBLOCK, 0));
+		}
+
+		/*
+		 * recv: two calls taken at once, so that the second token
+		 * needs room the first did not. The header lists no ENOMEM
+		 * for a receive; a failed one must leave the call queued.
+		 */
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(0, op_start(&callers[k], OP_CALL, s, 10 + k,
+					      0, WATCHDOG_NS));
+			ASSERT_EQ(0, op_wait_blocked(&callers[k]));
+		}
+		for (k = 0; k < 2; k++) {
+			faults(1);
+			ret = ep_recv(fd, &r, buf, sizeof(buf),
+				      MKIPC_F_NONBLOCK, 0);
+			faults(0);
+			if (ret) {
+				nomem[NM_RECV] += ret == -ENOMEM;
+				bad[NM_RECV]++;	/* any errno: undocumented */
+				ret = ep_recv(fd, &r, buf, sizeof(buf),
+					      MKIPC_F_NONBLOCK, 0);
+				ASSERT_EQ(0, ret) TH_LOG("the call was lost");
+			} else {
+				ok[NM_RECV]++;
+			}
+			tokens[k] = r.token;
+		}
+
+		/* reply: ENOMEM leaves the token valid */
+		for (k = 0; k < 2; k++) {
+			faults(1);
+			ret = ep_reply(fd, tokens[k], 5, "rep", 3);
+			faults(0);
+			if (ret) {
+				nomem[NM_REPLY] += ret == -ENOMEM;
+				bad[NM_REPLY] += ret != -ENOMEM;
+				ret = ep_reply(fd, tokens[k], 5, "rep", 3);
+				EXPECT_EQ(0, ret) TH_LOG("token lost by ENOMEM");
+			} else {
+				ok[NM_REPLY]++;
+			}
+		}
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(0, op_join(&callers[k], WATCHDOG_MS));
+			EXPECT_EQ(0, callers[k].ret);
+		}
+
+		/* call: ENOMEM queues nothing; else it gets its reply */
+		ASSERT_EQ(0, op_serve(&server, fd, 2));
+		faults(1);
+		ret = ep_call(s, &c, 20, "q", 1, buf, sizeof(buf), 0,
+			      WATCHDOG_NS);
+		faults(0);
+		if (ret) {
+			nomem[NM_CALL] += ret == -ENOMEM;
+			bad[NM_CALL] += ret != -ENOMEM;
+			/* nothing queued: let the server have one anyway */
+			ASSERT_EQ(0, ep_send(s, 21, NULL, 0, 0, 0));
+		} else {
+			ok[NM_CALL]++;
+		}
+		ASSERT_EQ(0, op_join(&server, WATCHDOG_MS));
+		EXPECT_EQ(0, server.ret);
+		if (ret) {
+			EXPECT_EQ(21, server.rcv.msg.label)
+				TH_LOG("a call that failed ENOMEM was queued");
+		}
+		close(s);
+		close(fd);
+	}
+	faults(0);
+	ASSERT_EQ(0, failslab_set("probability", "0"));
+	for (k = 0; k < NM_NR; k++)
+		ksft_print_msg("%s: ok=%ld enomem=%ld undocumented=%ld\n",
+			       nm_names[k], ok[k], nomem[k], bad[k]);
+	fflush(stdout);
+	for (k = 0; k < NM_NR; k++) {
+		EXPECT_EQ(0, bad[k])
+			TH_LOG("%s failed with an errno its ioctl does not list",
+			       nm_names[k]);
+	}
+	EXPECT_EQ(0, lost) TH_LOG("a failure left a descriptor or message behind");
+	EXPECT_EQ(0, mkipc_wait_live_endpoints(0, 10000));
+}
+
 /* ==== conservation under load ==== */
 
 struct load {

@@ -1464,6 +1464,62 @@ TEST_F_TIMEOUT(ep, call_sizes, T_SHORT)
 	EXPECT_EQ(0, memcmp(caller.rbuf, rep, 64));
 }
 
+struct sized_server {
+	int fd;
+	const char *rep;
+	__u32 size;
+	long recv_ret;
+	long reply_ret;
+};
+
+static void *serve_sized(void *arg)
+{
+	struct sized_server *sv = arg;
+	struct mkipc_recv r;
+	char buf[16];
+
+	sv->recv_ret = ep_take(sv->fd, &r, buf, sizeof(buf));
+	if (!sv->recv_ret)
+		sv->reply_ret = ep_reply(sv->fd, r.token,
+					 echo_label(r.msg.label), sv->rep,
+					 sv->size);
+	return NULL;
+}
+
+/* Replies of every size class arrive intact (up to 64 bytes: inline). */
+TEST_F_TIMEOUT(ep, reply_sizes, T_SHORT)
+{
+	static const __u32 sizes[] = { 0, 1, 63, 64, 65, 200, 4095,
+				       MKIPC_MSG_MAX };
+	static char rep[MKIPC_MSG_MAX], got[MKIPC_MSG_MAX + 1];
+	struct sized_server sv = { .fd = self->rfd, .rep = rep };
+	unsigned int seed = 5;
+	struct mkipc_call c;
+	pthread_t thr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		fill_random(rep, sizes[i], &seed);
+		memset(got, 0xee, sizeof(got));
+		sv.size = sizes[i];
+		ASSERT_EQ(0, pthread_create(&thr, NULL, serve_sized, &sv));
+		/* A buffer that fits exactly, then the largest there is. */
+		EXPECT_EQ(0, ep_call(self->sfd, &c, 500 + i, NULL, 0, got,
+				     i & 1 ? MKIPC_MSG_MAX : sizes[i], 0,
+				     WATCHDOG_NS));
+		pthread_join(thr, NULL);
+		EXPECT_EQ(0, sv.recv_ret);
+		EXPECT_EQ(0, sv.reply_ret);
+		EXPECT_EQ(echo_label(500 + i), c.rep.label);
+		EXPECT_EQ(sizes[i], c.rep.size);
+		EXPECT_EQ(0, memcmp(got, rep, sizes[i]))
+			TH_LOG("reply of %u bytes differs", sizes[i]);
+		EXPECT_EQ((char)0xee, got[sizes[i]])
+			TH_LOG("reply of %u bytes wrote past its size",
+			       sizes[i]);
+	}
+}
+
 /* ==== flags and reserved fields ==== */
 
 TEST_F_TIMEOUT(ep, unknown_flags_einval, T_SHORT)
@@ -3937,10 +3993,13 @@ TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
 
 /* ==== conservation under load ==== */
 
+#define LOAD_MAX_REP	256
+
 struct load {
 	int rfd;
 	long per_client;
 	long total;
+	__u32 rep_size;			/* bytes, 16..LOAD_MAX_REP */
 	atomic_uchar *seen;		/* per call: times a server took it */
 	atomic_long calls;
 	atomic_long replies_ok;
@@ -3959,11 +4018,22 @@ struct load_thread {
 
 #define LOAD_SALT	0x5851f42d4c957f2dULL
 
+/* The reply a server makes to call @id: every word depends on @id. */
+static void load_reply(__u64 *rep, __u32 size, __u64 id)
+{
+	__u32 k;
+
+	rep[0] = ~(id * LOAD_SALT);
+	rep[1] = echo_label(id);
+	for (k = 2; k < size / 8; k++)
+		rep[k] = id * k + LOAD_SALT;
+}
+
 static void *load_client(void *arg)
 {
 	struct load_thread *t = arg;
 	struct load *ld = t->ld;
-	__u64 req[2], rep[2], id;
+	__u64 req[2], rep[LOAD_MAX_REP / 8], want[LOAD_MAX_REP / 8], id;
 	struct mkipc_call c;
 	long n;
 	int r;
@@ -3972,9 +4042,8 @@ static void *load_client(void *arg)
 		id = t->id * ld->per_client + n;
 		req[0] = id;
 		req[1] = id * LOAD_SALT;
-		rep[0] = 0;
-		rep[1] = 0;
-		r = ep_call(t->fd, &c, id, req, sizeof(req), rep, sizeof(rep),
+		memset(rep, 0, ld->rep_size);
+		r = ep_call(t->fd, &c, id, req, sizeof(req), rep, ld->rep_size,
 			    0, WATCHDOG_NS);
 		atomic_fetch_add_explicit(&ld->calls, 1, memory_order_relaxed);
 		if (r) {
@@ -3983,8 +4052,10 @@ static void *load_client(void *arg)
 			continue;
 		}
 		/* The server's transformation of this call's own values. */
-		if (c.rep.label == echo_label(id) && c.rep.size == 16 &&
-		    rep[0] == ~(id * LOAD_SALT) && rep[1] == echo_label(id))
+		load_reply(want, ld->rep_size, id);
+		if (c.rep.label == echo_label(id) &&
+		    c.rep.size == ld->rep_size &&
+		    !memcmp(rep, want, ld->rep_size))
 			atomic_fetch_add_explicit(&ld->replies_ok, 1,
 						  memory_order_relaxed);
 		else
@@ -3998,7 +4069,7 @@ static void *load_server(void *arg)
 {
 	struct load_thread *t = arg;
 	struct load *ld = t->ld;
-	__u64 req[2], rep[2], token = 0, label = 0;
+	__u64 req[2], rep[LOAD_MAX_REP / 8], token = 0, label = 0;
 	struct mkipc_reply_recv rr;
 	struct mkipc_recv *r = &rr.recv;
 	int ret;
@@ -4007,14 +4078,14 @@ static void *load_server(void *arg)
 		if (t->id & 1) {
 			if (token) {
 				ret = ep_reply(ld->rfd, token, label, rep,
-					       sizeof(rep));
+					       ld->rep_size);
 				if (ret)
 					atomic_fetch_add(&ld->reply_errs, 1);
 			}
 			ret = ep_recv(ld->rfd, r, req, sizeof(req), 0, 0);
 		} else {
 			ret = ep_reply_recv(ld->rfd, &rr, token, label, rep,
-					    sizeof(rep), req, sizeof(req), 0,
+					    ld->rep_size, req, sizeof(req), 0,
 					    0);
 			if (!ret && rr.reply_err)
 				atomic_fetch_add(&ld->reply_errs, 1);
@@ -4039,8 +4110,7 @@ static void *load_server(void *arg)
 					  memory_order_relaxed);
 		token = r->token;
 		label = echo_label(r->msg.label);
-		rep[0] = ~req[1];
-		rep[1] = label;
+		load_reply(rep, ld->rep_size, r->msg.label);
 	}
 }
 
@@ -4052,21 +4122,25 @@ FIXTURE_VARIANT(load) {
 	int clients;
 	int servers;
 	long calls;
+	__u32 rep_size;
 	__u32 ep_flags;
 };
 
-/* 2 x 500000 calls: the 10^6 of the default lane. */
+/*
+ * 2 x 500000 calls: the 10^6 of the default lane; replies that travel
+ * inline (up to 64 bytes) and replies that do not.
+ */
 FIXTURE_VARIANT_ADD(load, c4_s2) {
-	.clients = 4, .servers = 2, .calls = 500000,
+	.clients = 4, .servers = 2, .calls = 500000, .rep_size = 16,
 };
 
-FIXTURE_VARIANT_ADD(load, c2_s4) {
-	.clients = 2, .servers = 4, .calls = 500000,
+FIXTURE_VARIANT_ADD(load, c2_s4_rep256) {
+	.clients = 2, .servers = 4, .calls = 500000, .rep_size = 256,
 };
 
 /* The baselines, fewer calls: they are there to compare, not to load. */
 FIXTURE_VARIANT_ADD(load, c2_s2_baselines) {
-	.clients = 2, .servers = 2, .calls = 50000,
+	.clients = 2, .servers = 2, .calls = 50000, .rep_size = 64,
 	.ep_flags = BASELINE_FLAGS,
 };
 
@@ -4097,6 +4171,7 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 
 	ld.per_client = mkipc_scaled(variant->calls) / variant->clients;
 	ld.total = ld.per_client * variant->clients;
+	ld.rep_size = variant->rep_size;
 	ld.seen = calloc(ld.total, sizeof(*ld.seen));
 	ASSERT_NE(NULL, ld.seen);
 	ld.rfd = ep_create(self->dev, variant->ep_flags, 0);
@@ -4134,10 +4209,11 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 		       atomic_load(&ld.calls), atomic_load(&ld.replies_ok),
 		       atomic_load(&ld.mismatches), atomic_load(&ld.served),
 		       dup, missing);
-	ksft_print_msg("clients=%d servers=%d flags=%#x errors=%ld secs=%ld.%ld us_per_call=%.1f\n",
-		       variant->clients, variant->servers, variant->ep_flags,
-		       atomic_load(&ld.errors), secs_x10 / 10, secs_x10 % 10,
-		       (double)dt / 1000 / ld.total);
+	ksft_print_msg("clients=%d servers=%d rep_size=%u flags=%#x errors=%ld\n",
+		       variant->clients, variant->servers, ld.rep_size,
+		       variant->ep_flags, atomic_load(&ld.errors));
+	ksft_print_msg("secs=%ld.%ld us_per_call=%.1f\n", secs_x10 / 10,
+		       secs_x10 % 10, (double)dt / 1000 / ld.total);
 	fflush(stdout);
 	EXPECT_EQ(ld.total, atomic_load(&ld.calls));
 	EXPECT_EQ(ld.total, atomic_load(&ld.replies_ok));

@@ -3650,7 +3650,7 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 	static const __u32 kinds[] = {
 		0, MKIPC_EP_QUEUE_SPIN, MKIPC_EP_WAITQ_STOCK, BASELINE_FLAGS,
 	};
-	long rounds = mkipc_scaled(60), ok = 0, epipe = 0;
+	long rounds = mkipc_scaled(60), ok = 0, epipe = 0, live;
 	unsigned int seed = 99;
 	struct race rc;
 	pthread_t c[4], s[2];
@@ -3710,8 +3710,11 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 	close(self->rfd);
 	self->sfd = -1;
 	self->rfd = -1;
-	EXPECT_EQ(0, mkipc_wait_live_endpoints(0, 10000))
-		TH_LOG("endpoints left behind");
+	live = mkipc_wait_live_endpoints(0, 10000);
+	if (live < 0 && geteuid())
+		TH_LOG("endpoint count not checked: debugfs is root's");
+	else
+		EXPECT_EQ(0, live) TH_LOG("endpoints left behind");
 }
 
 /* ==== churn ==== */
@@ -3728,8 +3731,11 @@ TEST_F_TIMEOUT(ep, churn, T_LONG)
 	close(self->rfd);
 	self->sfd = -1;
 	self->rfd = -1;
-	ASSERT_EQ(0, mkipc_wait_live_endpoints(0, 10000))
-		TH_LOG("endpoints alive before the churn");
+	if (mkipc_live_endpoints() < 0 && geteuid())
+		TH_LOG("endpoint count not checked: debugfs is root's");
+	else
+		ASSERT_EQ(0, mkipc_wait_live_endpoints(0, 10000))
+			TH_LOG("endpoints alive before the churn");
 	for (i = 0; i < n; i++) {
 		fd = ep_create(self->dev, kinds[i % 4], 1 + i % 8);
 		s = fd < 0 ? fd : ep_sender(fd, 0);
@@ -3762,6 +3768,8 @@ TEST_F_TIMEOUT(ep, churn, T_LONG)
 		       n, errors, peak, live);
 	fflush(stdout);
 	EXPECT_EQ(0, errors);
+	if (live < 0 && geteuid())
+		return;		/* counts unreadable, as said above */
 	EXPECT_GE(1, peak) TH_LOG("endpoints outlive their descriptors");
 	EXPECT_EQ(0, live);
 }

@@ -1066,7 +1066,11 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 	EXPECT_EQ(0, atomic_load(&fz->violations));
 	EXPECT_EQ(0, atomic_load(&fz->child_failures));
 	EXPECT_LE(total, atomic_load(&fz->ioctls));
-	EXPECT_EQ(0, live) TH_LOG("endpoints left alive after every fd closed");
+	if (live < 0 && geteuid())
+		TH_LOG("endpoint count not checked: debugfs is root's");
+	else
+		EXPECT_EQ(0, live)
+			TH_LOG("endpoints left alive after every fd closed");
 }
 
 TEST_HARNESS_MAIN

@@ -2280,7 +2280,7 @@ static void *fifo_send(void *arg)
 
 TEST_F_TIMEOUT(ep, fifo_order, T_SHORT)
 {
-	int n = mkipc_scaled(2000), fd, s, i, next[3] = { 0 };
+	int n = mkipc_ep_scaled(2000), fd, s, i, next[3] = { 0 };
 	struct fifo_sender fs[3];
 	pthread_t thr[3];
 	struct mkipc_recv r;
@@ -3355,7 +3355,7 @@ TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 	int i, nsrv = 2;
 
 	st.nclients = 3;
-	st.per_client = mkipc_scaled(30000);
+	st.per_client = mkipc_ep_scaled(30000);
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
 	st.rfd = ep_create(self->dev, 0, 4);
@@ -3503,7 +3503,7 @@ TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 	int i, w;
 
 	st.nclients = 2;
-	st.per_client = mkipc_scaled(50000);
+	st.per_client = mkipc_ep_scaled(50000);
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
 	st.rfd = ep_create(self->dev, 0, 4);
@@ -3650,7 +3650,7 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 	static const __u32 kinds[] = {
 		0, MKIPC_EP_QUEUE_SPIN, MKIPC_EP_WAITQ_STOCK, BASELINE_FLAGS,
 	};
-	long rounds = mkipc_scaled(60), ok = 0, epipe = 0, live;
+	long rounds = mkipc_ep_scaled(60), ok = 0, epipe = 0, live;
 	unsigned int seed = 99;
 	struct race rc;
 	pthread_t c[4], s[2];
@@ -3724,7 +3724,7 @@ TEST_F_TIMEOUT(ep, churn, T_LONG)
 	static const __u32 kinds[] = {
 		0, MKIPC_EP_QUEUE_SPIN, MKIPC_EP_WAITQ_STOCK, BASELINE_FLAGS,
 	};
-	long i, n = mkipc_scaled(10000), errors = 0, peak = 0, live;
+	long i, n = mkipc_ep_scaled(10000), errors = 0, peak = 0, live;
 	int fd, s, r;
 
 	close(self->sfd);
@@ -3864,7 +3864,7 @@ TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
 {
 	static const char * const pct[] = { "5", "20", "50" };
 	long ok[NM_NR] = { 0 }, nomem[NM_NR] = { 0 }, bad[NM_NR] = { 0 };
-	long rounds = mkipc_scaled(1000), i, lost = 0;
+	long rounds = mkipc_ep_scaled(1000), i, lost = 0;
 	struct op callers[2], server;
 	struct mkipc_recv r;
 	struct mkipc_call c;
@@ -4177,7 +4177,7 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 	unsigned long long t0, dt;
 	int sfd, n = variant->clients + variant->servers;
 
-	ld.per_client = mkipc_scaled(variant->calls) / variant->clients;
+	ld.per_client = mkipc_ep_scaled(variant->calls) / variant->clients;
 	ld.total = ld.per_client * variant->clients;
 	ld.rep_size = variant->rep_size;
 	ld.seen = calloc(ld.total, sizeof(*ld.seen));

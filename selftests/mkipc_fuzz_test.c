@@ -974,7 +974,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 	size_t len;
 
 	seed = env ? strtoull(env, NULL, 0) : mkipc_now_ns() ^ getpid();
-	total = mkipc_scaled(200000);
+	total = mkipc_ep_scaled(200000);
 	fz->target = (total + NTHREADS - 1) / NTHREADS;
 	ksft_print_msg("seed=%llu ioctls=%ld threads=%d\n", seed,
 		       fz->target * NTHREADS, NTHREADS);

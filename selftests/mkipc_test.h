@@ -34,6 +34,18 @@ static inline long mkipc_scaled(long n)
 	return mkipc_scaled_by(n, "MKIPC_TEST_SCALE");
 }
 
+/*
+ * The endpoint tests and the fuzzer scale by MKIPC_EP_SCALE where it is
+ * set, else by MKIPC_TEST_SCALE: the KCSAN lane sets it lower still, since
+ * a call there costs about a millisecond.
+ */
+static inline long mkipc_ep_scaled(long n)
+{
+	if (getenv("MKIPC_EP_SCALE"))
+		return mkipc_scaled_by(n, "MKIPC_EP_SCALE");
+	return mkipc_scaled(n);
+}
+
 /* The number after " KEY=" in a one-line result, or -1 if it is absent. */
 static inline long mkipc_field(const char *line, const char *key)
 {

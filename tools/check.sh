@@ -97,6 +97,10 @@ debug|kcsan)
 		# Every queue operation is sampled too: 2 % of the items
 		# (20000 a run) keeps the 18 stress runs to minutes.
 		GUEST_ENV+=(-e MKIPC_QUEUE_SCALE=${MKIPC_QUEUE_SCALE:-2})
+		# The endpoint tests and the fuzzer: 4 % (4x10^4 calls of
+		# conservation, 8x10^3 fuzzed ioctls); at 20 % they alone
+		# outlast the guest's time limit.
+		GUEST_ENV+=(-e MKIPC_EP_SCALE=${MKIPC_EP_SCALE:-4})
 	fi
 	;;
 *)	echo "# check: unknown LANE=$LANE (default, debug or kcsan)"

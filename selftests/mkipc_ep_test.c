@@ -2477,18 +2477,6 @@ TEST_F_TIMEOUT(ep, sender_pid_namespace, T_SHORT)
 	close(fd2);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static long read_long(const char *path)
 {
 	long v = -1;
@@ -2566,9 +2554,9 @@ TEST_F_TIMEOUT(ep, sender_user_namespace, T_SHORT)
 		SKIP(return, "unshare(CLONE_NEWUSER): %s", strerror(c));
 	}
 	snprintf(buf, sizeof(buf), "/proc/%d/uid_map", pid);
-	ASSERT_EQ(0, write_file(buf, "0 1000 1\n"));
+	ASSERT_EQ(0, mkipc_write_file(buf, "0 1000 1\n"));
 	snprintf(buf, sizeof(buf), "/proc/%d/gid_map", pid);
-	ASSERT_EQ(0, write_file(buf, "0 1000 1\n"));
+	ASSERT_EQ(0, mkipc_write_file(buf, "0 1000 1\n"));
 	ASSERT_EQ(1, write(back[1], "g", 1));
 	ASSERT_EQ(0, ep_take(self->rfd, &r, buf, sizeof(buf)));
 	EXPECT_EQ(201, r.msg.label);
@@ -3776,16 +3764,6 @@ TEST_F_TIMEOUT(ep, churn, T_LONG)
 
 /* ==== out of memory (debug lanes: failslab) ==== */
 
-#define FAILSLAB	"/sys/kernel/debug/failslab"
-
-static int failslab_set(const char *knob, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), FAILSLAB "/%s", knob);
-	return write_file(path, val);
-}
-
 /*
  * Only this thread's slab allocations fail, between faults_on() and
  * faults_off(); the file stays open (opening it would allocate).
@@ -3812,24 +3790,24 @@ FIXTURE_SETUP(enomem)
 {
 	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
-	if (access(FAILSLAB, F_OK)) {
+	if (access(MKIPC_FAILSLAB, F_OK)) {
 		const char *req = getenv("MKIPC_REQUIRE_FAULT");
 
 		ASSERT_FALSE(req && *req == '1')
 			TH_LOG("MKIPC_REQUIRE_FAULT=1 but %s is missing",
-			       FAILSLAB);
+			       MKIPC_FAILSLAB);
 		SKIP(return, "no %s (kernel without CONFIG_FAILSLAB)",
-		     FAILSLAB);
+		     MKIPC_FAILSLAB);
 	}
-	ASSERT_EQ(0, failslab_set("probability", "0"));
-	ASSERT_EQ(0, failslab_set("interval", "1"));
-	ASSERT_EQ(0, failslab_set("times", "-1"));
-	ASSERT_EQ(0, failslab_set("space", "0"));
-	ASSERT_EQ(0, failslab_set("verbose", "0"));
-	ASSERT_EQ(0, failslab_set("task-filter", "Y"));
-	ASSERT_EQ(0, failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, mkipc_failslab_set("probability", "0"));
+	ASSERT_EQ(0, mkipc_failslab_set("interval", "1"));
+	ASSERT_EQ(0, mkipc_failslab_set("times", "-1"));
+	ASSERT_EQ(0, mkipc_failslab_set("space", "0"));
+	ASSERT_EQ(0, mkipc_failslab_set("verbose", "0"));
+	ASSERT_EQ(0, mkipc_failslab_set("task-filter", "Y"));
+	ASSERT_EQ(0, mkipc_failslab_set("ignore-gfp-wait", "N"));
 	/* Caches flagged at boot (slub_debug=A...), as mkipc_fault_test. */
-	ASSERT_EQ(0, failslab_set("cache-filter", "Y"));
+	ASSERT_EQ(0, mkipc_failslab_set("cache-filter", "Y"));
 	make_it_fail_fd = open("/proc/thread-self/make-it-fail",
 			       O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, make_it_fail_fd);
@@ -3840,8 +3818,8 @@ FIXTURE_TEARDOWN(enomem)
 {
 	if (self->enabled) {
 		faults(0);
-		failslab_set("probability", "0");
-		failslab_set("cache-filter", "N");
+		mkipc_failslab_set("probability", "0");
+		mkipc_failslab_set("cache-filter", "N");
 	}
 	close(self->dev);
 }
@@ -3875,7 +3853,7 @@ TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
 	if (!self->enabled)
 		return;
 	for (i = 0; i < rounds; i++) {
-		ASSERT_EQ(0, failslab_set("probability", pct[i % 3]));
+		ASSERT_EQ(0, mkipc_failslab_set("probability", pct[i % 3]));
 		before = next_fd();
 		faults(1);
 		fd = ep_create(self->dev, 0, 4);
@@ -3986,7 +3964,7 @@ TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
 		close(fd);
 	}
 	faults(0);
-	ASSERT_EQ(0, failslab_set("probability", "0"));
+	ASSERT_EQ(0, mkipc_failslab_set("probability", "0"));
 	for (k = 0; k < NM_NR; k++)
 		ksft_print_msg("%s: ok=%ld enomem=%ld undocumented=%ld\n",
 			       nm_names[k], ok[k], nomem[k], bad[k]);

@@ -29,7 +29,6 @@
 #include "mkipc_test.h"
 
 #define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
-#define FAILSLAB	"/sys/kernel/debug/failslab"
 #define SLAB_SYSFS	"/sys/kernel/slab"
 
 /*
@@ -47,32 +46,12 @@ static const char *const spared_caches[] = { "vmap_area" };
 /* Probabilities (percent) the rounds cycle through. */
 static const int probabilities[] = { 2, 5, 20, 50 };
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
-static int failslab_set(const char *knob, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), FAILSLAB "/%s", knob);
-	return write_file(path, val);
-}
-
 static int failslab_probability(int pct)
 {
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%d", pct);
-	return failslab_set("probability", buf);
+	return mkipc_failslab_set("probability", buf);
 }
 
 static int cache_flagged(const char *cache)
@@ -183,14 +162,14 @@ FIXTURE_SETUP(fault)
 {
 	size_t i;
 
-	if (access(FAILSLAB, F_OK)) {
+	if (access(MKIPC_FAILSLAB, F_OK)) {
 		const char *req = getenv("MKIPC_REQUIRE_FAULT");
 
 		ASSERT_FALSE(req && *req == '1')
 			TH_LOG("MKIPC_REQUIRE_FAULT=1 but %s is missing",
-			       FAILSLAB);
+			       MKIPC_FAILSLAB);
 		SKIP(return, "no %s (kernel without CONFIG_FAILSLAB)",
-		     FAILSLAB);
+		     MKIPC_FAILSLAB);
 	}
 	self->ko = getenv("MKIPC_KO");
 	ASSERT_NE(NULL, self->ko) TH_LOG("set MKIPC_KO to the mkipc.ko path");
@@ -199,14 +178,14 @@ FIXTURE_SETUP(fault)
 	ASSERT_LE(0, self->ko_fd) TH_LOG("%s: %s", self->ko, strerror(errno));
 
 	ASSERT_EQ(0, failslab_probability(0));
-	ASSERT_EQ(0, failslab_set("interval", "1"));
-	ASSERT_EQ(0, failslab_set("times", "-1"));
-	ASSERT_EQ(0, failslab_set("space", "0"));
+	ASSERT_EQ(0, mkipc_failslab_set("interval", "1"));
+	ASSERT_EQ(0, mkipc_failslab_set("times", "-1"));
+	ASSERT_EQ(0, mkipc_failslab_set("space", "0"));
 	/* Quiet: thousands of injected failures would flood the log. */
-	ASSERT_EQ(0, failslab_set("verbose", "0"));
-	ASSERT_EQ(0, failslab_set("task-filter", "Y"));
+	ASSERT_EQ(0, mkipc_failslab_set("verbose", "0"));
+	ASSERT_EQ(0, mkipc_failslab_set("task-filter", "Y"));
 	/* By default GFP_KERNEL allocations are spared: include them. */
-	ASSERT_EQ(0, failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, mkipc_failslab_set("ignore-gfp-wait", "N"));
 	/* The boot-time flags are as the spared list says. */
 	ASSERT_EQ(1, cache_flagged("kmalloc-64"))
 		TH_LOG("caches not flagged: boot with slub_debug=A;-,vmap_area");
@@ -214,7 +193,7 @@ FIXTURE_SETUP(fault)
 		ASSERT_EQ(0, cache_flagged(spared_caches[i]))
 			TH_LOG("%s is flagged for failslab", spared_caches[i]);
 	}
-	ASSERT_EQ(0, failslab_set("cache-filter", "Y"));
+	ASSERT_EQ(0, mkipc_failslab_set("cache-filter", "Y"));
 	make_it_fail_fd = open("/proc/thread-self/make-it-fail",
 			       O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, make_it_fail_fd);
@@ -227,7 +206,7 @@ FIXTURE_TEARDOWN(fault)
 		return;
 	faults_off();
 	failslab_probability(0);
-	failslab_set("cache-filter", "N");
+	mkipc_failslab_set("cache-filter", "N");
 	if (!loaded())
 		load(self->ko_fd);
 }

@@ -146,4 +146,28 @@ static inline long mkipc_wait_live_endpoints(long want, int ms)
 	return n;
 }
 
+/* Writes @val to the file at @path: 0, or -1 if any of it failed. */
+static inline int mkipc_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* failslab's debugfs knobs (fault-injection.rst), for the ENOMEM tests. */
+#define MKIPC_FAILSLAB	"/sys/kernel/debug/failslab"
+
+static inline int mkipc_failslab_set(const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MKIPC_FAILSLAB "/%s", knob);
+	return mkipc_write_file(path, val);
+}
+
 #endif /* _MKIPC_TEST_H */

@@ -972,7 +972,7 @@ static int mkipc_ep_open_fd(struct mkipc_ep *ep, u32 rights, u32 flags,
 long mkipc_ep_create(void __user *uarg)
 {
 	const u32 known = MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK |
-			  MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK |
+			  MKIPC_EP_INHERIT_RT | MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK |
 			  MKIPC_EP_WAKE_PLAIN;
 	struct mkipc_ep_create c;
 	enum mkipc_queue_kind qkind;
@@ -998,7 +998,8 @@ long mkipc_ep_create(void __user *uarg)
 		   mkipc_handoff_default_sync();
 	ep->flags = (qkind == MKIPC_QUEUE_SPIN ? MKIPC_EP_QUEUE_SPIN : 0) |
 		    (wkind == MKIPC_WAITQ_STOCK ? MKIPC_EP_WAITQ_STOCK : 0) |
-		    (ep->sync ? 0 : MKIPC_EP_WAKE_PLAIN);
+		    (ep->sync ? 0 : MKIPC_EP_WAKE_PLAIN) |
+		    (c.flags & MKIPC_EP_INHERIT_RT);
 	ep->max_msgs = c.max_msgs ?: MKIPC_EP_DEFAULT_MSGS;
 	err = mkipc_queue_init(&ep->q, qkind, 2 * ep->max_msgs);
 	if (err) {

@@ -25,17 +25,17 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		2
+#define MKIPC_ABI_MINOR		3
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
  * running module implements the feature; userspace tests bits, not versions.
- * Bits are never reassigned. Later ABI revisions add: priority inheritance,
- * IPC-completion boost, switch probes.
+ * Bits are never reassigned. Later ABI revisions add: switch probes.
  */
 #define MKIPC_FEAT_DEBUGFS_STATS	(1ULL << 0)	/* debugfs statistics */
 #define MKIPC_FEAT_ENDPOINTS	(1ULL << 1)	/* endpoints, send and recv */
 #define MKIPC_FEAT_CALL		(1ULL << 2)	/* call, reply, reply_recv */
+#define MKIPC_FEAT_PRIO		(1ULL << 3)	/* priority inheritance, boost */
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
@@ -139,6 +139,42 @@ struct mkipc_version {
  * Readiness (poll, select, epoll): EPOLLIN when a receive would find a
  * message (receive right only); EPOLLOUT when a send would find room;
  * EPOLLHUP once the endpoint is dead.
+ *
+ * Priority (MKIPC_FEAT_PRIO, and the module parameter priority_tracking,
+ * on by default). While a server thread holds a call, from the receive
+ * that took it until the call ends, the scheduler runs it at no lower a
+ * priority than its caller had when it called: the caller's nice level if
+ * that is lower than the server's, and, on an endpoint created with
+ * MKIPC_EP_INHERIT_RT, a SCHED_FIFO or SCHED_RR caller's policy and
+ * priority. A server holding several calls runs at the highest of them,
+ * and its priority follows as calls are taken and end. A caller that is
+ * itself a server holding a call passes on what it inherited (chains),
+ * and when that drops while it waits, so does what it passed on.
+ *
+ * A call queued while a server thread waits to receive raises that thread
+ * before it is woken, so that it cannot be preempted before it runs; a
+ * thread that stops waiting without taking the call drops it again. A call
+ * no server has taken raises nobody: a busy server is not raised by the
+ * calls waiting for it, only by those it holds.
+ *
+ * The raise is undone when the call ends, however it ends: reply, the
+ * caller's timeout, signal or death, the endpoint's death. Undoing restores
+ * the server's own settings; if they were changed while it was raised
+ * (sched_setattr, setpriority, chrt), the new ones, provided the thread
+ * could have made that change from its own settings (RLIMIT_RTPRIO,
+ * RLIMIT_NICE, CAP_SYS_NICE); otherwise the change, which the kernel
+ * allowed only because of the raise, is dropped. A raised thread has
+ * SCHED_RESET_ON_FORK, so that its children inherit no real-time policy or
+ * negative nice from the raise. SCHED_DEADLINE threads are never changed
+ * and pass nothing on; SCHED_IDLE callers pass nothing on.
+ *
+ * IPC-completion boost (module parameter boost_ns, default 10000, 0 for
+ * off). A SCHED_OTHER or SCHED_BATCH thread that an IPC wakes (the reply
+ * to its call, or a message for it while it waits to receive) runs
+ * SCHED_FIFO at priority 1 for boost_ns nanoseconds, so that it preempts
+ * ordinary work at once, then goes back. Its user gets at most one boost
+ * per CPU per 100 * boost_ns: boosts take at most 1 % of any CPU from
+ * others, whatever the user's threads do.
  */
 
 #define MKIPC_MSG_MAX		4096	/* largest payload, bytes */
@@ -151,6 +187,13 @@ struct mkipc_version {
 /* Flags of MKIPC_IOC_EP_CREATE and MKIPC_IOC_EP_SENDER. */
 #define MKIPC_EP_CLOEXEC	(1U << 0)	/* O_CLOEXEC on the new fd */
 #define MKIPC_EP_NONBLOCK	(1U << 1)	/* O_NONBLOCK on the new file */
+/*
+ * MKIPC_IOC_EP_CREATE only: a server handling a call on this endpoint
+ * inherits its caller's real-time policy and priority too, not only its
+ * nice level (see "Priority" below). Accepted, and without effect, when the
+ * module lacks MKIPC_FEAT_PRIO or its priority_tracking parameter is off.
+ */
+#define MKIPC_EP_INHERIT_RT	(1U << 2)
 /*
  * MKIPC_IOC_EP_CREATE only: run this endpoint on a baseline instead of
  * the optimization the module parameters (queue, waitq, handoff) select,

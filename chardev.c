@@ -44,6 +44,9 @@ static long mkipc_ioc_version(void __user *arg)
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
 	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL;
+#ifdef MKIPC_PRIO
+	ver.features |= MKIPC_FEAT_PRIO;
+#endif
 	if (mkipc_stats_available())
 		ver.features |= MKIPC_FEAT_DEBUGFS_STATS;
 	ver.max_msg_size = MKIPC_MSG_MAX;

@@ -69,6 +69,7 @@
 #include "lfqueue.h"
 #include "mkipc.h"
 #include "owaitq.h"
+#include "prio_boost.h"
 
 enum mkipc_call_state {
 	MKIPC_CALL_QUEUED,	/* queued or first in line; no server has it */
@@ -101,6 +102,7 @@ struct mkipc_kmsg {
 	u64 token;			/* while taken: generation, slot */
 	struct mkipc_kmsg *reply;	/* written before state goes REPLIED */
 	struct mkipc_waitq done;	/* the caller waits here */
+	struct mkipc_pi_don pi;		/* what the caller passes on */
 	u8 data[];
 };
 
@@ -122,6 +124,7 @@ struct mkipc_ep {
 	struct mkipc_waitq recv_wq;	/* receivers, exclusive */
 	struct mkipc_waitq send_wq;	/* senders waiting for room, exclusive */
 	wait_queue_head_t poll_wq;	/* poll, select, epoll */
+	struct mkipc_prio_idleq idleq;	/* receivers waiting, for prio_boost */
 	/*
 	 * Taken calls, by slot: a token is (generation << 32 | slot), so the
 	 * lowest free slot can be reused at once (no node churn in the
@@ -196,6 +199,8 @@ static void mkipc_kmsg_put(struct mkipc_kmsg *m)
 {
 	if (!refcount_dec_and_test(&m->ref))
 		return;
+	/* Every way a call ends detached its donation (prio_boost.c). */
+	WARN_ON_ONCE(m->is_call && READ_ONCE(m->pi.target));
 	put_pid(m->tgid);
 	put_pid(m->tid);
 	if (m->reply)
@@ -237,6 +242,8 @@ static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
 
 	if (moved)
 		mkipc_waitq_wake(&m->done, how);
+	/* After the cmpxchg, which pairs with mkipc_prio_take()'s barrier. */
+	mkipc_prio_call_end(&m->pi);
 	mkipc_kmsg_put(m);
 	return moved;
 }
@@ -445,11 +452,12 @@ static void mkipc_ep_note_len(struct mkipc_ep *ep)
 
 /*
  * Queues @m, waiting for room unless @nonblock, and wakes a receiver the
- * way @how says. On error @m is still the caller's.
+ * way @how says, raised and boosted first (prio_boost.c; @pi is a call's
+ * donation, NULL for a message). On error @m is still the caller's.
  */
 static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 			  bool nonblock, ktime_t deadline, u64 timeout_ns,
-			  enum mkipc_wake_how how)
+			  enum mkipc_wake_how how, struct mkipc_pi_don *pi)
 {
 	int err;
 
@@ -491,6 +499,7 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	}
 	if (mkipc_stats_enabled)
 		mkipc_ep_note_len(ep);
+	mkipc_prio_queued(&ep->idleq, pi);
 	mkipc_waitq_wake(&ep->recv_wq, how);
 	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
 	return 0;
@@ -535,7 +544,7 @@ static long mkipc_ep_send(struct file *file, struct mkipc_ep *ep,
 		return PTR_ERR(m);
 	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, s.flags),
 			     mkipc_deadline(s.timeout_ns), s.timeout_ns,
-			     MKIPC_WAKE_ONE);
+			     MKIPC_WAKE_ONE, NULL);
 	if (err) {
 		mkipc_kmsg_put(m);
 		return err;
@@ -599,6 +608,8 @@ static int mkipc_ep_recv(struct file *file, struct mkipc_ep *ep,
 {
 	bool nonblock = mkipc_epf_nonblock(file, r->flags);
 	ktime_t deadline = mkipc_deadline(r->timeout_ns);
+	/* A caller's raise while this waited goes on any way out. */
+	struct mkipc_prio_idle idle __cleanup(mkipc_prio_idle_drop) = {};
 	struct mkipc_kmsg *m;
 	u64 token = 0;
 	int err;
@@ -610,10 +621,12 @@ again:
 			return -EPIPE;
 		if (nonblock)
 			return -EAGAIN;
+		mkipc_prio_idle_enter(&ep->idleq, &idle);
 		err = mkipc_waitq_wait_event(&ep->recv_wq,
 					     (m = mkipc_ep_take(ep)) ||
 					     READ_ONCE(ep->dead),
 					     TASK_INTERRUPTIBLE, deadline, true);
+		mkipc_prio_idle_leave(&ep->idleq, &idle);
 		if (err)
 			return mkipc_wait_err(err, r->timeout_ns);
 		if (!m)
@@ -646,6 +659,8 @@ again:
 			mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
 			goto again;
 		}
+		/* Raised to the caller's level before anything else. */
+		mkipc_prio_take(&m->pi, &m->state, MKIPC_CALL_TAKEN);
 		err = mkipc_ep_token(ep, m);
 		if (err)
 			goto untake;
@@ -692,6 +707,9 @@ untake:
 		mkipc_ep_count_out(ep);
 		return err;
 	}
+	/* Its next taker raises itself. */
+	if (m->is_call)
+		mkipc_prio_call_end(&m->pi);
 put_back:
 	mkipc_ep_put_front(ep, m);
 	if (err == -EMSGSIZE && put_user(r->msg.size, &ur->msg.size))
@@ -748,12 +766,15 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 	mkipc_waitq_init(&m->done, (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
 			 MKIPC_WAITQ_STOCK : MKIPC_WAITQ_OWAITQ);
 	refcount_set(&m->ref, 2);	/* ours and the endpoint's */
+	mkipc_prio_call_init(&m->pi, ep->flags & MKIPC_EP_INHERIT_RT);
 
 	deadline = mkipc_deadline(c.timeout_ns);
 	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, c.flags),
 			     deadline, c.timeout_ns,
-			     ep->sync ? MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE);
+			     ep->sync ? MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE,
+			     &m->pi);
 	if (err) {
+		mkipc_prio_call_done(&m->pi);
 		refcount_set(&m->ref, 1);	/* never left this thread */
 		mkipc_kmsg_put(m);
 		return err;
@@ -810,6 +831,11 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 	    put_user(m->rep_size, &uc->rep.size))
 		err = -EFAULT;
 out:
+	/*
+	 * The call is over (its state final, by the cmpxchg that made it so,
+	 * ours if we gave up): no server keeps our level past this.
+	 */
+	mkipc_prio_call_done(&m->pi);
 	mkipc_kmsg_put(m);
 	return err;
 }
@@ -866,6 +892,8 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 		call->rep_size = size;
 	}
 	refcount_inc(&call->ref);	/* for the lines below */
+	/* The caller runs at once, before this thread drops its raise. */
+	mkipc_prio_boost_caller(call->tid);
 	if (!mkipc_call_end(call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED, how)) {
 		call->reply = NULL;
 		if (rep)
@@ -1009,6 +1037,7 @@ long mkipc_ep_create(void __user *uarg)
 	mkipc_waitq_init(&ep->recv_wq, wkind);
 	mkipc_waitq_init(&ep->send_wq, wkind);
 	init_waitqueue_head(&ep->poll_wq);
+	mkipc_prio_idleq_init(&ep->idleq);
 	xa_init_flags(&ep->calls, XA_FLAGS_ALLOC);
 	INIT_LIST_HEAD(&ep->front);
 	kref_init(&ep->ref);		/* dropped below, once a file has one */

@@ -12,6 +12,7 @@
 
 #include "mkipc.h"
 #include "owaitq.h"
+#include "prio_boost.h"
 
 static int __init mkipc_init(void)
 {
@@ -19,10 +20,16 @@ static int __init mkipc_init(void)
 
 	mkipc_waitq_setup();
 
-	/* Once the device exists, userspace can reach every unit. */
-	ret = mkipc_chardev_init();
+	ret = mkipc_prio_init();
 	if (ret)
 		return ret;
+
+	/* Once the device exists, userspace can reach every unit. */
+	ret = mkipc_chardev_init();
+	if (ret) {
+		mkipc_prio_uninit();
+		return ret;
+	}
 
 	/*
 	 * Last, and it cannot fail: a debugfs file that exists while a later
@@ -39,6 +46,7 @@ static void __exit mkipc_exit(void)
 {
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
+	mkipc_prio_uninit();
 	pr_info("unloaded\n");
 }
 

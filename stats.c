@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "mkipc.h"
+#include "prio_boost.h"
 
 DEFINE_PER_CPU(struct mkipc_stats, mkipc_counters);
 
@@ -48,6 +49,13 @@ static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
 	[MKIPC_STAT_ERR_BADF]	= "errors_ebadf",
 	[MKIPC_STAT_ERR_NOMEM]	= "errors_enomem",
 	[MKIPC_STAT_ERR_OTHER]	= "errors_other",
+	[MKIPC_STAT_PRIO_RAISE]	= "prio_raise",
+	[MKIPC_STAT_PRIO_RESTORE] = "prio_restore",
+	[MKIPC_STAT_PRIO_EXTERNAL] = "prio_external",
+	[MKIPC_STAT_PRIO_REFUSED] = "prio_refused",
+	[MKIPC_STAT_BOOSTS]	= "boosts",
+	[MKIPC_STAT_BOOST_DECAYS] = "boost_decays",
+	[MKIPC_STAT_BOOST_LIMITED] = "boost_limited",
 };
 
 static const struct {
@@ -113,6 +121,7 @@ static int mkipc_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "%-18s %ld\n", "open_files", max(open_files, 0L));
 	/* Exact: a counter, not a difference of sums. */
 	seq_printf(m, "%-18s %d\n", "endpoints_live", mkipc_ep_live_count());
+	seq_printf(m, "%-18s %d\n", "prio_tasks", mkipc_prio_tasks());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mkipc_stats);
@@ -190,6 +199,7 @@ void mkipc_debugfs_init(void)
 	mkipc_lfqueue_test_init(mkipc_debugfs_dir);
 	mkipc_owaitq_test_init(mkipc_debugfs_dir);
 	mkipc_ep_debugfs_init(mkipc_debugfs_dir);
+	mkipc_prio_debugfs_init(mkipc_debugfs_dir);
 }
 
 void mkipc_debugfs_uninit(void)

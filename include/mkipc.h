@@ -39,6 +39,13 @@ enum mkipc_stat {
 	MKIPC_STAT_ERR_BADF,
 	MKIPC_STAT_ERR_NOMEM,
 	MKIPC_STAT_ERR_OTHER,		/* any other errno */
+	MKIPC_STAT_PRIO_RAISE,		/* inheritance changes applied */
+	MKIPC_STAT_PRIO_RESTORE,	/* restores after inheritance */
+	MKIPC_STAT_PRIO_EXTERNAL,	/* a raised thread changed by another */
+	MKIPC_STAT_PRIO_REFUSED,	/* ... to what it had no right to */
+	MKIPC_STAT_BOOSTS,		/* completion boosts */
+	MKIPC_STAT_BOOST_DECAYS,	/* completion boosts ended */
+	MKIPC_STAT_BOOST_LIMITED,	/* completion boosts refused: budget */
 	MKIPC_STAT_NR
 };
 

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mkipc tracepoints: perf record -e mkipc:*, trace-cmd record -e mkipc.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM mkipc
+
+#if !defined(_MKIPC_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _MKIPC_TRACE_H
+
+#include <linux/sched.h>
+#include <linux/tracepoint.h>
+
+#include "prio_boost.h"
+
+/*
+ * A thread's scheduling settings, before and after mkipc changed them (or
+ * saw them changed). A level is the RT priority under SCHED_FIFO and
+ * SCHED_RR, the nice value otherwise.
+ */
+TRACE_EVENT(mkipc_prio,
+	    TP_PROTO(struct task_struct *p, const struct mkipc_prio *old,
+		     const struct mkipc_prio *new, enum mkipc_prio_why why),
+	    TP_ARGS(p, old, new, why),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __array(char, comm, TASK_COMM_LEN)
+			     __field(u8, old_policy)
+			     __field(int, old_prio)
+			     __field(u8, new_policy)
+			     __field(int, new_prio)
+			     __field(int, why)),
+	    TP_fast_assign(__entry->pid = task_pid_nr(p);
+			   memcpy(__entry->comm, p->comm, TASK_COMM_LEN);
+			   __entry->old_policy = old->policy;
+			   __entry->old_prio = old->policy == SCHED_FIFO ||
+					       old->policy == SCHED_RR ?
+					       old->rt : old->nice;
+			   __entry->new_policy = new->policy;
+			   __entry->new_prio = new->policy == SCHED_FIFO ||
+					       new->policy == SCHED_RR ?
+					       new->rt : new->nice;
+			   __entry->why = why;),
+	    TP_printk("pid=%d comm=%s old_policy=%u old_prio=%d new_policy=%u new_prio=%d reason=%s",
+		      __entry->pid, __entry->comm, __entry->old_policy,
+		      __entry->old_prio, __entry->new_policy,
+		      __entry->new_prio,
+		      __print_symbolic(__entry->why,
+				       { MKIPC_PRIO_INHERIT, "inherit" },
+				       { MKIPC_PRIO_RESTORE, "restore" },
+				       { MKIPC_PRIO_BOOST, "boost" },
+				       { MKIPC_PRIO_DECAY, "decay" },
+				       { MKIPC_PRIO_EXTERNAL, "external" },
+				       { MKIPC_PRIO_REFUSED, "refused" }))
+);
+
+#endif /* _MKIPC_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE mkipc_trace
+#include <trace/define_trace.h>

@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Priority inheritance across calls, and the IPC-completion boost.
+ *
+ * The rules userspace sees are in include/uapi/linux/mkipc.h ("Priority");
+ * the hooks endpoint.c calls are listed in include/prio_boost.h. Here is
+ * how they are kept.
+ *
+ * The scheduler sees everything: a raised thread really runs at the raised
+ * policy and priority, set with sched_setattr_nocheck() (a module cannot
+ * reach the kernel's own rt_mutex inheritance, rt_mutex_setprio()). That
+ * call takes the task's pi_lock and runqueue lock and may not be made from
+ * interrupt context, so every change is made in process context, under
+ * one mutex, mkipc_prio_lock, which guards every record below.
+ *
+ * Records
+ *
+ *   struct mkipc_pt	one per thread mkipc has changed or may change: its
+ *			own settings (base), what mkipc last left it at
+ *			(applied), the donations raising it, its completion
+ *			boost. Created on the first donation or boost, freed
+ *			(after an RCU grace period, for lockless lookups) once
+ *			it has none and the thread is back at its own
+ *			settings. Holds a reference to the task.
+ *   struct mkipc_pi_don one donation (prio_boost.h): inside a call's
+ *			message, inside a waiting receiver's stack record, or
+ *			inside a guard. Attached to at most one mkipc_pt.
+ *
+ * A thread's level is the highest of its base and its donations: the
+ * highest RT priority among them (if any), and the lowest nice. A boost
+ * counts as one more donation, SCHED_FIFO 1.
+ *
+ * Settings changed behind mkipc's back. Before every change mkipc reads the
+ * thread's settings again; if they are no longer what mkipc left them at,
+ * someone else (sched_setattr, setpriority) changed them, and they become
+ * the new base if the thread could have set them itself from the old
+ * base; else the kernel allowed the change only because of the raise
+ * (it checks RLIMIT_RTPRIO against the current RT priority, RLIMIT_NICE
+ * against the current nice) and the old base stays. A change made between
+ * mkipc's read and its write is overwritten: the kernel offers modules no
+ * way to change a task's settings conditionally.
+ *
+ * Calls. A call's donation is attached by the server thread that takes it
+ * (mkipc_prio_take()) and detached by whoever sees the call end. The taker
+ * writes ->target, then (full barrier) reads the call's state; whoever
+ * ends the call moves its state (cmpxchg, a full barrier), then reads
+ * ->target (mkipc_prio_call_end()). So at least one of them sees the other,
+ * and the detach, done under the mutex, is idempotent.
+ *
+ * Waiting receivers. Before a call wakes a receiver, the caller claims the
+ * first waiting receiver of the endpoint (mkipc_prio_queued()) and raises
+ * it, so that the receiver cannot be preempted by a middle priority before
+ * it runs and takes the call (Binder does the same for the thread it picks).
+ * The claim is a donation in the receiver's stack record; the receiver
+ * drops it when it stops waiting, after it attached the donation of the
+ * call it took, so it never dips in between.
+ *
+ * Chains. A caller with a record (a raised server calling on) is linked to
+ * its call's donation; when the caller's level drops while it waits, the
+ * donation drops with it, down the chain (at most MKIPC_PRIO_DEPTH links).
+ *
+ * The completion boost. A thread an IPC wakes gets SCHED_FIFO 1 for
+ * boost_ns: set before the wake-up, ended by an hrtimer whose callback (in
+ * interrupt context, so it cannot call the scheduler) hands the record to
+ * the kthread mkipc_decay, a SCHED_FIFO thread that restores it. The
+ * deadline is ktime (CLOCK_MONOTONIC), not the TSC: it survives migration
+ * between CPUs. The decay thread's priority is above the boost's, so a
+ * boosted thread spinning in userspace cannot keep it from running. A
+ * user gets at most one boost per CPU per MKIPC_BOOST_DUTY * boost_ns:
+ * mkipc_boost_last[] holds the time of the last, by hash of (uid, CPU); a
+ * collision makes two users share a budget, which only refuses more.
+ */
+#include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/prio.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <uapi/linux/sched/types.h>
+
+#include "mkipc.h"
+#include "prio_boost.h"
+
+#define CREATE_TRACE_POINTS
+#include "mkipc_trace.h"
+
+/* Links followed when a caller's drop passes down a chain. */
+#define MKIPC_PRIO_DEPTH	8
+/* A boost of boost_ns at most once per this many boost_ns. */
+#define MKIPC_BOOST_DUTY	100
+#define MKIPC_BOOST_NS_MAX	(10 * NSEC_PER_MSEC)
+#define MKIPC_BOOST_SLOTS_BITS	8
+
+static bool mkipc_priority_tracking = true;
+module_param_named(priority_tracking, mkipc_priority_tracking, bool, 0644);
+MODULE_PARM_DESC(priority_tracking,
+		 "Priority inheritance and completion boost for calls and messages queued from now on (default: Y)");
+
+static unsigned int mkipc_boost_ns = 10 * NSEC_PER_USEC;
+
+static int mkipc_boost_ns_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ns;
+	int err = kstrtouint(val, 0, &ns);
+
+	if (err)
+		return err;
+	if (ns > MKIPC_BOOST_NS_MAX)
+		return -EINVAL;
+	WRITE_ONCE(mkipc_boost_ns, ns);
+	return 0;
+}
+
+static const struct kernel_param_ops mkipc_boost_ns_ops = {
+	.set = mkipc_boost_ns_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(boost_ns, &mkipc_boost_ns_ops, &mkipc_boost_ns, 0644);
+MODULE_PARM_DESC(boost_ns,
+		 "IPC-completion boost, SCHED_FIFO 1 for this many ns, 0 for none, at most 10 ms (default: 10000)");
+
+/* One thread mkipc changes. See the top of the file. */
+struct mkipc_pt {
+	struct hlist_node hnode;	/* in mkipc_pt_hash */
+	struct task_struct *task;	/* a reference */
+	struct list_head dons;		/* struct mkipc_pi_don, raising it */
+	struct mkipc_prio base;		/* its own settings */
+	bool base_rof;			/* its own SCHED_RESET_ON_FORK */
+	struct mkipc_prio applied;	/* as read back after mkipc's change */
+	bool changed;			/* it runs at applied, not base */
+	struct mkipc_pi_don *calling;	/* its call's donation, as a caller */
+	/* The completion boost. */
+	bool boosted;
+	bool on_decay;			/* on mkipc_decay_list */
+	ktime_t boost_end;
+	struct hrtimer timer;
+	struct list_head decay_node;	/* in mkipc_decay_list */
+	struct rcu_head rcu;
+};
+
+static DEFINE_MUTEX(mkipc_prio_lock);	/* every record, every change */
+static DEFINE_HASHTABLE(mkipc_pt_hash, 8);	/* by task; RCU for lookups */
+static atomic_t mkipc_pt_count = ATOMIC_INIT(0);
+
+static DEFINE_SPINLOCK(mkipc_decay_lock);	/* mkipc_decay_list */
+static LIST_HEAD(mkipc_decay_list);
+static struct task_struct *mkipc_decay_thread;
+
+static atomic64_t mkipc_boost_last[1 << MKIPC_BOOST_SLOTS_BITS];
+
+static const struct mkipc_prio mkipc_boost_level = {
+	.policy = SCHED_FIFO, .rt = 1, .nice = MAX_NICE,
+};
+
+/* --- levels -------------------------------------------------------------- */
+
+static bool mkipc_rt(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR;
+}
+
+static bool mkipc_fair(int policy)
+{
+	return policy == SCHED_NORMAL || policy == SCHED_BATCH;
+}
+
+static bool mkipc_prio_eq(const struct mkipc_prio *a,
+			  const struct mkipc_prio *b)
+{
+	return a->policy == b->policy && a->rt == b->rt && a->nice == b->nice;
+}
+
+/* @p's settings now; *rof its reset-on-fork. Writers hold p->pi_lock. */
+static void mkipc_prio_read(struct task_struct *p, struct mkipc_prio *l,
+			    bool *rof)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->pi_lock, flags);
+	l->policy = p->policy;
+	l->rt = mkipc_rt(p->policy) ? p->rt_priority : 0;
+	l->nice = task_nice(p);
+	if (rof)
+		*rof = p->sched_reset_on_fork;
+	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+}
+
+/*
+ * The same without the lock, for quick decisions that are made again under
+ * mkipc_prio_lock; a torn read only makes one wrong guess.
+ */
+static void mkipc_prio_peek(struct task_struct *p, struct mkipc_prio *l)
+{
+	l->policy = READ_ONCE(p->policy);
+	l->rt = mkipc_rt(l->policy) ? READ_ONCE(p->rt_priority) : 0;
+	l->nice = PRIO_TO_NICE(READ_ONCE(p->static_prio));
+}
+
+/* Whether a donation of @d would raise a thread at @l. */
+static bool mkipc_prio_raises(const struct mkipc_prio *d,
+			      const struct mkipc_prio *l)
+{
+	if (l->policy == SCHED_DEADLINE)
+		return false;
+	if (mkipc_rt(d->policy))
+		return !mkipc_rt(l->policy) || d->rt > l->rt;
+	if (mkipc_rt(l->policy))
+		return false;
+	return l->policy == SCHED_IDLE || d->nice < l->nice;
+}
+
+/*
+ * Whether @p could have moved itself from @from to @to with
+ * sched_setattr() or setpriority(): the kernel's checks, made against its
+ * own settings rather than raised ones. Only a raise needs a right.
+ */
+static bool mkipc_prio_entitled(struct task_struct *p,
+				const struct mkipc_prio *from,
+				const struct mkipc_prio *to)
+{
+	unsigned long rtprio;
+
+	if (to->policy == SCHED_DEADLINE || to->policy == SCHED_IDLE)
+		return true;	/* deadline: only root can; idle: anyone */
+	if (mkipc_rt(to->policy)) {
+		if (mkipc_rt(from->policy) && to->rt <= from->rt)
+			return true;
+		rtprio = task_rlimit(p, RLIMIT_RTPRIO);
+		if ((mkipc_rt(from->policy) || rtprio) && to->rt <= rtprio)
+			return true;
+	} else {
+		if (mkipc_fair(from->policy) && to->nice >= from->nice)
+			return true;
+		if (nice_to_rlimit(to->nice) <= task_rlimit(p, RLIMIT_NICE))
+			return true;
+	}
+	return has_capability_noaudit(p, CAP_SYS_NICE);
+}
+
+/* What a thread at @l passes on to a server; d->valid if anything. */
+static void mkipc_prio_donation(const struct mkipc_prio *l, bool inherit_rt,
+				struct mkipc_pi_don *d)
+{
+	d->valid = mkipc_fair(l->policy) || mkipc_rt(l->policy);
+	d->orig.nice = l->nice;
+	if (inherit_rt && mkipc_rt(l->policy)) {
+		d->orig.policy = l->policy;
+		d->orig.rt = l->rt;
+	} else {
+		d->orig.policy = SCHED_NORMAL;
+		d->orig.rt = 0;
+	}
+	d->cur = d->orig;
+}
+
+/* --- records ------------------------------------------------------------- */
+
+static struct mkipc_pt *mkipc_pt_find(struct task_struct *p)
+{
+	struct mkipc_pt *pt;
+
+	hash_for_each_possible_rcu(mkipc_pt_hash, pt, hnode, (unsigned long)p)
+		if (pt->task == p)
+			return pt;
+	return NULL;
+}
+
+/* Whether @p has a record; lockless, a hint for fast paths. */
+static bool mkipc_pt_exists(struct task_struct *p)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = mkipc_pt_find(p);
+	rcu_read_unlock();
+	return ret;
+}
+
+static enum hrtimer_restart mkipc_boost_timer_fn(struct hrtimer *t);
+
+static struct mkipc_pt *mkipc_pt_get(struct task_struct *p)
+{
+	struct mkipc_pt *pt;
+
+	lockdep_assert_held(&mkipc_prio_lock);
+	pt = mkipc_pt_find(p);
+	if (pt)
+		return pt;
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	if (!pt)
+		return NULL;
+	get_task_struct(p);
+	pt->task = p;
+	INIT_LIST_HEAD(&pt->dons);
+	INIT_LIST_HEAD(&pt->decay_node);
+	hrtimer_init(&pt->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	pt->timer.function = mkipc_boost_timer_fn;
+	mkipc_prio_read(p, &pt->base, &pt->base_rof);
+	pt->applied = pt->base;
+	hash_add_rcu(mkipc_pt_hash, &pt->hnode, (unsigned long)p);
+	atomic_inc(&mkipc_pt_count);
+	return pt;
+}
+
+static void mkipc_pt_free_rcu(struct rcu_head *rcu)
+{
+	struct mkipc_pt *pt = container_of(rcu, struct mkipc_pt, rcu);
+
+	put_task_struct(pt->task);
+	kfree(pt);
+}
+
+/* Frees @pt if nothing holds it any more. */
+static void mkipc_pt_put(struct mkipc_pt *pt)
+{
+	lockdep_assert_held(&mkipc_prio_lock);
+	if (!list_empty(&pt->dons) || pt->boosted || READ_ONCE(pt->on_decay) ||
+	    pt->calling || pt->changed)
+		return;
+	hrtimer_cancel(&pt->timer);
+	hash_del_rcu(&pt->hnode);
+	atomic_dec(&mkipc_pt_count);
+	call_rcu(&pt->rcu, mkipc_pt_free_rcu);
+}
+
+/*
+ * The level @pt's donations, and its boost if @boost, raise its base to.
+ * What a thread passes on to a server never includes its boost.
+ */
+static void mkipc_pt_want(struct mkipc_pt *pt, struct mkipc_prio *want,
+			  bool boost)
+{
+	struct mkipc_pi_don *d;
+	bool donated = false;
+	int nice = MAX_NICE;
+
+	*want = pt->base;
+	if (pt->base.policy == SCHED_DEADLINE)
+		return;
+	list_for_each_entry(d, &pt->dons, node) {
+		if (mkipc_rt(d->cur.policy) &&
+		    (!mkipc_rt(want->policy) || d->cur.rt > want->rt)) {
+			want->policy = d->cur.policy;
+			want->rt = d->cur.rt;
+		}
+		nice = min_t(int, nice, d->cur.nice);
+		donated = true;
+	}
+	if (boost && pt->boosted && !mkipc_rt(want->policy)) {
+		want->policy = mkipc_boost_level.policy;
+		want->rt = mkipc_boost_level.rt;
+	}
+	if (!donated)
+		return;
+	if (want->policy == SCHED_IDLE) {
+		want->policy = SCHED_NORMAL;
+		want->nice = nice;
+	} else {
+		want->nice = min_t(int, want->nice, nice);
+	}
+}
+
+static void mkipc_pt_propagate(struct mkipc_pt *pt, int depth);
+
+/* Counts a change mkipc made, by why it made it. */
+static void mkipc_prio_count(enum mkipc_prio_why why)
+{
+	if (why == MKIPC_PRIO_INHERIT)
+		mkipc_stat_inc(MKIPC_STAT_PRIO_RAISE);
+	else if (why == MKIPC_PRIO_RESTORE)
+		mkipc_stat_inc(MKIPC_STAT_PRIO_RESTORE);
+}
+
+/*
+ * Brings @pt's thread to the level its base, donations and boost make,
+ * noticing a change made behind mkipc's back first. Frees nothing.
+ */
+static void mkipc_pt_apply(struct mkipc_pt *pt, enum mkipc_prio_why why,
+			   int depth)
+{
+	struct task_struct *p = pt->task;
+	struct sched_attr attr = { .size = sizeof(attr) };
+	struct mkipc_prio now, want;
+	bool rof, raised;
+	int err;
+
+	lockdep_assert_held(&mkipc_prio_lock);
+	mkipc_prio_read(p, &now, &rof);
+	if (!pt->changed) {
+		/* Its own settings, whatever they are now. */
+		pt->base = now;
+		pt->base_rof = rof;
+	} else if (!mkipc_prio_eq(&now, &pt->applied)) {
+		bool ok = mkipc_prio_entitled(p, &pt->base, &now);
+
+		mkipc_stat_inc(MKIPC_STAT_PRIO_EXTERNAL);
+		if (!ok)
+			mkipc_stat_inc(MKIPC_STAT_PRIO_REFUSED);
+		trace_mkipc_prio(p, &pt->base, &now, ok ? MKIPC_PRIO_EXTERNAL :
+				 MKIPC_PRIO_REFUSED);
+		if (ok)
+			pt->base = now;
+	}
+
+	mkipc_pt_want(pt, &want, true);
+	if (now.policy == SCHED_DEADLINE || (p->flags & PF_EXITING)) {
+		/* Never touched; or gone, with nothing to restore. */
+		pt->changed = false;
+		pt->applied = now;
+		return;
+	}
+	raised = !mkipc_prio_eq(&want, &pt->base);
+	/* Raised: no child inherits the raise. Else its own flag back. */
+	if (mkipc_prio_eq(&want, &now) && rof == (raised || pt->base_rof)) {
+		pt->applied = now;
+		pt->changed = raised;
+		goto out;
+	}
+
+	attr.sched_policy = want.policy;
+	attr.sched_priority = want.rt;
+	attr.sched_nice = want.nice;
+	if (raised || pt->base_rof)
+		attr.sched_flags = SCHED_FLAG_RESET_ON_FORK;
+	err = sched_setattr_nocheck(p, &attr);
+	if (err)
+		pr_warn_ratelimited("sched_setattr %d -> %u/%u/%d: %d\n",
+				    task_pid_nr(p), want.policy, want.rt,
+				    want.nice, err);
+	mkipc_prio_read(p, &pt->applied, NULL);
+	pt->changed = !mkipc_prio_eq(&pt->applied, &pt->base);
+	trace_mkipc_prio(p, &now, &pt->applied, why);
+	mkipc_prio_count(why);
+out:
+	mkipc_pt_propagate(pt, depth);
+}
+
+/*
+ * @pt's thread waits in a call whose donation it passed on: lower what that
+ * passes on to what the thread has now, and pass the drop down the chain.
+ */
+static void mkipc_pt_propagate(struct mkipc_pt *pt, int depth)
+{
+	struct mkipc_pi_don *d = pt->calling;
+	struct mkipc_prio have, cur;
+
+	if (!d || depth >= MKIPC_PRIO_DEPTH)
+		return;
+	mkipc_pt_want(pt, &have, false);
+	cur = d->orig;
+	if (!mkipc_rt(have.policy) || !mkipc_rt(cur.policy)) {
+		cur.policy = SCHED_NORMAL;
+		cur.rt = 0;
+	} else {
+		cur.rt = min(cur.rt, have.rt);
+	}
+	cur.nice = max(cur.nice, have.nice);
+	if (mkipc_prio_eq(&cur, &d->cur))
+		return;
+	d->cur = cur;
+	if (d->target)
+		mkipc_pt_apply(d->target, MKIPC_PRIO_INHERIT, depth + 1);
+}
+
+/* Attaches @d to @p's record (moving it if attached elsewhere). */
+static void mkipc_don_attach(struct mkipc_pi_don *d, struct task_struct *p)
+{
+	struct mkipc_pt *pt, *old = d->target;
+
+	lockdep_assert_held(&mkipc_prio_lock);
+	pt = mkipc_pt_get(p);
+	if (!pt || pt == old)
+		return;		/* no memory: no raise, as if not needed */
+	if (old)
+		list_del(&d->node);
+	list_add(&d->node, &pt->dons);
+	WRITE_ONCE(d->target, pt);
+	mkipc_pt_apply(pt, MKIPC_PRIO_INHERIT, 0);
+	if (old) {
+		mkipc_pt_apply(old, MKIPC_PRIO_RESTORE, 0);
+		mkipc_pt_put(old);
+	}
+}
+
+static void mkipc_don_detach(struct mkipc_pi_don *d)
+{
+	struct mkipc_pt *pt = d->target;
+
+	lockdep_assert_held(&mkipc_prio_lock);
+	if (!pt)
+		return;
+	list_del(&d->node);
+	WRITE_ONCE(d->target, NULL);
+	mkipc_pt_apply(pt, MKIPC_PRIO_RESTORE, 0);
+	mkipc_pt_put(pt);
+}
+
+/* --- the completion boost ------------------------------------------------ */
+
+static atomic64_t *mkipc_boost_slot(struct task_struct *p)
+{
+	u32 uid = from_kuid(&init_user_ns, task_uid(p));
+
+	return &mkipc_boost_last[hash_32(uid ^ (task_cpu(p) << 20),
+					 MKIPC_BOOST_SLOTS_BITS)];
+}
+
+/* Whether @p may be boosted, by policy; the rate limit is checked later. */
+static bool mkipc_boost_wanted(struct task_struct *p)
+{
+	return READ_ONCE(mkipc_boost_ns) &&
+	       mkipc_fair(READ_ONCE(p->policy));
+}
+
+/* Takes the budget of @p's user on its CPU; false if spent. */
+static bool mkipc_boost_budget(struct task_struct *p, u64 ns)
+{
+	atomic64_t *slot = mkipc_boost_slot(p);
+	s64 now = ktime_get_ns(), last = atomic64_read(slot);
+
+	do {
+		if (last && now - last < (s64)(MKIPC_BOOST_DUTY * ns)) {
+			mkipc_stat_inc(MKIPC_STAT_BOOST_LIMITED);
+			return false;
+		}
+	} while (!atomic64_try_cmpxchg(slot, &last, now));
+	return true;
+}
+
+/* Boosts @p for boost_ns, if its policy and its user's budget allow. */
+static void mkipc_boost(struct task_struct *p)
+{
+	u64 ns = READ_ONCE(mkipc_boost_ns);
+	struct mkipc_pt *pt;
+
+	lockdep_assert_held(&mkipc_prio_lock);
+	if (!ns || (p->flags & PF_EXITING) || !mkipc_boost_wanted(p))
+		return;
+	if (!mkipc_boost_budget(p, ns))
+		return;
+	pt = mkipc_pt_get(p);
+	if (!pt)
+		return;
+	pt->boost_end = ktime_add_ns(ktime_get(), ns);
+	if (!pt->boosted) {
+		pt->boosted = true;
+		mkipc_stat_inc(MKIPC_STAT_BOOSTS);
+		mkipc_pt_apply(pt, MKIPC_PRIO_BOOST, 0);
+	}
+	hrtimer_start(&pt->timer, pt->boost_end, HRTIMER_MODE_ABS_HARD);
+}
+
+static enum hrtimer_restart mkipc_boost_timer_fn(struct hrtimer *t)
+{
+	struct mkipc_pt *pt = container_of(t, struct mkipc_pt, timer);
+	unsigned long flags;
+
+	spin_lock_irqsave(&mkipc_decay_lock, flags);
+	if (!pt->on_decay) {
+		pt->on_decay = true;
+		list_add_tail(&pt->decay_node, &mkipc_decay_list);
+	}
+	spin_unlock_irqrestore(&mkipc_decay_lock, flags);
+	wake_up_process(mkipc_decay_thread);
+	return HRTIMER_NORESTART;
+}
+
+/* Ends the boosts whose deadline passed; the others wait again. */
+static void mkipc_decay_run(void)
+{
+	struct mkipc_pt *pt;
+	LIST_HEAD(list);
+
+	mutex_lock(&mkipc_prio_lock);
+	spin_lock_irq(&mkipc_decay_lock);
+	list_splice_init(&mkipc_decay_list, &list);
+	spin_unlock_irq(&mkipc_decay_lock);
+	while ((pt = list_first_entry_or_null(&list, struct mkipc_pt,
+					      decay_node))) {
+		spin_lock_irq(&mkipc_decay_lock);
+		list_del_init(&pt->decay_node);
+		pt->on_decay = false;
+		spin_unlock_irq(&mkipc_decay_lock);
+		if (!pt->boosted)
+			continue;
+		if (ktime_before(ktime_get(), pt->boost_end)) {
+			/* Extended meanwhile. */
+			hrtimer_start(&pt->timer, pt->boost_end,
+				      HRTIMER_MODE_ABS_HARD);
+			continue;
+		}
+		pt->boosted = false;
+		mkipc_stat_inc(MKIPC_STAT_BOOST_DECAYS);
+		mkipc_pt_apply(pt, MKIPC_PRIO_DECAY, 0);
+		mkipc_pt_put(pt);
+	}
+	mutex_unlock(&mkipc_prio_lock);
+}
+
+static int mkipc_decay_fn(void *unused)
+{
+	for (;;) {
+		set_current_state(TASK_IDLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			return 0;
+		}
+		/* The timer callback's list_add is under the same lock. */
+		spin_lock_irq(&mkipc_decay_lock);
+		if (!list_empty(&mkipc_decay_list)) {
+			spin_unlock_irq(&mkipc_decay_lock);
+			__set_current_state(TASK_RUNNING);
+			mkipc_decay_run();
+			continue;
+		}
+		spin_unlock_irq(&mkipc_decay_lock);
+		schedule();
+	}
+}
+
+/* --- the hooks (prio_boost.h) --------------------------------------------- */
+
+void mkipc_prio_call_init(struct mkipc_pi_don *d, bool inherit_rt)
+{
+	struct mkipc_prio l;
+	struct mkipc_pt *pt;
+
+	d->target = NULL;
+	d->donor = NULL;
+	d->valid = false;
+	if (!READ_ONCE(mkipc_priority_tracking))
+		return;
+	mkipc_prio_peek(current, &l);
+	mkipc_prio_donation(&l, inherit_rt, d);
+	if (!mkipc_pt_exists(current))
+		return;
+	/* A raised caller: link it, so that a drop passes down. */
+	mutex_lock(&mkipc_prio_lock);
+	pt = mkipc_pt_find(current);
+	if (pt) {
+		/* Its level, but not its boost: that is not to pass on. */
+		mkipc_pt_want(pt, &l, false);
+		mkipc_prio_donation(&l, inherit_rt, d);
+	}
+	if (pt && d->valid && !pt->calling) {
+		pt->calling = d;
+		d->donor = pt;
+	}
+	mutex_unlock(&mkipc_prio_lock);
+}
+
+void mkipc_prio_call_done(struct mkipc_pi_don *d)
+{
+	if (!READ_ONCE(d->target) && !d->donor)
+		return;
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_don_detach(d);
+	if (d->donor) {
+		d->donor->calling = NULL;
+		mkipc_pt_put(d->donor);
+		d->donor = NULL;
+	}
+	mutex_unlock(&mkipc_prio_lock);
+}
+
+void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
+			   struct mkipc_prio_idle *w)
+{
+	if (!READ_ONCE(mkipc_priority_tracking))
+		return;
+	w->task = current;
+	w->claimed = false;
+	w->don.target = NULL;
+	w->don.donor = NULL;
+	w->don.valid = false;
+	spin_lock(&q->lock);
+	list_add_tail(&w->node, &q->list);
+	w->listed = true;
+	spin_unlock(&q->lock);
+}
+
+void mkipc_prio_idle_leave(struct mkipc_prio_idleq *q,
+			   struct mkipc_prio_idle *w)
+{
+	if (!w->listed)
+		return;
+	spin_lock(&q->lock);
+	list_del(&w->node);
+	w->listed = false;
+	spin_unlock(&q->lock);
+}
+
+/* The guard of a receiver's record: drops a claim's raise on any exit. */
+void mkipc_prio_idle_drop(struct mkipc_prio_idle *w)
+{
+	/* Written under the idleq's lock, which leave took after. */
+	if (!w->claimed || !w->don.valid)
+		return;
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_don_detach(&w->don);
+	mutex_unlock(&mkipc_prio_lock);
+	w->claimed = false;
+}
+
+/*
+ * A message was queued on the endpoint whose waiting receivers @q lists:
+ * raise (for a call, donation @d) and boost the first of them not yet
+ * claimed, before the caller wakes it.
+ */
+void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d)
+{
+	struct task_struct *p = NULL;
+	struct mkipc_prio_idle *w;
+	struct mkipc_prio l;
+	bool raise = false;
+
+	if (!READ_ONCE(mkipc_priority_tracking) ||
+	    list_empty_careful(&q->list))
+		return;
+
+	/* A look first: most wake-ups need neither. */
+	spin_lock(&q->lock);
+	list_for_each_entry(w, &q->list, node) {
+		if (w->claimed)
+			continue;
+		mkipc_prio_peek(w->task, &l);
+		raise = d && d->valid && mkipc_prio_raises(&d->cur, &l);
+		if (raise || mkipc_boost_wanted(w->task))
+			p = w->task;
+		break;
+	}
+	spin_unlock(&q->lock);
+	if (!p)
+		return;
+
+	mutex_lock(&mkipc_prio_lock);
+	spin_lock(&q->lock);
+	p = NULL;
+	list_for_each_entry(w, &q->list, node) {
+		if (w->claimed)
+			continue;
+		mkipc_prio_peek(w->task, &l);
+		raise = d && d->valid && mkipc_prio_raises(&d->cur, &l);
+		if (!raise && !mkipc_boost_wanted(w->task))
+			break;
+		/* It cannot leave its wait without this mutex now. */
+		w->claimed = true;
+		w->don.valid = raise;
+		if (raise) {
+			w->don.orig = d->cur;
+			w->don.cur = d->cur;
+		}
+		p = w->task;
+		get_task_struct(p);
+		break;
+	}
+	spin_unlock(&q->lock);
+	if (p) {
+		if (raise)
+			mkipc_don_attach(&w->don, p);
+		mkipc_boost(p);
+	}
+	mutex_unlock(&mkipc_prio_lock);
+	if (p)
+		put_task_struct(p);
+}
+
+/*
+ * The current thread took the call whose donation is @d and whose state,
+ * @state, it just set to @taken. The claim of the receiver's record, if
+ * any, is dropped by its guard after this.
+ */
+void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken)
+{
+	struct mkipc_prio l;
+
+	if (!d->valid)
+		return;
+	mkipc_prio_peek(current, &l);
+	if (!mkipc_prio_raises(&d->cur, &l) && !READ_ONCE(d->target) &&
+	    !mkipc_pt_exists(current))
+		return;
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_don_attach(d, current);
+	/*
+	 * Pairs with the cmpxchg before mkipc_prio_call_end(): the call may
+	 * have ended since it was taken, and its ender missed ->target.
+	 */
+	smp_mb();
+	if (atomic_read(state) != taken)
+		mkipc_don_detach(d);
+	mutex_unlock(&mkipc_prio_lock);
+}
+
+void __mkipc_prio_call_end(struct mkipc_pi_don *d)
+{
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_don_detach(d);
+	mutex_unlock(&mkipc_prio_lock);
+}
+
+/* A reply is about to wake the caller @tid: boost it first. */
+void mkipc_prio_boost_caller(struct pid *tid)
+{
+	struct task_struct *p;
+
+	if (!READ_ONCE(mkipc_priority_tracking) || !READ_ONCE(mkipc_boost_ns))
+		return;
+	p = get_pid_task(tid, PIDTYPE_PID);
+	if (!p)
+		return;
+	if (mkipc_boost_wanted(p)) {
+		mutex_lock(&mkipc_prio_lock);
+		mkipc_boost(p);
+		mutex_unlock(&mkipc_prio_lock);
+	}
+	put_task_struct(p);
+}
+
+struct mkipc_prio_guard *mkipc_prio_guard_enter(struct mkipc_prio_guard *g,
+						const struct mkipc_prio *level)
+{
+	g->don.target = NULL;
+	g->don.donor = NULL;
+	g->don.valid = true;
+	g->don.orig = *level;
+	g->don.cur = *level;
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_don_attach(&g->don, current);
+	mutex_unlock(&mkipc_prio_lock);
+	return g;
+}
+
+void mkipc_prio_guard_exit(struct mkipc_prio_guard *g)
+{
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_don_detach(&g->don);
+	mutex_unlock(&mkipc_prio_lock);
+}
+
+int mkipc_prio_tasks(void)
+{
+	return atomic_read(&mkipc_pt_count);
+}
+
+/* --- in-kernel test of the guard, debugfs mkipc/prio_guard_test ---------- */
+
+static int mkipc_guard_check(const struct mkipc_prio *want, char *res,
+			     size_t len, const char *where)
+{
+	struct mkipc_prio now;
+
+	mkipc_prio_read(current, &now, NULL);
+	if (mkipc_prio_eq(&now, want))
+		return 0;
+	scnprintf(res, len, "FAIL %s: policy %u rt %u nice %d, want %u %u %d\n",
+		  where, now.policy, now.rt, now.nice, want->policy, want->rt,
+		  want->nice);
+	return -EIO;
+}
+
+/* Leaves the guarded block by return: the guard must still act. */
+static int mkipc_guard_early(const struct mkipc_prio *level,
+			     const struct mkipc_prio *raised, char *res,
+			     size_t len)
+{
+	mkipc_prio_critical(level) {
+		return mkipc_guard_check(raised, res, len, "inside");
+	}
+	return -EINVAL;
+}
+
+static int mkipc_guard_test(char *cmd, char *res, size_t len)
+{
+	struct mkipc_prio base, raised, rt = { SCHED_FIFO, 10, 0 };
+	int err, i;
+
+	mkipc_prio_read(current, &base, NULL);
+	if (!mkipc_fair(base.policy))
+		return -EINVAL;	/* run it from an ordinary thread */
+	rt.nice = base.nice;
+	raised = rt;
+	for (i = 0; i < 2; i++) {
+		err = mkipc_guard_early(&rt, &raised, res, len);
+		if (err)
+			return err;
+		err = mkipc_guard_check(&base, res, len, "after return");
+		if (err)
+			return err;
+	}
+	err = -EINVAL;
+	mkipc_prio_critical(&rt) {
+		err = mkipc_guard_check(&raised, res, len, "in block");
+		if (!err)
+			break;
+		err = -EIO;
+	}
+	if (err)
+		return err;
+	err = mkipc_guard_check(&base, res, len, "after break");
+	if (err)
+		return err;
+	scnprintf(res, len,
+		  "ok guard: SCHED_FIFO 10 inside, policy %u nice %d after return and break\n",
+		  base.policy, base.nice);
+	return 0;
+}
+
+static struct mkipc_job mkipc_guard_job =
+	MKIPC_JOB_INIT(mkipc_guard_job, mkipc_guard_test);
+
+void mkipc_prio_debugfs_init(struct dentry *dir)
+{
+	mkipc_debugfs_job(dir, "prio_guard_test", &mkipc_guard_job);
+}
+
+/* --- load and unload ----------------------------------------------------- */
+
+int mkipc_prio_init(void)
+{
+	const struct sched_attr decay_attr = {
+		.size = sizeof(decay_attr),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = mkipc_boost_level.rt + 1,
+	};
+	struct task_struct *t;
+
+	t = kthread_create(mkipc_decay_fn, NULL, "mkipc_decay");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	/* Above the boost, so that a boosted spinner cannot hold it off. */
+	sched_setattr_nocheck(t, &decay_attr);
+	mkipc_decay_thread = t;
+	wake_up_process(t);
+	return 0;
+}
+
+/*
+ * At unload no endpoint is left (their files pin the module), so no call
+ * donation either; boosts may still run: end them now.
+ */
+void mkipc_prio_uninit(void)
+{
+	struct hlist_node *tmp;
+	struct mkipc_pt *pt;
+	int bkt;
+
+	mutex_lock(&mkipc_prio_lock);
+	hash_for_each_safe(mkipc_pt_hash, bkt, tmp, pt, hnode) {
+		hrtimer_cancel(&pt->timer);
+		spin_lock_irq(&mkipc_decay_lock);
+		if (pt->on_decay)
+			list_del_init(&pt->decay_node);
+		pt->on_decay = false;
+		spin_unlock_irq(&mkipc_decay_lock);
+		WARN_ON_ONCE(!list_empty(&pt->dons) || pt->calling);
+		pt->boosted = false;
+		mkipc_pt_apply(pt, MKIPC_PRIO_DECAY, 0);
+		pt->changed = false;
+		mkipc_pt_put(pt);
+	}
+	mutex_unlock(&mkipc_prio_lock);
+	kthread_stop(mkipc_decay_thread);
+	/* The records' RCU callbacks run module code. */
+	rcu_barrier();
+}

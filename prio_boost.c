@@ -516,11 +516,23 @@ static atomic64_t *mkipc_boost_slot(struct task_struct *p)
 					 MKIPC_BOOST_SLOTS_BITS)];
 }
 
-/* Whether @p may be boosted, by policy; the rate limit is checked later. */
-static bool mkipc_boost_wanted(struct task_struct *p)
+/*
+ * Whether @p is due a boost: by its policy, and its user's budget on its
+ * CPU, looked at but not taken (mkipc_boost_budget() takes it).
+ */
+static bool mkipc_boost_due(struct task_struct *p)
 {
-	return READ_ONCE(mkipc_boost_ns) &&
-	       mkipc_fair(READ_ONCE(p->policy));
+	u64 ns = READ_ONCE(mkipc_boost_ns);
+	s64 last;
+
+	if (!ns || !mkipc_fair(READ_ONCE(p->policy)))
+		return false;
+	last = atomic64_read(mkipc_boost_slot(p));
+	if (last && ktime_get_ns() - last < MKIPC_BOOST_DUTY * ns) {
+		mkipc_stat_inc(MKIPC_STAT_BOOST_LIMITED);
+		return false;
+	}
+	return true;
 }
 
 /* Takes the budget of @p's user on its CPU; false if spent. */
@@ -545,7 +557,8 @@ static void mkipc_boost(struct task_struct *p)
 	struct mkipc_pt *pt;
 
 	lockdep_assert_held(&mkipc_prio_lock);
-	if (!ns || (p->flags & PF_EXITING) || !mkipc_boost_wanted(p))
+	if (!ns || (p->flags & PF_EXITING) ||
+	    !mkipc_fair(READ_ONCE(p->policy)))
 		return;
 	if (!mkipc_boost_budget(p, ns))
 		return;
@@ -679,6 +692,8 @@ void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
 {
 	if (!READ_ONCE(mkipc_priority_tracking))
 		return;
+	/* Waiting again in the same receive: the old claim goes first. */
+	mkipc_prio_idle_drop(w);
 	w->task = current;
 	w->claimed = false;
 	w->don.target = NULL;
@@ -734,9 +749,10 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d)
 	list_for_each_entry(w, &q->list, node) {
 		if (w->claimed)
 			continue;
+		/* ->orig: ->cur may drop meanwhile, and only drops. */
 		mkipc_prio_peek(w->task, &l);
-		raise = d && d->valid && mkipc_prio_raises(&d->cur, &l);
-		if (raise || mkipc_boost_wanted(w->task))
+		raise = d && d->valid && mkipc_prio_raises(&d->orig, &l);
+		if (raise || mkipc_boost_due(w->task))
 			p = w->task;
 		break;
 	}
@@ -752,7 +768,7 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d)
 			continue;
 		mkipc_prio_peek(w->task, &l);
 		raise = d && d->valid && mkipc_prio_raises(&d->cur, &l);
-		if (!raise && !mkipc_boost_wanted(w->task))
+		if (!raise && !mkipc_boost_due(w->task))
 			break;
 		/* It cannot leave its wait without this mutex now. */
 		w->claimed = true;
@@ -787,8 +803,9 @@ void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken)
 
 	if (!d->valid)
 		return;
+	/* ->orig: ->cur may drop meanwhile, and only drops. */
 	mkipc_prio_peek(current, &l);
-	if (!mkipc_prio_raises(&d->cur, &l) && !READ_ONCE(d->target) &&
+	if (!mkipc_prio_raises(&d->orig, &l) && !READ_ONCE(d->target) &&
 	    !mkipc_pt_exists(current))
 		return;
 	mutex_lock(&mkipc_prio_lock);
@@ -817,14 +834,18 @@ void mkipc_prio_boost_caller(struct pid *tid)
 
 	if (!READ_ONCE(mkipc_priority_tracking) || !READ_ONCE(mkipc_boost_ns))
 		return;
-	p = get_pid_task(tid, PIDTYPE_PID);
+	rcu_read_lock();
+	p = pid_task(tid, PIDTYPE_PID);
+	if (p && mkipc_boost_due(p))
+		get_task_struct(p);
+	else
+		p = NULL;
+	rcu_read_unlock();
 	if (!p)
 		return;
-	if (mkipc_boost_wanted(p)) {
-		mutex_lock(&mkipc_prio_lock);
-		mkipc_boost(p);
-		mutex_unlock(&mkipc_prio_lock);
-	}
+	mutex_lock(&mkipc_prio_lock);
+	mkipc_boost(p);
+	mutex_unlock(&mkipc_prio_lock);
 	put_task_struct(p);
 }
 

@@ -244,7 +244,8 @@ struct mkipc_ep_sender {
  * @rights:	MKIPC_RIGHT_* of this descriptor
  * @flags:	MKIPC_EP_QUEUE_SPIN, _WAITQ_STOCK, _WAKE_PLAIN: the baselines
  *		this endpoint runs on, whether asked for or chosen by the
- *		module parameters at creation
+ *		module parameters at creation; MKIPC_EP_INHERIT_RT if it was
+ *		created with it
  * @max_msgs:	queue bound
  * @queued:	messages queued now (a snapshot)
  * @dead:	1 once the endpoint has died, else 0

@@ -48,12 +48,15 @@
  * and the detach, done under the mutex, is idempotent.
  *
  * Waiting receivers. Before a call wakes a receiver, the caller claims the
- * first waiting receiver of the endpoint (mkipc_prio_queued()) and raises
- * it, so that the receiver cannot be preempted by a middle priority before
- * it runs and takes the call (Binder does the same for the thread it picks).
- * The claim is a donation in the receiver's stack record; the receiver
- * drops it when it stops waiting, after it attached the donation of the
- * call it took, so it never dips in between.
+ * first waiting receiver of the endpoint (mkipc_prio_queued()) and attaches
+ * the call's donation to it, so that the receiver cannot be preempted by a
+ * middle priority before it runs and takes the call (Binder does the same
+ * for the thread it picks). The wake-up goes to the first waiter too; when
+ * another receiver takes the call first, its attach moves the donation
+ * away. A receiver that stops waiting without taking the call detaches
+ * it (mkipc_prio_idle_drop(), a cleanup guard on the receive): a call no
+ * server has taken raises nobody once its claim is over. ->claimer and
+ * ->claim link the two while the claim lasts, under mkipc_prio_lock.
  *
  * Chains. A caller with a record (a raised server calling on) is linked to
  * its call's donation; when the caller's level drops while it waits, the
@@ -240,7 +243,8 @@ static bool mkipc_prio_entitled(struct task_struct *p,
 		if ((mkipc_rt(from->policy) || rtprio) && to->rt <= rtprio)
 			return true;
 	} else {
-		if (mkipc_fair(from->policy) && to->nice >= from->nice)
+		/* An RT thread keeps a nice level too, for going back. */
+		if (from->policy != SCHED_IDLE && to->nice >= from->nice)
 			return true;
 		if (nice_to_rlimit(to->nice) <= task_rlimit(p, RLIMIT_NICE))
 			return true;
@@ -335,6 +339,25 @@ static void mkipc_pt_put(struct mkipc_pt *pt)
 }
 
 /*
+ * The highest RT priority @pt's thread may be lent: what it could set
+ * itself. An RT thread that never replies holds its CPU against all below
+ * it, so RT is not lent past the borrower's own right; a nice level is
+ * (see the contract): CFS keeps sharing the CPU whatever the weights.
+ */
+static int mkipc_pt_rt_cap(struct mkipc_pt *pt)
+{
+	int cap;
+
+	if (has_capability_noaudit(pt->task, CAP_SYS_NICE))
+		return MAX_RT_PRIO - 1;
+	cap = min_t(unsigned long, task_rlimit(pt->task, RLIMIT_RTPRIO),
+		    MAX_RT_PRIO - 1);
+	if (mkipc_rt(pt->base.policy))
+		cap = max_t(int, cap, pt->base.rt);
+	return cap;
+}
+
+/*
  * The level @pt's donations, and its boost if @boost, raise its base to.
  * What a thread passes on to a server never includes its boost.
  */
@@ -349,10 +372,12 @@ static void mkipc_pt_want(struct mkipc_pt *pt, struct mkipc_prio *want,
 	if (pt->base.policy == SCHED_DEADLINE)
 		return;
 	list_for_each_entry(d, &pt->dons, node) {
-		if (mkipc_rt(d->cur.policy) &&
-		    (!mkipc_rt(want->policy) || d->cur.rt > want->rt)) {
+		int rt = min_t(int, d->cur.rt, mkipc_pt_rt_cap(pt));
+
+		if (mkipc_rt(d->cur.policy) && rt > 0 &&
+		    (!mkipc_rt(want->policy) || rt > want->rt)) {
 			want->policy = d->cur.policy;
-			want->rt = d->cur.rt;
+			want->rt = rt;
 		}
 		nice = min_t(int, nice, d->cur.nice);
 		donated = true;
@@ -473,6 +498,15 @@ static void mkipc_pt_propagate(struct mkipc_pt *pt, int depth)
 		mkipc_pt_apply(d->target, MKIPC_PRIO_INHERIT, depth + 1);
 }
 
+/* The claim of a receiver by @d is over (taken, moved, ended). */
+static void mkipc_don_unclaim(struct mkipc_pi_don *d)
+{
+	if (d->claimer) {
+		d->claimer->claim = NULL;
+		d->claimer = NULL;
+	}
+}
+
 /* Attaches @d to @p's record (moving it if attached elsewhere). */
 static void mkipc_don_attach(struct mkipc_pi_don *d, struct task_struct *p)
 {
@@ -482,6 +516,7 @@ static void mkipc_don_attach(struct mkipc_pi_don *d, struct task_struct *p)
 	pt = mkipc_pt_get(p);
 	if (!pt || pt == old)
 		return;		/* no memory: no raise, as if not needed */
+	mkipc_don_unclaim(d);
 	if (old)
 		list_del(&d->node);
 	list_add(&d->node, &pt->dons);
@@ -498,6 +533,7 @@ static void mkipc_don_detach(struct mkipc_pi_don *d)
 	struct mkipc_pt *pt = d->target;
 
 	lockdep_assert_held(&mkipc_prio_lock);
+	mkipc_don_unclaim(d);
 	if (!pt)
 		return;
 	list_del(&d->node);
@@ -651,6 +687,7 @@ void mkipc_prio_call_init(struct mkipc_pi_don *d, bool inherit_rt)
 
 	d->target = NULL;
 	d->donor = NULL;
+	d->claimer = NULL;
 	d->valid = false;
 	if (!READ_ONCE(mkipc_priority_tracking))
 		return;
@@ -695,10 +732,9 @@ void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
 	/* Waiting again in the same receive: the old claim goes first. */
 	mkipc_prio_idle_drop(w);
 	w->task = current;
+	w->claim = NULL;
 	w->claimed = false;
-	w->don.target = NULL;
-	w->don.donor = NULL;
-	w->don.valid = false;
+	w->raised = false;
 	spin_lock(&q->lock);
 	list_add_tail(&w->node, &q->list);
 	w->listed = true;
@@ -716,16 +752,20 @@ void mkipc_prio_idle_leave(struct mkipc_prio_idleq *q,
 	spin_unlock(&q->lock);
 }
 
-/* The guard of a receiver's record: drops a claim's raise on any exit. */
+/*
+ * The guard of a receiver's record, run on every way out of the receive:
+ * the call that claimed it and that it did not take raises it no more.
+ */
 void mkipc_prio_idle_drop(struct mkipc_prio_idle *w)
 {
 	/* Written under the idleq's lock, which leave took after. */
-	if (!w->claimed || !w->don.valid)
+	if (!w->raised)
 		return;
 	mutex_lock(&mkipc_prio_lock);
-	mkipc_don_detach(&w->don);
+	if (w->claim)
+		mkipc_don_detach(w->claim);
 	mutex_unlock(&mkipc_prio_lock);
-	w->claimed = false;
+	w->raised = false;
 }
 
 /*
@@ -770,21 +810,22 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d)
 		raise = d && d->valid && mkipc_prio_raises(&d->cur, &l);
 		if (!raise && !mkipc_boost_due(w->task))
 			break;
-		/* It cannot leave its wait without this mutex now. */
+		/* A raised one cannot leave its wait without this mutex now. */
 		w->claimed = true;
-		w->don.valid = raise;
-		if (raise) {
-			w->don.orig = d->cur;
-			w->don.cur = d->cur;
-		}
+		w->raised = raise;
 		p = w->task;
 		get_task_struct(p);
 		break;
 	}
 	spin_unlock(&q->lock);
 	if (p) {
-		if (raise)
-			mkipc_don_attach(&w->don, p);
+		if (raise) {
+			mkipc_don_attach(d, p);
+			if (d->target) {
+				d->claimer = w;
+				w->claim = d;
+			}
+		}
 		mkipc_boost(p);
 	}
 	mutex_unlock(&mkipc_prio_lock);
@@ -810,6 +851,7 @@ void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken)
 		return;
 	mutex_lock(&mkipc_prio_lock);
 	mkipc_don_attach(d, current);
+	mkipc_don_unclaim(d);		/* held now, not claimed */
 	/*
 	 * Pairs with the cmpxchg before mkipc_prio_call_end(): the call may
 	 * have ended since it was taken, and its ender missed ->target.
@@ -854,6 +896,7 @@ struct mkipc_prio_guard *mkipc_prio_guard_enter(struct mkipc_prio_guard *g,
 {
 	g->don.target = NULL;
 	g->don.donor = NULL;
+	g->don.claimer = NULL;
 	g->don.valid = true;
 	g->don.orig = *level;
 	g->don.cur = *level;

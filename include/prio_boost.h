@@ -63,6 +63,7 @@ struct mkipc_pi_don {
 	struct list_head node;		/* in target->dons */
 	struct mkipc_pt *target;	/* the thread it raises, or NULL */
 	struct mkipc_pt *donor;		/* the caller's record, if it had one */
+	struct mkipc_prio_idle *claimer; /* the receiver it raised to wake */
 	struct mkipc_prio orig;		/* passed on at call time */
 	struct mkipc_prio cur;		/* orig, lowered as the donor drops */
 	bool valid;			/* there is something to pass on */
@@ -78,9 +79,10 @@ struct mkipc_prio_idleq {
 struct mkipc_prio_idle {
 	struct list_head node;		/* in the idleq, while listed */
 	struct task_struct *task;
-	struct mkipc_pi_don don;	/* a caller's claim on it */
+	struct mkipc_pi_don *claim;	/* the call that raised it to wake */
 	bool listed;
-	bool claimed;			/* under the idleq's lock */
+	bool claimed;			/* chosen by a caller; idleq's lock */
+	bool raised;			/* ... and raised; idleq's lock */
 };
 
 /*
@@ -153,6 +155,7 @@ static inline void mkipc_prio_call_init(struct mkipc_pi_don *d,
 	d->valid = false;
 	d->target = NULL;
 	d->donor = NULL;
+	d->claimer = NULL;
 }
 
 static inline void mkipc_prio_queued(struct mkipc_prio_idleq *q,

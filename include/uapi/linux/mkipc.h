@@ -146,14 +146,22 @@ struct mkipc_version {
  * priority than its caller had when it called: the caller's nice level if
  * that is lower than the server's, and, on an endpoint created with
  * MKIPC_EP_INHERIT_RT, a SCHED_FIFO or SCHED_RR caller's policy and
- * priority. A server holding several calls runs at the highest of them,
+ * priority, up to the highest RT priority the server thread could set
+ * itself (its RLIMIT_RTPRIO; any, with CAP_SYS_NICE). The nice level is
+ * lent whatever the server's RLIMIT_NICE: the caller waits meanwhile, so
+ * the two never hold more CPU weight than the caller alone did, and CFS
+ * still shares the CPU. RT is not lent past the server's own right: an RT
+ * thread that never replies would hold its CPU against everything below
+ * it. A server holding several calls runs at the highest of them,
  * and its priority follows as calls are taken and end. A caller that is
  * itself a server holding a call passes on what it inherited (chains),
  * and when that drops while it waits, so does what it passed on.
  *
  * A call queued while a server thread waits to receive raises that thread
- * before it is woken, so that it cannot be preempted before it runs; a
- * thread that stops waiting without taking the call drops it again. A call
+ * (the first waiting, the one the wake-up goes to) before it is woken, so
+ * that it cannot be preempted before it runs; if another thread takes the
+ * call first, the raise moves to it, and a thread that stops waiting
+ * without taking the call drops it. A call
  * no server has taken raises nobody: a busy server is not raised by the
  * calls waiting for it, only by those it holds.
  *
@@ -165,8 +173,10 @@ struct mkipc_version {
  * RLIMIT_NICE, CAP_SYS_NICE); otherwise the change, which the kernel
  * allowed only because of the raise, is dropped. A raised thread has
  * SCHED_RESET_ON_FORK, so that its children inherit no real-time policy or
- * negative nice from the raise. SCHED_DEADLINE threads are never changed
- * and pass nothing on; SCHED_IDLE callers pass nothing on.
+ * negative nice from the raise (a lent nice level of 0 or more is copied
+ * by fork, as any is: never more than the caller had). SCHED_DEADLINE
+ * threads are never changed and pass nothing on; SCHED_IDLE callers pass
+ * nothing on.
  *
  * IPC-completion boost (module parameter boost_ns, default 10000, 0 for
  * off). A SCHED_OTHER or SCHED_BATCH thread that an IPC wakes (the reply

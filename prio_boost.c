@@ -439,7 +439,7 @@ static void mkipc_pt_apply(struct mkipc_pt *pt, enum mkipc_prio_why why,
 	}
 
 	mkipc_pt_want(pt, &want, true);
-	if (now.policy == SCHED_DEADLINE || (p->flags & PF_EXITING)) {
+	if (now.policy == SCHED_DEADLINE || (READ_ONCE(p->flags) & PF_EXITING)) {
 		/* Never touched; or gone, with nothing to restore. */
 		pt->changed = false;
 		pt->applied = now;
@@ -593,7 +593,7 @@ static void mkipc_boost(struct task_struct *p)
 	struct mkipc_pt *pt;
 
 	lockdep_assert_held(&mkipc_prio_lock);
-	if (!ns || (p->flags & PF_EXITING) ||
+	if (!ns || (READ_ONCE(p->flags) & PF_EXITING) ||
 	    !mkipc_fair(READ_ONCE(p->policy)))
 		return;
 	if (!mkipc_boost_budget(p, ns))

@@ -40,8 +40,12 @@
  * - vmap_area: 6.1's alloc_vmap_area() WARNs when splitting a free area
  *   finds no vmap_area (mm/vmalloc.c, adjust_va_to_fit_type() failing);
  *   seen while finit_module() allocated the module's memory.
+ * - ftrace_event_field: 6.1's event_define_fields() WARNs when a field of a
+ *   module's trace event cannot be allocated (kernel/trace/trace_events.c);
+ *   seen while finit_module() registered mkipc's tracepoint.
  */
-static const char *const spared_caches[] = { "vmap_area" };
+static const char *const spared_caches[] = { "vmap_area",
+					     "ftrace_event_field" };
 
 /* Probabilities (percent) the rounds cycle through. */
 static const int probabilities[] = { 2, 5, 20, 50 };

@@ -82,7 +82,7 @@ debug|kcsan)
 	[ "$LANE" = kcsan ] && export MKIPC_KCSAN_SCOPE=mkipc
 	# failslab's cache-filter: every slab cache may fail but those the
 	# kernel WARNs about (selftests/mkipc_fault_test.c says why).
-	APPEND="slub_debug=A;-,vmap_area"
+	APPEND="slub_debug=A;-,vmap_area,ftrace_event_field"
 	if [ "$LANE" = kcsan ]; then
 		# 6.1's KCSAN panics on a report under panic_on_warn, and the
 		# core kernel has races of its own (seen at boot, in the tick

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -74,6 +75,24 @@ static int parse_ulong(const char *opt, const char *s, unsigned long min,
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
 		err("--%s: want a number from %lu to %lu, not '%s'", opt, min,
+		    max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses a decimal number, perhaps negative, in [min, max]. */
+static int parse_long(const char *opt, const char *s, long min, long max,
+		      long *out)
+{
+	long v;
+	char *end;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		err("--%s: want a number from %ld to %ld, not '%s'", opt, min,
 		    max, s);
 		return -1;
 	}
@@ -286,6 +305,7 @@ static const struct {
 	{ MKIPC_FEAT_DEBUGFS_STATS,	"debugfs_stats" },
 	{ MKIPC_FEAT_ENDPOINTS,		"endpoints" },
 	{ MKIPC_FEAT_CALL,		"call" },
+	{ MKIPC_FEAT_PRIO,		"prio" },
 };
 
 /* The name of feature bit @i ("bitN" for one this tool does not know). */
@@ -351,6 +371,327 @@ static int open_mkipc(struct mkipc_version *ver)
 		    ver->abi_major, ver->abi_minor, MKIPC_ABI_MAJOR,
 		    MKIPC_ABI_MINOR);
 	return dev;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * What the priority benchmarks share: the module parameters a run sets
+ * and puts back after it (also when SIGINT, SIGTERM or SIGHUP ends it),
+ * the debugfs counters it reports the change of, and scheduling helpers.
+ */
+
+#define PRM_MAX		4
+#define PRM_VALLEN	32
+#define BOOST_NS_MAX	10000000UL	/* the module's largest boost_ns */
+
+struct prm_saved {
+	char path[96];
+	char old[PRM_VALLEN];
+	size_t len;
+};
+
+static struct prm_saved prm_saved[PRM_MAX];
+static sig_atomic_t prm_nsaved;
+
+/* Writes @len bytes of @val to @path at once: 0 or -errno. */
+static int write_file(const char *path, const char *val, size_t len)
+{
+	ssize_t n;
+	int fd, e = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		e = -errno;
+	else if ((size_t)n != len)
+		e = -EIO;
+	close(fd);
+	return e;
+}
+
+/* Puts back every parameter this run set, newest first. Signal-safe. */
+static void prm_restore(void)
+{
+	int i, e = errno;
+
+	for (i = prm_nsaved - 1; i >= 0; i--)
+		write_file(prm_saved[i].path, prm_saved[i].old,
+			   prm_saved[i].len);
+	prm_nsaved = 0;
+	errno = e;
+}
+
+/* SA_RESETHAND: the signal, raised again, then ends the process. */
+static void prm_signal(int sig)
+{
+	prm_restore();
+	raise(sig);
+}
+
+/* Parameter @name's value, its newline cut, into @buf: 0 or -errno. */
+static int prm_read(const char *name, char *buf, size_t size)
+{
+	char path[PATH_MAX], *val;
+	long r;
+
+	snprintf(path, sizeof(path), "%s/parameters/%s", SYSFS_MODULE, name);
+	r = read_all(path, &val);
+	if (r < 0)
+		return r;
+	snprintf(buf, size, "%s", chomp(val));
+	free(val);
+	return 0;
+}
+
+/* Sets parameter @name to @val for this run; says why not on failure. */
+static int prm_set(const char *name, const char *val)
+{
+	struct prm_saved *s;
+	struct sigaction sa;
+	int ret;
+
+	if (prm_nsaved == PRM_MAX) {
+		err("module parameter %s: too many set at once", name);
+		return -ENOSPC;
+	}
+	s = &prm_saved[prm_nsaved];
+	snprintf(s->path, sizeof(s->path), "%s/parameters/%s", SYSFS_MODULE,
+		 name);
+	ret = prm_read(name, s->old, sizeof(s->old));
+	if (ret) {
+		err("module parameter %s: %s%s", name, strerror(-ret),
+		    ret == -ENOENT ?
+		    " (mkipc not loaded, or built without it)" : "");
+		return ret;
+	}
+	s->len = strlen(s->old);
+	if (!prm_nsaved) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = prm_signal;
+		sa.sa_flags = SA_RESETHAND;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	prm_nsaved++;
+	ret = write_file(s->path, val, strlen(val));
+	if (ret) {
+		err("setting module parameter %s to %s: %s%s", name, val,
+		    strerror(-ret), ret == -EACCES || ret == -EPERM ?
+		    " (root only)" : "");
+		return ret;
+	}
+	return 0;
+}
+
+/* The priority parameters of a run: given on the command line or not. */
+struct prm_prio {
+	const char *tracking;		/* "Y", "N"; NULL: left alone */
+	bool boost_set;
+	unsigned long boost_ns;
+	/* what the run ran with, read back once set */
+	char tracking_now[PRM_VALLEN];
+	char boost_now[PRM_VALLEN];
+};
+
+/* Parses --priority-tracking (Y or N; also y, n, 1, 0, on, off). */
+static int prm_parse_yn(const char *s, struct prm_prio *p)
+{
+	if (!strcmp(s, "Y") || !strcmp(s, "y") || !strcmp(s, "1") ||
+	    !strcmp(s, "on")) {
+		p->tracking = "Y";
+	} else if (!strcmp(s, "N") || !strcmp(s, "n") || !strcmp(s, "0") ||
+		   !strcmp(s, "off")) {
+		p->tracking = "N";
+	} else {
+		err("--priority-tracking: Y or N, not '%s'", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets what @p asks for, then reads back what the run will use. */
+static int prm_apply(struct prm_prio *p)
+{
+	char buf[PRM_VALLEN];
+
+	if (p->tracking && prm_set("priority_tracking", p->tracking))
+		return -1;
+	if (p->boost_set) {
+		snprintf(buf, sizeof(buf), "%lu", p->boost_ns);
+		if (prm_set("boost_ns", buf))
+			return -1;
+	}
+	if (prm_read("priority_tracking", p->tracking_now,
+		     sizeof(p->tracking_now)))
+		snprintf(p->tracking_now, sizeof(p->tracking_now), "-");
+	if (prm_read("boost_ns", p->boost_now, sizeof(p->boost_now)))
+		snprintf(p->boost_now, sizeof(p->boost_now), "-");
+	return 0;
+}
+
+/* "priority_tracking=Y boost_ns=10000 (set by this run)" and the like. */
+static void prm_print(const struct prm_prio *p)
+{
+	printf("priority_tracking=%s boost_ns=%s", p->tracking_now,
+	       p->boost_now);
+	if (p->tracking || p->boost_set)
+		printf(" (%s%s%s set by this run, restored after)",
+		       p->tracking ? "priority_tracking" : "",
+		       p->tracking && p->boost_set ? " and " : "",
+		       p->boost_set ? "boost_ns" : "");
+}
+
+static void prm_json(struct jw *w, const struct prm_prio *p)
+{
+	jw_open(w, "module_parameters", '{');
+	jw_token(w, "priority_tracking", p->tracking_now);
+	jw_token(w, "boost_ns", p->boost_now);
+	jw_bool(w, "set_by_run", p->tracking || p->boost_set);
+	jw_close(w, '}');
+}
+
+/* The debugfs counters of priority changes, before and after a run. */
+static const char * const kc_names[] = {
+	"prio_raise", "prio_restore", "prio_external", "prio_refused",
+	"boosts", "boost_decays", "boost_limited",
+};
+
+#define KC_N	ARRAY_SIZE(kc_names)
+
+struct kc_snap {
+	bool ok;
+	long long v[KC_N];	/* -1: not in the file */
+};
+
+static void kc_take(struct kc_snap *s)
+{
+	char *text, *line, *save = NULL, name[64];
+	long long val;
+	size_t k;
+
+	memset(s, 0, sizeof(*s));
+	for (k = 0; k < KC_N; k++)
+		s->v[k] = -1;
+	if (read_all(DEBUGFS_DIR "/stats", &text) < 0)
+		return;
+	s->ok = true;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%63s %lld", name, &val) != 2)
+			continue;
+		for (k = 0; k < KC_N; k++)
+			if (!strcmp(name, kc_names[k]))
+				s->v[k] = val;
+	}
+	free(text);
+}
+
+/* Counter @k's change from @a to @b; -1 when unknown. */
+static long long kc_delta(const struct kc_snap *a, const struct kc_snap *b,
+			  size_t k)
+{
+	if (!a->ok || !b->ok || a->v[k] < 0 || b->v[k] < 0)
+		return -1;
+	return b->v[k] - a->v[k];
+}
+
+/* "# debugfs counters over the run: prio_raise +3 ..." */
+static void kc_print(const struct kc_snap *a, const struct kc_snap *b)
+{
+	long long d;
+	size_t k;
+
+	if (!a->ok || !b->ok) {
+		printf("# debugfs counters: %s unreadable (debugfs mounted? root?)\n",
+		       DEBUGFS_DIR "/stats");
+		return;
+	}
+	printf("# debugfs counters over the run (all of the module's threads):");
+	for (k = 0; k < KC_N; k++) {
+		d = kc_delta(a, b, k);
+		if (d < 0)
+			printf(" %s -", kc_names[k]);
+		else
+			printf(" %s +%lld", kc_names[k], d);
+	}
+	printf("\n");
+}
+
+/* " prio_raise=3 ..." for a SUMMARY line ("-" when unknown). */
+static void kc_summary(const struct kc_snap *a, const struct kc_snap *b)
+{
+	long long d;
+	size_t k;
+
+	for (k = 0; k < KC_N; k++) {
+		d = kc_delta(a, b, k);
+		if (d < 0)
+			printf(" %s=-", kc_names[k]);
+		else
+			printf(" %s=%lld", kc_names[k], d);
+	}
+}
+
+static void kc_json(struct jw *w, const struct kc_snap *a,
+		    const struct kc_snap *b)
+{
+	long long d;
+	size_t k;
+
+	if (!a->ok || !b->ok) {
+		jw_null(w, "counters");
+		return;
+	}
+	jw_open(w, "counters", '{');
+	for (k = 0; k < KC_N; k++) {
+		d = kc_delta(a, b, k);
+		if (d < 0)
+			jw_null(w, kc_names[k]);
+		else
+			jw_i64(w, kc_names[k], d);
+	}
+	jw_close(w, '}');
+}
+
+static const char *pr_policy_name(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER:
+		return "SCHED_OTHER";
+	case SCHED_FIFO:
+		return "SCHED_FIFO";
+	case SCHED_RR:
+		return "SCHED_RR";
+	case SCHED_BATCH:
+		return "SCHED_BATCH";
+	case SCHED_IDLE:
+		return "SCHED_IDLE";
+	default:
+		return "other policy";
+	}
+}
+
+/* The calling thread's policy, priority and nice; says why not. */
+static int pr_set_sched(int policy, int prio, int nice)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	if (sched_setscheduler(0, policy, &sp)) {
+		err("sched_setscheduler(%s, %d): %s%s",
+		    pr_policy_name(policy), prio, strerror(errno),
+		    errno == EPERM ? " (root or CAP_SYS_NICE needed)" : "");
+		return -1;
+	}
+	if (setpriority(PRIO_PROCESS, 0, nice)) {
+		err("setpriority(nice %d): %s%s", nice, strerror(errno),
+		    errno == EACCES || errno == EPERM ?
+		    " (root or CAP_SYS_NICE needed)" : "");
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -925,6 +1266,12 @@ struct pp_opts {
 	bool json, progress;
 	const char *samples;		/* file for the raw samples */
 	unsigned long stall_s;
+	/* priority: the client's, the endpoint's flag, the module's */
+	bool caller_nice_set;
+	long caller_nice;
+	unsigned long caller_fifo;	/* SCHED_FIFO priority; 0: none */
+	bool inherit_rt;
+	struct prm_prio prm;
 };
 
 /* What client and server share: a MAP_SHARED mapping, for procs too. */
@@ -986,6 +1333,9 @@ struct pp_ctx {
 	bool finished;			/* and it has: watchdog, go */
 
 	char detail[256];		/* a failed check, for the report */
+
+	/* debugfs priority counters around the client's loop */
+	struct kc_snap kc_before, kc_after;
 };
 
 static const char pp_help[] =
@@ -1018,6 +1368,17 @@ static const char pp_help[] =
 	"  --no-owaitq        mkipc: MKIPC_EP_WAITQ_STOCK (wait_queue_head_t)\n"
 	"  --no-sync          mkipc: MKIPC_EP_WAKE_PLAIN (no WF_SYNC hand-off)\n"
 	"  --naive            mkipc: all four of the above\n"
+	"  --caller-nice N    mkipc: the client runs SCHED_OTHER at nice N\n"
+	"                     (-20..19), the server at nice 0: with N < 0 every\n"
+	"                     call raises the server and its reply restores it\n"
+	"  --caller-fifo P    mkipc: the client runs SCHED_FIFO at P (1..99), the\n"
+	"                     server SCHED_OTHER nice 0 (root or CAP_SYS_NICE)\n"
+	"  --inherit-rt       mkipc: the endpoint has MKIPC_EP_INHERIT_RT: the\n"
+	"                     server inherits a SCHED_FIFO client's priority\n"
+	"  --priority-tracking Y|N\n"
+	"                     mkipc: set the module parameter for this run and\n"
+	"                     put it back after (root)\n"
+	"  --boost-ns N       mkipc: likewise the boost_ns parameter (0..10000000)\n"
 	"  --stall-timeout S  fail (exit 3) when no round trip completes in S\n"
 	"                     seconds (default 60; 0: never)\n"
 	"  --samples FILE     write every timed round trip (ns), one a line, in\n"
@@ -1028,7 +1389,9 @@ static const char pp_help[] =
 	"  --help             this text\n"
 	"\n"
 	"The text report ends with one SUMMARY line holding every parameter and\n"
-	"result as key=value.\n";
+	"result as key=value. The mkipc transport's report gives the module's\n"
+	"priority_tracking and boost_ns, and how debugfs's priority counters\n"
+	"(prio_raise, boosts, ...) changed over the run, warm-up included.\n";
 
 static void pp_usage(FILE *f)
 {
@@ -1343,7 +1706,10 @@ static int pp_mkipc_setup(struct pp_ctx *c)
 		flags |= MKIPC_EP_WAITQ_STOCK;
 	if (!o->sync)
 		flags |= MKIPC_EP_WAKE_PLAIN;
+	/* EP_INFO reports the baselines only: the check leaves it out */
 	want = flags & ~MKIPC_EP_CLOEXEC;
+	if (o->inherit_rt)
+		flags |= MKIPC_EP_INHERIT_RT;
 
 	c->req_ep = mkipc_ep_create(c->dev, flags, 0, NULL);
 	if (c->req_ep < 0) {
@@ -1590,10 +1956,43 @@ static void pp_close(int *fd)
 
 /* ---- running it ---- */
 
-/* In the server (thread or child), before its loop. */
+static bool pp_prio_given(const struct pp_opts *o)
+{
+	return o->caller_nice_set || o->caller_fifo;
+}
+
+/* The client's priority, as --caller-nice and --caller-fifo ask. */
+static int pp_set_caller(const struct pp_opts *o)
+{
+	if (!pp_prio_given(o))
+		return 0;
+	return pr_set_sched(o->caller_fifo ? SCHED_FIFO : SCHED_OTHER,
+			    o->caller_fifo, o->caller_nice);
+}
+
+/* "fifo10", "nice-5" or "default" (as the tool was started). */
+static const char *pp_caller_desc(const struct pp_opts *o, char *buf,
+				  size_t size)
+{
+	if (o->caller_fifo)
+		snprintf(buf, size, "fifo%lu", o->caller_fifo);
+	else if (o->caller_nice_set)
+		snprintf(buf, size, "nice%ld", o->caller_nice);
+	else
+		snprintf(buf, size, "default");
+	return buf;
+}
+
+/*
+ * In the server (thread or child), before its loop. Given a client
+ * priority, the server drops what it inherited from the client to
+ * SCHED_OTHER at nice 0.
+ */
 static int pp_server_main(struct pp_ctx *c)
 {
 	if (pp_pin(c->cpu_b))
+		return 1;
+	if (pp_prio_given(c->o) && pr_set_sched(SCHED_OTHER, 0, 0))
 		return 1;
 	return c->server(c);
 }
@@ -1909,7 +2308,7 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	const struct pp_opts *o = c->o;
 	bool mk = o->transport == PP_MKIPC;
 	unsigned long top = 0;
-	char rights[16], abi[32];
+	char rights[16], abi[32], who[32];
 	int b, lo = -1, hi = -1, bar;
 
 	if (c->have_ver)
@@ -1939,6 +2338,21 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	} else {
 		printf("# optimizations: n/a (%s transport)\n",
 		       pp_transport_names[o->transport]);
+	}
+	if (mk) {
+		if (o->caller_fifo)
+			printf("# priority: client SCHED_FIFO %lu, server SCHED_OTHER nice 0;",
+			       o->caller_fifo);
+		else if (o->caller_nice_set)
+			printf("# priority: client SCHED_OTHER nice %ld, server nice 0;",
+			       o->caller_nice);
+		else
+			printf("# priority: both as started;");
+		printf(" endpoint inherit_rt=%s; ",
+		       o->inherit_rt ? "yes" : "no");
+		prm_print(&o->prm);
+		printf("\n");
+		kc_print(&c->kc_before, &c->kc_after);
 	}
 	printf("# kernel %s, mkipc ABI %s", kernel, abi);
 	if (c->have_ver)
@@ -1979,9 +2393,18 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 		       o->owaitq, o->sync);
 	else
 		printf(" call=- lfq=- owaitq=- sync=-");
+	if (mk)
+		printf(" caller=%s inherit_rt=%d priority_tracking=%s boost_ns=%s",
+		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt,
+		       o->prm.tracking_now, o->prm.boost_now);
+	else
+		printf(" caller=- inherit_rt=- priority_tracking=- boost_ns=-");
 	printf(" kernel=%s abi=%s timer_ns=%llu", kernel, abi, r->timer_med);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu\n",
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
 	       r->min, r->avg, r->p50, r->p99, r->max);
+	if (mk)
+		kc_summary(&c->kc_before, &c->kc_after);
+	printf("\n");
 }
 
 static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
@@ -1989,7 +2412,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 {
 	const struct pp_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32], rights[16];
+	char abi[32], rights[16], who[32];
 	int b;
 
 	jw_open(&w, NULL, '{');
@@ -2010,6 +2433,19 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 		jw_bool(&w, "owaitq", o->owaitq);
 		jw_bool(&w, "sync", o->sync);
 		jw_close(&w, '}');
+		jw_open(&w, "priority", '{');
+		jw_str(&w, "caller", pp_caller_desc(o, who, sizeof(who)));
+		jw_str(&w, "caller_policy", !pp_prio_given(o) ? NULL :
+		       o->caller_fifo ? "SCHED_FIFO" : "SCHED_OTHER");
+		if (o->caller_fifo)
+			jw_u64(&w, "caller_priority", o->caller_fifo);
+		else if (o->caller_nice_set)
+			jw_i64(&w, "caller_nice", o->caller_nice);
+		jw_str(&w, "server", pp_prio_given(o) ?
+		       "SCHED_OTHER nice 0" : NULL);
+		jw_bool(&w, "inherit_rt", o->inherit_rt);
+		jw_close(&w, '}');
+		prm_json(&w, &o->prm);
 	} else {
 		jw_null(&w, "optimizations");
 	}
@@ -2038,6 +2474,8 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 		       pp_rights(c->snd_info.rights, rights, sizeof(rights)));
 		jw_close(&w, '}');
 	}
+	if (o->transport == PP_MKIPC)
+		kc_json(&w, &c->kc_before, &c->kc_after);
 	jw_open(&w, "timer_overhead_ns", '{');
 	jw_u64(&w, "median", r->timer_med);
 	jw_u64(&w, "min", r->timer_min);
@@ -2071,7 +2509,9 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		OPT_ITERS = 256, OPT_WARMUP, OPT_MODE, OPT_CPUS, OPT_CPU_A,
 		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
 		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NAIVE, OPT_STALL,
-		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_HELP,
+		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_CALLER_NICE,
+		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_TRACKING, OPT_BOOST_NS,
+		OPT_HELP,
 	};
 	static const struct option opts[] = {
 		{ "iters", required_argument, NULL, OPT_ITERS },
@@ -2091,9 +2531,15 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "samples", required_argument, NULL, OPT_SAMPLES },
+		{ "caller-nice", required_argument, NULL, OPT_CALLER_NICE },
+		{ "caller-fifo", required_argument, NULL, OPT_CALLER_FIFO },
+		{ "inherit-rt", no_argument, NULL, OPT_INHERIT_RT },
+		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
+		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ }
 	};
+	bool prio_given = false;
 	unsigned long v;
 	size_t k;
 	int c;
@@ -2195,6 +2641,35 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		case OPT_SAMPLES:
 			o->samples = optarg;
 			break;
+		case OPT_CALLER_NICE:
+			if (parse_long("caller-nice", optarg, -20, 19,
+				       &o->caller_nice))
+				return EXIT_USAGE;
+			o->caller_nice_set = true;
+			prio_given = true;
+			break;
+		case OPT_CALLER_FIFO:
+			if (parse_ulong("caller-fifo", optarg, 1, 99,
+					&o->caller_fifo))
+				return EXIT_USAGE;
+			prio_given = true;
+			break;
+		case OPT_INHERIT_RT:
+			o->inherit_rt = true;
+			prio_given = true;
+			break;
+		case OPT_TRACKING:
+			if (prm_parse_yn(optarg, &o->prm))
+				return EXIT_USAGE;
+			prio_given = true;
+			break;
+		case OPT_BOOST_NS:
+			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
+					&o->prm.boost_ns))
+				return EXIT_USAGE;
+			o->prm.boost_set = true;
+			prio_given = true;
+			break;
 		case OPT_HELP:
 		case 'h':
 			pp_usage(stdout);
@@ -2213,6 +2688,15 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	if (o->opt_given && o->transport != PP_MKIPC) {
 		err("--no-call, --no-lfq, --no-owaitq, --no-sync, --naive: %s",
 		    "for the mkipc transport only");
+		return EXIT_USAGE;
+	}
+	if (prio_given && o->transport != PP_MKIPC) {
+		err("--caller-nice, --caller-fifo, --inherit-rt, %s",
+		    "--priority-tracking, --boost-ns: for mkipc only");
+		return EXIT_USAGE;
+	}
+	if (o->caller_fifo && o->caller_nice_set) {
+		err("--caller-fifo and --caller-nice: one or the other");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -2289,7 +2773,7 @@ static int cmd_pingpong(int argc, char **argv)
 
 	switch (o.transport) {
 	case PP_MKIPC:
-		if (pp_mkipc_setup(&c))
+		if (prm_apply(&o.prm) || pp_mkipc_setup(&c))
 			goto out;
 		break;
 	case PP_FUTEX:
@@ -2323,7 +2807,7 @@ static int cmd_pingpong(int argc, char **argv)
 	 * SCHED_OTHER server still on its way to its own setup on that CPU.
 	 * The server inherits both and then pins itself to its own CPU.
 	 */
-	if (pp_pin(c.cpu_a))
+	if (pp_pin(c.cpu_a) || pp_set_caller(&o))
 		goto out;
 	if (o.transport == PP_YIELD && pp_set_fifo())
 		goto out;
@@ -2336,6 +2820,7 @@ static int cmd_pingpong(int argc, char **argv)
 	}
 	pp_timer_cost(&r.timer_med, &r.timer_min);
 
+	kc_take(&c.kc_before);
 	ret = pp_client(&c, samples);
 	/* The watchdog still guards the stop, but a child may exit now. */
 	__atomic_store_n(&c.stopping, true, __ATOMIC_RELEASE);
@@ -2346,12 +2831,15 @@ static int cmd_pingpong(int argc, char **argv)
 		 * leave it all to the exit that follows. A server process
 		 * is killed below.
 		 */
-		if (o.mode == PP_THREADS)
+		if (o.mode == PP_THREADS) {
+			prm_restore();
 			return 1;
+		}
 		goto out;
 	}
 	ret = pp_stop_server(&c, c.total + 1);
 	__atomic_store_n(&c.finished, true, __ATOMIC_RELEASE);
+	kc_take(&c.kc_after);
 	if (ret)
 		goto out;
 
@@ -2364,6 +2852,7 @@ static int cmd_pingpong(int argc, char **argv)
 		pp_report_text(&c, &r, uts.release);
 	rc = 0;
 out:
+	prm_restore();
 	if (c.child > 0 && rc) {
 		kill(c.child, SIGKILL);
 		waitpid(c.child, NULL, 0);

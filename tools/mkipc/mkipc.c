@@ -6,6 +6,8 @@
  *   mkipc stats      the module's debugfs files (counters, endpoints)
  *   mkipc pingpong   round-trip benchmark of mkipc endpoints against
  *		      futex, sched_yield and pipe ping-pongs
+ *   mkipc prio-inv   a SCHED_FIFO caller's latency through a SCHED_OTHER
+ *		      server under real-time load: priority inheritance
  *
  * Every subcommand takes --help and --json (one JSON object on stdout).
  * Exit status: 0 success, 1 failure, 2 usage error, 3 a ping-pong that
@@ -656,6 +658,28 @@ static void kc_json(struct jw *w, const struct kc_snap *a,
 	jw_close(w, '}');
 }
 
+/* sched_getattr(2)'s structure, first version (glibc may lack it). */
+struct pr_sched_attr {
+	__u32 size;
+	__u32 sched_policy;
+	__u64 sched_flags;
+	__s32 sched_nice;
+	__u32 sched_priority;
+	__u64 sched_runtime;
+	__u64 sched_deadline;
+	__u64 sched_period;
+};
+
+/* The calling thread's scheduling settings: 0 or -errno. */
+static int pr_getattr(struct pr_sched_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (syscall(SYS_sched_getattr, 0, a, sizeof(*a), 0))
+		return -errno;
+	a->sched_policy &= ~SCHED_RESET_ON_FORK;
+	return 0;
+}
+
 static const char *pr_policy_name(int policy)
 {
 	switch (policy) {
@@ -692,6 +716,100 @@ static int pr_set_sched(int policy, int prio, int nice)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A thread running @fn(@arg) on @cpu under @policy at @prio from its
+ * first instruction (its nice level it sets itself: pthreads has none).
+ */
+static int pr_thread_create(pthread_t *t, void *(*fn)(void *), void *arg,
+			    int policy, int prio, int cpu)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, policy);
+	pthread_attr_setschedparam(&attr, &sp);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	ret = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (ret)
+		err("pthread_create (%s %d on CPU %d): %s%s",
+		    pr_policy_name(policy), prio, cpu, strerror(ret),
+		    ret == EPERM ? " (root or CAP_SYS_NICE needed)" : "");
+	return ret ? -1 : 0;
+}
+
+/* Spins until the calling thread has had @ns more of CPU time. */
+static void pr_spin_cpu(__u64 ns)
+{
+	struct timespec ts;
+	__u64 end;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	end = ts_ns(&ts) + ns;
+	do {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	} while (ts_ns(&ts) < end);
+}
+
+/* Sleeps until CLOCK_MONOTONIC reads @t ns. */
+static void pr_sleep_until(__u64 t)
+{
+	struct timespec ts = {
+		.tv_sec = t / 1000000000ULL,
+		.tv_nsec = t % 1000000000ULL,
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+/* xorshift64*: the run's random intervals, reproducible from --seed. */
+static __u64 pr_rand(__u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1DULL;
+}
+
+/* Uniform in [lo, hi]. */
+static __u64 pr_rand_range(__u64 *s, __u64 lo, __u64 hi)
+{
+	return lo + pr_rand(s) % (hi - lo + 1);
+}
+
+/* A seed from the clock and the pid when none is given; never 0. */
+static __u64 pr_seed(void)
+{
+	__u64 s = now_ns() ^ ((__u64)getpid() << 32);
+
+	return s ? s : 1;
+}
+
+/* The kernel's real-time throttling: runtime and period (us). */
+static void pr_rt_limits(long *runtime, long *period)
+{
+	char *v;
+
+	*runtime = -2;
+	*period = -2;
+	if (read_all("/proc/sys/kernel/sched_rt_runtime_us", &v) >= 0) {
+		*runtime = strtol(v, NULL, 10);
+		free(v);
+	}
+	if (read_all("/proc/sys/kernel/sched_rt_period_us", &v) >= 0) {
+		*period = strtol(v, NULL, 10);
+		free(v);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -2876,6 +2994,745 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * mkipc prio-inv: priority inversion across a call. A SCHED_FIFO caller
+ * is served by a SCHED_OTHER server on one CPU while SCHED_FIFO load of a
+ * priority between theirs spins there part of the time: without
+ * inheritance a call that comes while the load spins waits for it to stop,
+ * with it the server runs at the caller's priority and does not.
+ */
+
+#define PI_MAX_LOAD	16
+
+struct pi_opts {
+	unsigned long calls, warmup, cpu;
+	unsigned long caller_prio;
+	unsigned long load_threads, load_prio, load_spin_us, load_sleep_us;
+	unsigned long work_us, interval_us, timeout_ms;
+	__u64 seed;
+	bool inherit_rt;
+	struct prm_prio prm;
+	bool json;
+	const char *samples;
+};
+
+/* What the server replies: its scheduling settings when it took the call. */
+struct pi_reply {
+	__u32 policy;
+	__u32 prio;
+	__s32 nice;
+	__u32 seen;		/* 1: sched_getattr worked */
+};
+
+struct pi_ctx;
+
+struct pi_load {
+	struct pi_ctx *c;
+	unsigned int idx;
+	pthread_t t;
+	unsigned long periods;	/* spins done */
+	unsigned long missed;	/* periods begun late, skipped */
+};
+
+struct pi_ctx {
+	const struct pi_opts *o;
+	struct mkipc_version ver;
+	int dev, ep, snd;
+	__u64 start_ns, period_ns;
+	int spinning;		/* load threads spinning now */
+	bool stop;		/* load threads, server: end */
+	pthread_t server;
+	bool server_started;
+	struct pi_load load[PI_MAX_LOAD];
+	unsigned int nload;	/* started */
+	/* the caller's results */
+	unsigned long raised;	/* calls the server took at >= our priority */
+	unsigned long seen;	/* calls the server could tell its settings */
+	unsigned long spun;	/* calls begun while the load spun */
+	struct kc_snap kc_before, kc_after;
+};
+
+static const char pi_help[] =
+	"usage: mkipc prio-inv [options]   (root)\n"
+	"\n"
+	"Priority inversion across an IPC call, and priority inheritance ending\n"
+	"it. On one CPU: the caller (SCHED_FIFO, --caller-prio) calls a server\n"
+	"(SCHED_OTHER, nice 0) on an endpoint created with MKIPC_EP_INHERIT_RT,\n"
+	"which spends --work-us of CPU time on each call and replies; load\n"
+	"threads (SCHED_FIFO, --load-prio, between the two) each spin\n"
+	"--load-spin-us of CPU time every --load-spin-us + --load-sleep-us.\n"
+	"Without inheritance a call that comes while the load spins waits for\n"
+	"the spin to end; with it the server runs at the caller's priority.\n"
+	"The caller makes --calls timed calls (after --warmup untimed ones) at\n"
+	"random intervals, uniform in [interval/2, 3*interval/2], so that they\n"
+	"fall at every phase of the load. Each reply is checked (label + 1) and\n"
+	"says the server's policy when it took the call. The report gives min,\n"
+	"p50, p99, max and avg of the call's latency (ns, from before the call\n"
+	"to after it returned), the same over the calls begun while the load\n"
+	"spun, and every parameter.\n"
+	"\n"
+	"Real-time throttling (sched_rt_runtime_us, by default 950000 of each\n"
+	"1000000 us) is left alone: the load's share of the CPU must stay below\n"
+	"it, which the tool checks.\n"
+	"\n"
+	"  --calls N              timed calls (default 2000)\n"
+	"  --warmup N             untimed calls first (default 20)\n"
+	"  --cpu N                the CPU of every thread (default 0)\n"
+	"  --caller-prio P        the caller's SCHED_FIFO priority (default 80)\n"
+	"  --load-threads N       load threads (default 1, at most "
+	STR(PI_MAX_LOAD) "), their\n"
+	"                         spins spread over the period\n"
+	"  --load-prio P          their SCHED_FIFO priority (default 50)\n"
+	"  --load-spin-us US      CPU time each spins a period (default 2000)\n"
+	"  --load-sleep-us US     then sleeps (default 3000): the period is the\n"
+	"                         sum, started on a fixed clock\n"
+	"  --work-us US           the server's CPU time a call (default 50)\n"
+	"  --interval-us US       mean time between calls (default 1000)\n"
+	"  --no-inherit-rt        create the endpoint without MKIPC_EP_INHERIT_RT\n"
+	"                         (the server then inherits nice levels only)\n"
+	"  --priority-tracking Y|N  set the module parameter for this run and put\n"
+	"                         it back after\n"
+	"  --boost-ns N           likewise boost_ns (0..10000000)\n"
+	"  --timeout-ms MS        a call taking longer fails the run (default\n"
+	"                         10000)\n"
+	"  --seed N               seed of the intervals (default: from the clock)\n"
+	"  --samples FILE         every timed call's latency (ns), in order, one\n"
+	"                         a line, with 1 after it if the load spun\n"
+	"  --json                 one JSON object on stdout\n"
+	"  --help                 this text\n"
+	"\n"
+	"The text report ends with one SUMMARY line holding every parameter and\n"
+	"result as key=value.\n";
+
+static void pi_usage(FILE *f)
+{
+	fputs(pi_help, f);
+}
+
+/* The server: takes a call, notes its settings, works, replies. */
+static void *pi_server_main(void *arg)
+{
+	struct pi_ctx *c = arg;
+	struct mkipc_reply_recv rr;
+	struct pr_sched_attr sa;
+	struct pi_reply rep;
+	int ret;
+
+	if (setpriority(PRIO_PROCESS, 0, 0)) {
+		err("server: setpriority(nice 0): %s", strerror(errno));
+		mkipc_ep_shutdown(c->ep);
+		return (void *)1;
+	}
+	memset(&rr, 0, sizeof(rr));
+	mkipc_msg_init(&rr.reply.msg, 0, &rep, sizeof(rep));
+	for (;;) {
+		mkipc_msg_init(&rr.recv.msg, 0, NULL, 0);
+		ret = mkipc_reply_recv(c->ep, &rr);
+		if (ret) {
+			if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
+				return NULL;
+			err("server: MKIPC_IOC_REPLY_RECV: %s", strerror(-ret));
+			break;
+		}
+		if (rr.reply_err) {
+			err("server: reply (token %#llx) failed: %s",
+			    (__u64)rr.reply.token, strerror(rr.reply_err));
+			break;
+		}
+		if (!rr.recv.token) {
+			if (rr.recv.msg.label == PP_STOP)
+				return NULL;
+			err("server: request %llu came without a token",
+			    (__u64)rr.recv.msg.label);
+			break;
+		}
+		memset(&rep, 0, sizeof(rep));
+		if (!pr_getattr(&sa)) {
+			rep.policy = sa.sched_policy;
+			rep.prio = sa.sched_priority;
+			rep.nice = sa.sched_nice;
+			rep.seen = 1;
+		}
+		pr_spin_cpu(c->o->work_us * 1000ULL);
+		rr.reply.token = rr.recv.token;
+		rr.reply.msg.label = rr.recv.msg.label + 1;
+	}
+	mkipc_ep_shutdown(c->ep);
+	return (void *)1;
+}
+
+/* A load thread: spins its share of each period, on a fixed clock. */
+static void *pi_load_main(void *arg)
+{
+	struct pi_load *l = arg;
+	struct pi_ctx *c = l->c;
+	__u64 spin = c->o->load_spin_us * 1000ULL, release, now, late;
+
+	release = c->start_ns + l->idx * c->period_ns / c->o->load_threads;
+	for (;;) {
+		pr_sleep_until(release);
+		if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
+			return NULL;
+		__atomic_add_fetch(&c->spinning, 1, __ATOMIC_RELAXED);
+		pr_spin_cpu(spin);
+		__atomic_sub_fetch(&c->spinning, 1, __ATOMIC_RELAXED);
+		l->periods++;
+		release += c->period_ns;
+		now = now_ns();
+		if (release < now) {
+			late = (now - release) / c->period_ns + 1;
+			l->missed += late;
+			release += late * c->period_ns;
+		}
+	}
+}
+
+/* Stops the load threads and the server; 0 if the server ended cleanly. */
+static int pi_stop(struct pi_ctx *c, bool failed)
+{
+	struct mkipc_send sd;
+	unsigned int i;
+	void *res = NULL;
+	int ret = 0;
+
+	__atomic_store_n(&c->stop, true, __ATOMIC_RELEASE);
+	if (c->server_started) {
+		memset(&sd, 0, sizeof(sd));
+		sd.msg.label = PP_STOP;
+		if (failed || mkipc_send(c->snd, &sd))
+			mkipc_ep_shutdown(c->ep);
+		pthread_join(c->server, &res);
+		ret = res ? -1 : 0;
+	}
+	for (i = 0; i < c->nload; i++)
+		pthread_join(c->load[i].t, NULL);
+	return ret;
+}
+
+/* One call: 0, or -1 having said why. */
+static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
+		   struct pi_reply *rep, __u64 seq)
+{
+	int ret;
+
+	a->req.label = seq;
+	a->rep.size = sizeof(*rep);
+	memset(rep, 0, sizeof(*rep));
+	ret = mkipc_call(c->snd, a);
+	if (ret) {
+		err("call %llu: %s%s", seq, strerror(-ret),
+		    ret == -ETIMEDOUT ? " (--timeout-ms passed)" : "");
+		return -1;
+	}
+	if (a->rep.label != seq + 1 || a->rep.size != sizeof(*rep)) {
+		err("reply to call %llu: label %llu, %u bytes (want %llu, %zu)",
+		    seq, (__u64)a->rep.label, a->rep.size, seq + 1,
+		    sizeof(*rep));
+		return -1;
+	}
+	return 0;
+}
+
+/* The caller's loop: WARMUP untimed calls, then CALLS timed ones. */
+static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
+{
+	const struct pi_opts *o = c->o;
+	__u64 seed = o->seed, next, t0, t1, lo, hi;
+	struct mkipc_call a;
+	struct pi_reply rep;
+	unsigned long i;
+	bool in_spin;
+
+	lo = o->interval_us * 500ULL;
+	hi = o->interval_us * 1500ULL;
+	memset(&a, 0, sizeof(a));
+	mkipc_msg_init(&a.req, 0, NULL, 0);
+	mkipc_msg_init(&a.rep, 0, &rep, sizeof(rep));
+	a.timeout_ns = o->timeout_ms * 1000000ULL;
+	/* the load threads have begun their first period by then */
+	next = c->start_ns + c->period_ns;
+	for (i = 0; i < o->warmup + o->calls; i++) {
+		next += pr_rand_range(&seed, lo, hi);
+		pr_sleep_until(next);
+		in_spin = __atomic_load_n(&c->spinning, __ATOMIC_RELAXED);
+		t0 = now_ns();
+		if (pi_call(c, &a, &rep, i + 1))
+			return -1;
+		t1 = now_ns();
+		if (t1 > next)
+			next = t1;
+		if (i < o->warmup)
+			continue;
+		lat[i - o->warmup] = t1 - t0;
+		spun[i - o->warmup] = in_spin;
+		c->spun += in_spin;
+		if (rep.seen) {
+			c->seen++;
+			if (rep.policy == SCHED_FIFO &&
+			    rep.prio >= o->caller_prio)
+				c->raised++;
+		}
+	}
+	return 0;
+}
+
+static int pi_parse(int argc, char **argv, struct pi_opts *o)
+{
+	enum {
+		OPT_CALLS = 256, OPT_WARMUP, OPT_CPU, OPT_CALLER_PRIO,
+		OPT_LOAD_THREADS, OPT_LOAD_PRIO, OPT_LOAD_SPIN, OPT_LOAD_SLEEP,
+		OPT_WORK, OPT_INTERVAL, OPT_NO_INHERIT_RT, OPT_TRACKING,
+		OPT_BOOST_NS, OPT_TIMEOUT, OPT_SEED, OPT_SAMPLES, OPT_JSON,
+		OPT_HELP,
+	};
+	static const struct option opts[] = {
+		{ "calls", required_argument, NULL, OPT_CALLS },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "caller-prio", required_argument, NULL, OPT_CALLER_PRIO },
+		{ "load-threads", required_argument, NULL, OPT_LOAD_THREADS },
+		{ "load-prio", required_argument, NULL, OPT_LOAD_PRIO },
+		{ "load-spin-us", required_argument, NULL, OPT_LOAD_SPIN },
+		{ "load-sleep-us", required_argument, NULL, OPT_LOAD_SLEEP },
+		{ "work-us", required_argument, NULL, OPT_WORK },
+		{ "interval-us", required_argument, NULL, OPT_INTERVAL },
+		{ "no-inherit-rt", no_argument, NULL, OPT_NO_INHERIT_RT },
+		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
+		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
+		{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ }
+	};
+	unsigned long v;
+	int c;
+
+	*o = (struct pi_opts) {
+		.calls = 2000, .warmup = 20, .cpu = 0, .caller_prio = 80,
+		.load_threads = 1, .load_prio = 50, .load_spin_us = 2000,
+		.load_sleep_us = 3000, .work_us = 50, .interval_us = 1000,
+		.timeout_ms = 10000, .inherit_rt = true,
+	};
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CALLS:
+			if (parse_ulong("calls", optarg, 1, 10000000,
+					&o->calls))
+				return EXIT_USAGE;
+			break;
+		case OPT_WARMUP:
+			if (parse_ulong("warmup", optarg, 0, 1000000,
+					&o->warmup))
+				return EXIT_USAGE;
+			break;
+		case OPT_CPU:
+			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
+					&o->cpu))
+				return EXIT_USAGE;
+			break;
+		case OPT_CALLER_PRIO:
+			if (parse_ulong("caller-prio", optarg, 2, 99,
+					&o->caller_prio))
+				return EXIT_USAGE;
+			break;
+		case OPT_LOAD_THREADS:
+			if (parse_ulong("load-threads", optarg, 0, PI_MAX_LOAD,
+					&o->load_threads))
+				return EXIT_USAGE;
+			break;
+		case OPT_LOAD_PRIO:
+			if (parse_ulong("load-prio", optarg, 1, 98,
+					&o->load_prio))
+				return EXIT_USAGE;
+			break;
+		case OPT_LOAD_SPIN:
+			if (parse_ulong("load-spin-us", optarg, 1, 1000000,
+					&o->load_spin_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_LOAD_SLEEP:
+			if (parse_ulong("load-sleep-us", optarg, 1, 10000000,
+					&o->load_sleep_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_WORK:
+			if (parse_ulong("work-us", optarg, 0, 1000000,
+					&o->work_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_INTERVAL:
+			if (parse_ulong("interval-us", optarg, 2, 10000000,
+					&o->interval_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_NO_INHERIT_RT:
+			o->inherit_rt = false;
+			break;
+		case OPT_TRACKING:
+			if (prm_parse_yn(optarg, &o->prm))
+				return EXIT_USAGE;
+			break;
+		case OPT_BOOST_NS:
+			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
+					&o->prm.boost_ns))
+				return EXIT_USAGE;
+			o->prm.boost_set = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
+					&o->timeout_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_SEED:
+			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
+				return EXIT_USAGE;
+			o->seed = v;
+			break;
+		case OPT_SAMPLES:
+			o->samples = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_HELP:
+		case 'h':
+			pi_usage(stdout);
+			return -1;
+		default:
+			pi_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		err("prio-inv: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->load_prio >= o->caller_prio) {
+		err("--load-prio %lu: must be below --caller-prio %lu",
+		    o->load_prio, o->caller_prio);
+		return EXIT_USAGE;
+	}
+	if (!o->seed)
+		o->seed = pr_seed();
+	return 0;
+}
+
+/*
+ * The load's share of the CPU against real-time throttling: -1 when it
+ * would be throttled, having said so.
+ */
+static int pi_check_rt(const struct pi_opts *o, long *runtime, long *period)
+{
+	double share = (double)o->load_threads * o->load_spin_us /
+		       (o->load_spin_us + o->load_sleep_us);
+
+	pr_rt_limits(runtime, period);
+	if (share >= 0.9) {
+		err("the load would take %.0f%% of CPU %lu: keep it below 90%%",
+		    100 * share, o->cpu);
+		return -1;
+	}
+	if (*runtime >= 0 && *period > 0 &&
+	    share >= 0.9 * *runtime / *period) {
+		err("the load would take %.0f%% of CPU %lu, %s %ld of %ld us: %s",
+		    100 * share, o->cpu, "real-time throttling allows",
+		    *runtime, *period,
+		    "lower it (sched_rt_runtime_us is left alone)");
+		return -1;
+	}
+	return 0;
+}
+
+struct pi_result {
+	struct pp_result all;
+	struct pp_result spin;		/* n == 0: none */
+	unsigned long periods, missed;
+};
+
+/* "what (ns): min 1  avg 2.0  p50 2  p99 3  max 4  (5 calls)" */
+static void pr_print_lat(const char *what, const struct pp_result *r,
+			 const char *unit)
+{
+	if (!r->n) {
+		printf("%s: none\n", what);
+		return;
+	}
+	printf("%s (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu",
+	       what, r->min, r->avg, r->p50, r->p99, r->max);
+	printf("  (%lu %s)\n", r->n, unit);
+}
+
+static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
+			   long runtime, long period, const char *kernel)
+{
+	const struct pi_opts *o = c->o;
+	__u64 per = o->load_spin_us + o->load_sleep_us;
+
+	printf("# mkipc prio-inv: caller SCHED_FIFO %lu, server SCHED_OTHER",
+	       o->caller_prio);
+	printf(" nice 0, load SCHED_FIFO %lu, all on CPU %lu\n", o->load_prio,
+	       o->cpu);
+	printf("# endpoint inherit_rt=%s; ", o->inherit_rt ? "yes" : "no");
+	prm_print(&o->prm);
+	printf("\n");
+	printf("# load: %lu thread(s), each spinning %lu us of CPU time",
+	       o->load_threads, o->load_spin_us);
+	printf(" every %llu us (%.1f%% of the CPU in all)\n", per,
+	       100.0 * o->load_threads * o->load_spin_us / per);
+	printf("# real-time throttling: %ld of %ld us (left alone)\n",
+	       runtime, period);
+	printf("# calls=%lu warmup=%lu, intervals uniform in [%lu, %lu] us",
+	       o->calls, o->warmup, o->interval_us / 2,
+	       o->interval_us * 3 / 2);
+	printf(" (seed %llu)\n", (__u64)o->seed);
+	printf("# server work %lu us of CPU time a call, timeout %lu ms\n",
+	       o->work_us, o->timeout_ms);
+	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
+	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
+	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
+	       ": no prio feature, no inheritance");
+	kc_print(&c->kc_before, &c->kc_after);
+	printf("# load periods run %lu, begun late and skipped %lu\n",
+	       r->periods, r->missed);
+	printf("# the server was at SCHED_FIFO >= %lu when it took %lu",
+	       o->caller_prio, c->raised);
+	printf(" of %lu calls (%lu told)\n", o->calls, c->seen);
+	pr_print_lat("call latency", &r->all, "calls");
+	pr_print_lat("begun while the load spun", &r->spin, "calls");
+	printf("SUMMARY bench=prio-inv cpu=%lu caller_prio=%lu", o->cpu,
+	       o->caller_prio);
+	printf(" load_threads=%lu load_prio=%lu load_spin_us=%lu",
+	       o->load_threads, o->load_prio, o->load_spin_us);
+	printf(" load_sleep_us=%lu work_us=%lu interval_us=%lu",
+	       o->load_sleep_us, o->work_us, o->interval_us);
+	printf(" calls=%lu warmup=%lu seed=%llu inherit_rt=%d", o->calls,
+	       o->warmup, (__u64)o->seed, o->inherit_rt);
+	printf(" priority_tracking=%s boost_ns=%s kernel=%s abi=%u.%u",
+	       o->prm.tracking_now, o->prm.boost_now, kernel,
+	       c->ver.abi_major, c->ver.abi_minor);
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
+	       r->all.min, r->all.avg, r->all.p50, r->all.p99, r->all.max);
+	printf(" spin_calls=%lu spin_p50_ns=%llu spin_p99_ns=%llu",
+	       r->spin.n, r->spin.p50, r->spin.p99);
+	printf(" spin_max_ns=%llu raised=%lu load_periods=%lu",
+	       r->spin.max, c->raised, r->periods);
+	printf(" load_missed=%lu", r->missed);
+	kc_summary(&c->kc_before, &c->kc_after);
+	printf("\n");
+}
+
+/* min, avg, p50, p99, max of @r as members of the open object. */
+static void pr_json_lat(struct jw *w, const struct pp_result *r)
+{
+	jw_u64(w, "samples", r->n);
+	if (!r->n)
+		return;
+	jw_u64(w, "min_ns", r->min);
+	jw_double(w, "avg_ns", r->avg);
+	jw_u64(w, "p50_ns", r->p50);
+	jw_u64(w, "p99_ns", r->p99);
+	jw_u64(w, "max_ns", r->max);
+}
+
+static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
+			   long runtime, long period, const char *kernel)
+{
+	const struct pi_opts *o = c->o;
+	struct jw w = { .f = stdout };
+	char abi[32];
+
+	snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
+		 c->ver.abi_minor);
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "command", "prio-inv");
+	jw_open(&w, "params", '{');
+	jw_u64(&w, "cpu", o->cpu);
+	jw_u64(&w, "caller_fifo_prio", o->caller_prio);
+	jw_str(&w, "server", "SCHED_OTHER nice 0");
+	jw_u64(&w, "load_threads", o->load_threads);
+	jw_u64(&w, "load_fifo_prio", o->load_prio);
+	jw_u64(&w, "load_spin_us", o->load_spin_us);
+	jw_u64(&w, "load_sleep_us", o->load_sleep_us);
+	jw_u64(&w, "work_us", o->work_us);
+	jw_u64(&w, "interval_us", o->interval_us);
+	jw_u64(&w, "calls", o->calls);
+	jw_u64(&w, "warmup", o->warmup);
+	jw_u64(&w, "seed", o->seed);
+	jw_u64(&w, "timeout_ms", o->timeout_ms);
+	jw_bool(&w, "inherit_rt", o->inherit_rt);
+	prm_json(&w, &o->prm);
+	jw_i64(&w, "sched_rt_runtime_us", runtime);
+	jw_i64(&w, "sched_rt_period_us", period);
+	jw_str(&w, "kernel", kernel);
+	jw_str(&w, "abi", abi);
+	json_features(&w, c->ver.features);
+	jw_close(&w, '}');
+	kc_json(&w, &c->kc_before, &c->kc_after);
+	jw_open(&w, "results", '{');
+	jw_u64(&w, "load_periods", r->periods);
+	jw_u64(&w, "load_missed", r->missed);
+	jw_u64(&w, "server_raised", c->raised);
+	jw_u64(&w, "server_told", c->seen);
+	jw_open(&w, "latency", '{');
+	pr_json_lat(&w, &r->all);
+	jw_close(&w, '}');
+	jw_open(&w, "latency_load_spinning", '{');
+	pr_json_lat(&w, &r->spin);
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+}
+
+static int pi_write_samples(const char *path, const __u64 *lat,
+			    const __u8 *spun, unsigned long n)
+{
+	unsigned long i;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (!f) {
+		err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		fprintf(f, "%llu %u\n", lat[i], spun[i]);
+	if (fclose(f)) {
+		err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_prio_inv(int argc, char **argv)
+{
+	static struct pi_opts o;
+	static struct pi_ctx c;
+	__u64 *lat = NULL, *slat = NULL;
+	__u8 *spun = NULL;
+	struct pi_result r;
+	struct utsname uts;
+	long runtime, period;
+	unsigned long i, n;
+	int ret, rc = 1;
+	cpu_set_t set;
+
+	ret = pi_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	memset(&c, 0, sizeof(c));
+	memset(&r, 0, sizeof(r));
+	c.o = &o;
+	c.ep = -1;
+	c.snd = -1;
+	if (uname(&uts))
+		snprintf(uts.release, sizeof(uts.release), "unknown");
+	if (pi_check_rt(&o, &runtime, &period))
+		return 1;
+	if (sched_getaffinity(0, sizeof(set), &set) ||
+	    !CPU_ISSET(o.cpu, &set)) {
+		err("CPU %lu is not available to this process", o.cpu);
+		return 1;
+	}
+
+	c.dev = open_mkipc(&c.ver);
+	if (c.dev < 0)
+		return 1;
+	if (!(c.ver.features & MKIPC_FEAT_CALL)) {
+		err("the loaded module lacks call/reply (features %#llx)",
+		    (__u64)c.ver.features);
+		goto out;
+	}
+	if (!(c.ver.features & MKIPC_FEAT_PRIO))
+		err("warning: the module lacks priority inheritance (%s %#llx)",
+		    "features", (__u64)c.ver.features);
+	lat = calloc(o.calls, sizeof(*lat));
+	slat = calloc(o.calls, sizeof(*slat));
+	spun = calloc(o.calls, sizeof(*spun));
+	if (!lat || !slat || !spun) {
+		err("out of memory for %lu samples", o.calls);
+		goto out;
+	}
+	if (prm_apply(&o.prm))
+		goto out;
+	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC |
+			       (o.inherit_rt ? MKIPC_EP_INHERIT_RT : 0), 0,
+			       NULL);
+	if (c.ep < 0) {
+		err("MKIPC_IOC_EP_CREATE: %s", strerror(-c.ep));
+		goto out;
+	}
+	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
+	if (c.snd < 0) {
+		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
+		goto out;
+	}
+
+	/*
+	 * The caller takes its CPU and priority first: the threads it
+	 * starts cannot run ahead of it on that CPU, and the load threads
+	 * sleep until start_ns.
+	 */
+	if (pp_pin(o.cpu) || pr_set_sched(SCHED_FIFO, o.caller_prio, 0))
+		goto out;
+	if (pr_thread_create(&c.server, pi_server_main, &c, SCHED_OTHER, 0,
+			     o.cpu))
+		goto out_stop;
+	c.server_started = true;
+	c.period_ns = (o.load_spin_us + o.load_sleep_us) * 1000ULL;
+	c.start_ns = now_ns() + 20000000ULL;
+	for (i = 0; i < o.load_threads; i++) {
+		c.load[i].c = &c;
+		c.load[i].idx = i;
+		if (pr_thread_create(&c.load[i].t, pi_load_main, &c.load[i],
+				     SCHED_FIFO, o.load_prio, o.cpu))
+			goto out_stop;
+		c.nload++;
+	}
+	kc_take(&c.kc_before);
+	ret = pi_caller(&c, lat, spun);
+	if (pi_stop(&c, ret) || ret)
+		goto out_sched;
+	kc_take(&c.kc_after);
+	pr_set_sched(SCHED_OTHER, 0, 0);
+	prm_restore();
+
+	for (i = 0; i < c.nload; i++) {
+		r.periods += c.load[i].periods;
+		r.missed += c.load[i].missed;
+	}
+	if (o.samples && pi_write_samples(o.samples, lat, spun, o.calls))
+		goto out;
+	for (i = 0, n = 0; i < o.calls; i++)
+		if (spun[i])
+			slat[n++] = lat[i];
+	if (n)
+		pp_analyze(slat, n, &r.spin);
+	pp_analyze(lat, o.calls, &r.all);
+	if (o.json)
+		pi_report_json(&c, &r, runtime, period, uts.release);
+	else
+		pi_report_text(&c, &r, runtime, period, uts.release);
+	rc = 0;
+	goto out;
+
+out_stop:
+	pi_stop(&c, true);
+out_sched:
+	pr_set_sched(SCHED_OTHER, 0, 0);
+out:
+	prm_restore();
+	pp_close(&c.snd);
+	pp_close(&c.ep);
+	pp_close(&c.dev);
+	free(lat);
+	free(slat);
+	free(spun);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -2889,6 +3746,8 @@ static const struct {
 	  "the module's debugfs counters and listings" },
 	{ "pingpong", cmd_pingpong, pp_usage,
 	  "round-trip benchmark: mkipc against futex, yield, pipe" },
+	{ "prio-inv", cmd_prio_inv, pi_usage,
+	  "priority inversion across a call, with and without inheritance" },
 };
 
 static void main_usage(FILE *f)

@@ -8,6 +8,8 @@
  *		      futex, sched_yield and pipe ping-pongs
  *   mkipc prio-inv   a SCHED_FIFO caller's latency through a SCHED_OTHER
  *		      server under real-time load: priority inheritance
+ *   mkipc prio-wake  an IPC receiver's wake-to-run latency among CFS CPU
+ *		      hogs: the IPC-completion boost
  *
  * Every subcommand takes --help and --json (one JSON object on stdout).
  * Exit status: 0 success, 1 failure, 2 usage error, 3 a ping-pong that
@@ -3733,6 +3735,573 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * mkipc prio-wake: the IPC-completion boost. A SCHED_OTHER receiver
+ * blocked in RECV shares its CPU with CFS CPU hogs; a sender on another
+ * CPU sends it a message now and then, carrying the time it was sent. The
+ * receiver's wake-to-run latency is the receive's return less that time:
+ * with the boost the receiver preempts the hogs at once.
+ */
+
+#define PW_MAX_HOGS	64
+
+struct pw_opts {
+	unsigned long msgs, warmup, cpu, hogs;
+	long sender_cpu;		/* -1: the first other CPU */
+	long hog_nice, recv_nice;
+	unsigned long interval_us, jitter_pct, timeout_ms;
+	__u64 seed;
+	struct prm_prio prm;
+	bool json;
+	const char *samples;
+};
+
+struct pw_ctx {
+	const struct pw_opts *o;
+	struct mkipc_version ver;
+	int dev, ep, snd;
+	int sender_cpu;
+	bool stop;			/* hogs: end */
+	pthread_t recv;
+	bool recv_started;
+	pthread_t hog[PW_MAX_HOGS];
+	unsigned int nhog;		/* started */
+	__u64 *lat;			/* the receiver's samples */
+	unsigned long fifo_seen;	/* receives it returned from FIFO */
+	unsigned long told;		/* receives it could tell its policy */
+	__u64 window_us;		/* the boost's rate limit; 0: no boost */
+	struct kc_snap kc_before, kc_after;
+};
+
+static const char pw_help[] =
+	"usage: mkipc prio-wake [options]   (root for negative nice levels and\n"
+	"                                    the module parameters)\n"
+	"\n"
+	"The IPC-completion boost: the wake-to-run latency of a receiver\n"
+	"(SCHED_OTHER, --recv-nice) blocked in MKIPC_IOC_RECV on --cpu, which\n"
+	"it shares with --hogs CFS threads spinning without pause (nice\n"
+	"--hog-nice). A sender on --sender-cpu sends it --msgs timed messages\n"
+	"(after --warmup untimed ones), one every --interval-us give or take\n"
+	"--jitter-pct, each carrying its CLOCK_MONOTONIC time just before the\n"
+	"send; the receiver takes the clock as its receive returns. Labels are\n"
+	"checked: no message lost or reordered. The report gives min, p50, p99,\n"
+	"max and avg of the latency (ns), how often the receiver found itself\n"
+	"SCHED_FIFO right after its receive, and every parameter.\n"
+	"\n"
+	"The boost's rate limit, one per user per CPU per 100 * boost_ns (1 ms\n"
+	"at the default boost_ns, 10000), must be shorter than the shortest\n"
+	"interval, or some wake-ups go unboosted: the report says which.\n"
+	"\n"
+	"  --msgs N               timed messages (default 2000)\n"
+	"  --warmup N             untimed messages first (default 20)\n"
+	"  --cpu N                the receiver's and the hogs' CPU (default 0)\n"
+	"  --sender-cpu N         the sender's (default: the first other CPU)\n"
+	"  --hogs K               CPU hogs (default 2, at most "
+	STR(PW_MAX_HOGS) ")\n"
+	"  --hog-nice N           their nice level (default 0)\n"
+	"  --recv-nice N          the receiver's (default 0)\n"
+	"  --interval-us US       mean time between messages (default 2000)\n"
+	"  --jitter-pct P         intervals uniform in +-P% of it (default 10)\n"
+	"  --priority-tracking Y|N  set the module parameter for this run and put\n"
+	"                         it back after\n"
+	"  --boost-ns N           likewise boost_ns (0..10000000; 0: no boost)\n"
+	"  --timeout-ms MS        a receive waiting longer fails the run\n"
+	"                         (default 10000)\n"
+	"  --seed N               seed of the intervals (default: from the clock)\n"
+	"  --samples FILE         every timed latency (ns), in order, one a line\n"
+	"  --json                 one JSON object on stdout\n"
+	"  --help                 this text\n"
+	"\n"
+	"The text report ends with one SUMMARY line holding every parameter and\n"
+	"result as key=value.\n";
+
+static void pw_usage(FILE *f)
+{
+	fputs(pw_help, f);
+}
+
+/* The receiver: takes each message and the time it took to arrive. */
+static void *pw_recv_main(void *arg)
+{
+	struct pw_ctx *c = arg;
+	const struct pw_opts *o = c->o;
+	struct pr_sched_attr sa;
+	struct mkipc_recv rv;
+	__u64 sent, t, want = 1;
+	int ret;
+
+	if (setpriority(PRIO_PROCESS, 0, o->recv_nice)) {
+		err("receiver: setpriority(nice %ld): %s", o->recv_nice,
+		    strerror(errno));
+		goto fail;
+	}
+	memset(&rv, 0, sizeof(rv));
+	rv.timeout_ns = o->timeout_ms * 1000000ULL;
+	for (;;) {
+		mkipc_msg_init(&rv.msg, 0, &sent, sizeof(sent));
+		ret = mkipc_recv(c->ep, &rv);
+		t = now_ns();
+		if (ret) {
+			err("receiver: MKIPC_IOC_RECV (message %llu): %s%s",
+			    want, strerror(-ret), ret == -ETIMEDOUT ?
+			    " (--timeout-ms passed)" : "");
+			goto fail;
+		}
+		if (rv.msg.label == PP_STOP)
+			return NULL;
+		if (rv.msg.label != want || rv.msg.size != sizeof(sent) ||
+		    rv.token) {
+			err("receiver: got label %llu, %u bytes, token %#llx; %s %llu",
+			    (__u64)rv.msg.label, rv.msg.size,
+			    (__u64)rv.token, "want 8 bytes, no token, label",
+			    want);
+			goto fail;
+		}
+		if (want > o->warmup) {
+			if (!pr_getattr(&sa)) {
+				c->told++;
+				c->fifo_seen += sa.sched_policy == SCHED_FIFO;
+			}
+			c->lat[want - 1 - o->warmup] = t - sent;
+		}
+		want++;
+	}
+fail:
+	mkipc_ep_shutdown(c->ep);
+	return (void *)1;
+}
+
+/* A CPU hog: spins until told to stop. */
+static void *pw_hog_main(void *arg)
+{
+	struct pw_ctx *c = arg;
+
+	if (setpriority(PRIO_PROCESS, 0, c->o->hog_nice)) {
+		err("hog: setpriority(nice %ld): %s", c->o->hog_nice,
+		    strerror(errno));
+		return (void *)1;
+	}
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED))
+		;
+	return NULL;
+}
+
+/* Ends the receiver and the hogs; 0 if all ended cleanly. */
+static int pw_stop(struct pw_ctx *c, bool failed)
+{
+	struct mkipc_send sd;
+	unsigned int i;
+	void *res = NULL;
+	int ret = 0;
+
+	if (c->recv_started) {
+		memset(&sd, 0, sizeof(sd));
+		sd.msg.label = PP_STOP;
+		if (failed || mkipc_send(c->snd, &sd))
+			mkipc_ep_shutdown(c->ep);
+		pthread_join(c->recv, &res);
+		ret = res ? -1 : 0;
+	}
+	__atomic_store_n(&c->stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < c->nhog; i++) {
+		pthread_join(c->hog[i], &res);
+		if (res)
+			ret = -1;
+	}
+	return ret;
+}
+
+/* The sender's loop, on its own CPU. */
+static int pw_sender(struct pw_ctx *c)
+{
+	const struct pw_opts *o = c->o;
+	__u64 seed = o->seed, next, lo, hi, sent;
+	struct mkipc_send sd;
+	unsigned long i;
+	int ret;
+
+	lo = o->interval_us * (100 - o->jitter_pct) * 10ULL;
+	hi = o->interval_us * (100 + o->jitter_pct) * 10ULL;
+	memset(&sd, 0, sizeof(sd));
+	mkipc_msg_init(&sd.msg, 0, &sent, sizeof(sent));
+	sd.timeout_ns = o->timeout_ms * 1000000ULL;
+	next = now_ns();
+	for (i = 1; i <= o->warmup + o->msgs; i++) {
+		next += pr_rand_range(&seed, lo, hi);
+		pr_sleep_until(next);
+		sd.msg.label = i;
+		sent = now_ns();
+		ret = mkipc_send(c->snd, &sd);
+		if (ret) {
+			err("send %lu: %s%s", i, strerror(-ret),
+			    ret == -EPIPE ? " (the receiver gave up)" : "");
+			return -1;
+		}
+		/* never two sends closer than the shortest interval */
+		if (sent > next)
+			next = sent;
+	}
+	return 0;
+}
+
+static int pw_parse(int argc, char **argv, struct pw_opts *o)
+{
+	enum {
+		OPT_MSGS = 256, OPT_WARMUP, OPT_CPU, OPT_SENDER_CPU, OPT_HOGS,
+		OPT_HOG_NICE, OPT_RECV_NICE, OPT_INTERVAL, OPT_JITTER,
+		OPT_TRACKING, OPT_BOOST_NS, OPT_TIMEOUT, OPT_SEED, OPT_SAMPLES,
+		OPT_JSON, OPT_HELP,
+	};
+	static const struct option opts[] = {
+		{ "msgs", required_argument, NULL, OPT_MSGS },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "sender-cpu", required_argument, NULL, OPT_SENDER_CPU },
+		{ "hogs", required_argument, NULL, OPT_HOGS },
+		{ "hog-nice", required_argument, NULL, OPT_HOG_NICE },
+		{ "recv-nice", required_argument, NULL, OPT_RECV_NICE },
+		{ "interval-us", required_argument, NULL, OPT_INTERVAL },
+		{ "jitter-pct", required_argument, NULL, OPT_JITTER },
+		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
+		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
+		{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ }
+	};
+	unsigned long v;
+	int c;
+
+	*o = (struct pw_opts) {
+		.msgs = 2000, .warmup = 20, .cpu = 0, .sender_cpu = -1,
+		.hogs = 2, .interval_us = 2000, .jitter_pct = 10,
+		.timeout_ms = 10000,
+	};
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MSGS:
+			if (parse_ulong("msgs", optarg, 1, 10000000, &o->msgs))
+				return EXIT_USAGE;
+			break;
+		case OPT_WARMUP:
+			if (parse_ulong("warmup", optarg, 0, 1000000,
+					&o->warmup))
+				return EXIT_USAGE;
+			break;
+		case OPT_CPU:
+			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
+					&o->cpu))
+				return EXIT_USAGE;
+			break;
+		case OPT_SENDER_CPU:
+			if (parse_ulong("sender-cpu", optarg, 0,
+					CPU_SETSIZE - 1, &v))
+				return EXIT_USAGE;
+			o->sender_cpu = v;
+			break;
+		case OPT_HOGS:
+			if (parse_ulong("hogs", optarg, 0, PW_MAX_HOGS,
+					&o->hogs))
+				return EXIT_USAGE;
+			break;
+		case OPT_HOG_NICE:
+		case OPT_RECV_NICE:
+			if (parse_long(c == OPT_HOG_NICE ? "hog-nice" :
+				       "recv-nice", optarg, -20, 19,
+				       c == OPT_HOG_NICE ? &o->hog_nice :
+				       &o->recv_nice))
+				return EXIT_USAGE;
+			break;
+		case OPT_INTERVAL:
+			if (parse_ulong("interval-us", optarg, 1, 10000000,
+					&o->interval_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_JITTER:
+			if (parse_ulong("jitter-pct", optarg, 0, 90,
+					&o->jitter_pct))
+				return EXIT_USAGE;
+			break;
+		case OPT_TRACKING:
+			if (prm_parse_yn(optarg, &o->prm))
+				return EXIT_USAGE;
+			break;
+		case OPT_BOOST_NS:
+			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
+					&o->prm.boost_ns))
+				return EXIT_USAGE;
+			o->prm.boost_set = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
+					&o->timeout_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_SEED:
+			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
+				return EXIT_USAGE;
+			o->seed = v;
+			break;
+		case OPT_SAMPLES:
+			o->samples = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_HELP:
+		case 'h':
+			pw_usage(stdout);
+			return -1;
+		default:
+			pw_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		err("prio-wake: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->seed)
+		o->seed = pr_seed();
+	return 0;
+}
+
+/* The shortest interval between two sends, us. */
+static __u64 pw_min_interval_us(const struct pw_opts *o)
+{
+	return o->interval_us * (100 - o->jitter_pct) / 100;
+}
+
+/* The rate-limit line: does every wake-up get its boost? */
+static void pw_print_window(const struct pw_ctx *c)
+{
+	__u64 lo = pw_min_interval_us(c->o);
+
+	if (!c->window_us) {
+		printf("# rate limit: none, boost_ns=%s: no boost\n",
+		       c->o->prm.boost_now);
+		return;
+	}
+	printf("# rate limit: one boost per user per CPU per %llu us",
+	       c->window_us);
+	printf(" (100 * boost_ns); the shortest interval, %llu us, %s\n",
+	       lo, lo > c->window_us ? "exceeds it" :
+	       "does NOT: some wake-ups go unboosted");
+}
+
+static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
+			   const char *kernel)
+{
+	const struct pw_opts *o = c->o;
+
+	printf("# mkipc prio-wake: receiver SCHED_OTHER nice %ld in RECV on CPU %lu",
+	       o->recv_nice, o->cpu);
+	printf(" with %lu CFS hog(s) at nice %ld; sender on CPU %d\n",
+	       o->hogs, o->hog_nice, c->sender_cpu);
+	printf("# msgs=%lu warmup=%lu, intervals uniform in [%llu, %lu] us",
+	       o->msgs, o->warmup, pw_min_interval_us(o),
+	       o->interval_us * (100 + o->jitter_pct) / 100);
+	printf(" (seed %llu), each carrying its send time\n", (__u64)o->seed);
+	printf("# ");
+	prm_print(&o->prm);
+	printf("\n");
+	pw_print_window(c);
+	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
+	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
+	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
+	       ": no prio feature, no boost");
+	kc_print(&c->kc_before, &c->kc_after);
+	printf("# the receiver was SCHED_FIFO just after %lu of %lu receives",
+	       c->fifo_seen, o->msgs);
+	printf(" (%lu told; a boost may end before it looks)\n", c->told);
+	pr_print_lat("wake-to-run latency", r, "messages");
+	printf("SUMMARY bench=prio-wake cpu=%lu sender_cpu=%d hogs=%lu",
+	       o->cpu, c->sender_cpu, o->hogs);
+	printf(" hog_nice=%ld recv_nice=%ld interval_us=%lu jitter_pct=%lu",
+	       o->hog_nice, o->recv_nice, o->interval_us, o->jitter_pct);
+	printf(" msgs=%lu warmup=%lu seed=%llu priority_tracking=%s",
+	       o->msgs, o->warmup, (__u64)o->seed, o->prm.tracking_now);
+	printf(" boost_ns=%s rate_window_us=%llu kernel=%s abi=%u.%u",
+	       o->prm.boost_now, c->window_us, kernel, c->ver.abi_major,
+	       c->ver.abi_minor);
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
+	       r->min, r->avg, r->p50, r->p99, r->max);
+	printf(" fifo_seen=%lu", c->fifo_seen);
+	kc_summary(&c->kc_before, &c->kc_after);
+	printf("\n");
+}
+
+static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
+			   const char *kernel)
+{
+	const struct pw_opts *o = c->o;
+	struct jw w = { .f = stdout };
+	char abi[32];
+
+	snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
+		 c->ver.abi_minor);
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "command", "prio-wake");
+	jw_open(&w, "params", '{');
+	jw_u64(&w, "cpu", o->cpu);
+	jw_i64(&w, "sender_cpu", c->sender_cpu);
+	jw_u64(&w, "hogs", o->hogs);
+	jw_i64(&w, "hog_nice", o->hog_nice);
+	jw_i64(&w, "recv_nice", o->recv_nice);
+	jw_u64(&w, "interval_us", o->interval_us);
+	jw_u64(&w, "jitter_pct", o->jitter_pct);
+	jw_u64(&w, "min_interval_us", pw_min_interval_us(o));
+	jw_u64(&w, "msgs", o->msgs);
+	jw_u64(&w, "warmup", o->warmup);
+	jw_u64(&w, "seed", o->seed);
+	jw_u64(&w, "timeout_ms", o->timeout_ms);
+	prm_json(&w, &o->prm);
+	jw_u64(&w, "rate_window_us", c->window_us);
+	jw_str(&w, "kernel", kernel);
+	jw_str(&w, "abi", abi);
+	json_features(&w, c->ver.features);
+	jw_close(&w, '}');
+	kc_json(&w, &c->kc_before, &c->kc_after);
+	jw_open(&w, "results", '{');
+	jw_u64(&w, "fifo_seen", c->fifo_seen);
+	jw_u64(&w, "told", c->told);
+	jw_open(&w, "latency", '{');
+	pr_json_lat(&w, r);
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+}
+
+/* --sender-cpu, or the first CPU we may use other than --cpu. */
+static int pw_pick_sender(struct pw_ctx *c)
+{
+	const struct pw_opts *o = c->o;
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		err("sched_getaffinity: %s", strerror(errno));
+		return -1;
+	}
+	if (!CPU_ISSET(o->cpu, &set)) {
+		err("CPU %lu is not available to this process", o->cpu);
+		return -1;
+	}
+	if (o->sender_cpu >= 0) {
+		if (!CPU_ISSET(o->sender_cpu, &set)) {
+			err("CPU %ld (sender) is not available to this process",
+			    o->sender_cpu);
+			return -1;
+		}
+		c->sender_cpu = o->sender_cpu;
+		return 0;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (cpu != (int)o->cpu && CPU_ISSET(cpu, &set)) {
+			c->sender_cpu = cpu;
+			return 0;
+		}
+	}
+	err("the sender needs a CPU other than %lu (or --sender-cpu)",
+	    o->cpu);
+	return -1;
+}
+
+static int cmd_prio_wake(int argc, char **argv)
+{
+	static struct pw_opts o;
+	static struct pw_ctx c;
+	struct timespec settle = { .tv_nsec = 50 * 1000 * 1000 };
+	struct pp_result r;
+	struct utsname uts;
+	unsigned long i;
+	int ret, rc = 1;
+
+	ret = pw_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	memset(&c, 0, sizeof(c));
+	c.o = &o;
+	c.ep = -1;
+	c.snd = -1;
+	if (uname(&uts))
+		snprintf(uts.release, sizeof(uts.release), "unknown");
+	if (pw_pick_sender(&c))
+		return 1;
+	c.dev = open_mkipc(&c.ver);
+	if (c.dev < 0)
+		return 1;
+	if (!(c.ver.features & MKIPC_FEAT_PRIO))
+		err("warning: the module lacks the completion boost (%s %#llx)",
+		    "features", (__u64)c.ver.features);
+	c.lat = calloc(o.msgs, sizeof(*c.lat));
+	if (!c.lat) {
+		err("out of memory for %lu samples", o.msgs);
+		goto out;
+	}
+	if (prm_apply(&o.prm))
+		goto out;
+	i = strtoul(o.prm.boost_now, NULL, 10);
+	c.window_us = (__u64)i * 100 / 1000;
+	if (c.window_us >= pw_min_interval_us(&o))
+		err("warning: intervals from %llu us, rate limit %llu us: %s",
+		    pw_min_interval_us(&o), c.window_us,
+		    "some wake-ups go unboosted");
+	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC, 0, NULL);
+	if (c.ep < 0) {
+		err("MKIPC_IOC_EP_CREATE: %s", strerror(-c.ep));
+		goto out;
+	}
+	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
+	if (c.snd < 0) {
+		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
+		goto out;
+	}
+	if (pp_pin(c.sender_cpu))
+		goto out;
+	for (i = 0; i < o.hogs; i++) {
+		if (pr_thread_create(&c.hog[i], pw_hog_main, &c, SCHED_OTHER,
+				     0, o.cpu))
+			goto out_stop;
+		c.nhog++;
+	}
+	if (pr_thread_create(&c.recv, pw_recv_main, &c, SCHED_OTHER, 0,
+			     o.cpu))
+		goto out_stop;
+	c.recv_started = true;
+	/* the hogs spin and the receiver waits when the first message goes */
+	nanosleep(&settle, NULL);
+	kc_take(&c.kc_before);
+	ret = pw_sender(&c);
+	if (pw_stop(&c, ret) || ret)
+		goto out;
+	kc_take(&c.kc_after);
+	prm_restore();
+
+	if (o.samples && pp_write_samples(o.samples, c.lat, o.msgs))
+		goto out;
+	pp_analyze(c.lat, o.msgs, &r);
+	if (o.json)
+		pw_report_json(&c, &r, uts.release);
+	else
+		pw_report_text(&c, &r, uts.release);
+	rc = 0;
+	goto out;
+
+out_stop:
+	pw_stop(&c, true);
+out:
+	prm_restore();
+	pp_close(&c.snd);
+	pp_close(&c.ep);
+	pp_close(&c.dev);
+	free(c.lat);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -3748,6 +4317,8 @@ static const struct {
 	  "round-trip benchmark: mkipc against futex, yield, pipe" },
 	{ "prio-inv", cmd_prio_inv, pi_usage,
 	  "priority inversion across a call, with and without inheritance" },
+	{ "prio-wake", cmd_prio_wake, pw_usage,
+	  "wake-to-run latency of an IPC receiver among CPU hogs: the boost" },
 };
 
 static void main_usage(FILE *f)

@@ -283,6 +283,113 @@ done
 		--mode threads --cpus two --iters "$PP2_ITERS" --naive
 PP_SECS=$((SECONDS - PP_START))
 
+# Priority inheritance and the IPC-completion boost, each on and off in
+# the same boot: `mkipc prio-inv` (priority_tracking Y against N),
+# `mkipc prio-wake` (boost_ns 10000 against 0) and `mkipc pingpong` with a
+# client priority that makes every call raise and restore the server. The
+# tool sets each module parameter for its run and puts it back after. The
+# two sides of a pair alternate run by run (on first in odd runs, off
+# first in even ones), so that drift in the host falls on both.
+PR_PARAMS=/sys/module/mkipc/parameters
+PR_START=$SECONDS
+if [ "${MKIPC_GUEST:-0}" = 1 ]; then
+	PI_CALLS=$((2000 * SCALE))
+	PW_MSGS=$((1500 * SCALE))
+	PR_PP_ITERS=$((20000 * SCALE))
+else
+	PI_CALLS=$((5000 * SCALE))
+	PW_MSGS=$((5000 * SCALE))
+	PR_PP_ITERS=$((200000 * SCALE))
+fi
+# prio-inv: one CPU, a SCHED_FIFO 80 caller, a SCHED_OTHER server doing
+# 50 us of CPU work a call, one SCHED_FIFO 50 load thread spinning 2 ms of
+# every 5 ms (40 %: below real-time throttling's 95 %, which is left
+# alone), calls 0.5 to 1.5 ms apart.
+PI_ARGS="--cpu 0 --caller-prio 80 --load-threads 1 --load-prio 50 --load-spin-us 2000 --load-sleep-us 3000 --work-us 50 --interval-us 1000 --calls $PI_CALLS"
+# prio-wake: receiver and two nice-0 hogs on CPU 0, the sender on CPU 1,
+# a message every 1.8 to 2.2 ms: longer than the boost's rate limit, one
+# per user per CPU per 100 * boost_ns = 1 ms.
+PW_ARGS="--cpu 0 --hogs 2 --hog-nice 0 --recv-nice 0 --interval-us 2000 --jitter-pct 10 --msgs $PW_MSGS"
+PR_PP_ARGS="--mode threads --cpus one --iters $PR_PP_ITERS"
+declare -A PRS		# NAME.KEY: the values of KEY in NAME's runs
+declare -A PRP		# NAME: its parameters, for the tables
+PR_SKIP=
+if [ ! -e "$PR_PARAMS/priority_tracking" ] || [ ! -e "$PR_PARAMS/boost_ns" ]; then
+	PR_SKIP="the module has no priority_tracking or boost_ns parameter"
+elif [ "$NCPU" -lt 2 ]; then
+	PR_SKIP="prio-wake needs two CPUs"
+fi
+
+# prrun NAME REP PARAMS SUBCOMMAND ARG...: `mkipc SUBCOMMAND ARG...` once;
+# keeps every key=value of its SUMMARY line under NAME.
+prrun()
+{
+	local name=$1 rep=$2 params=$3 out line kv
+	shift 3
+
+	out=$("$PP" "$@" 2>&1) || die "$name: 'mkipc $*' failed: $out"
+	line=$(echo "$out" | grep '^SUMMARY bench=') ||
+		die "$name: no SUMMARY line from 'mkipc $*'"
+	echo "SUMMARY bench=$name rep=$rep/$REPS ${line#SUMMARY bench=* }"
+	for kv in ${line#SUMMARY }; do
+		PRS[$name.${kv%%=*}]+="${kv#*=} "
+	done
+	PRP[$name]=$params
+}
+
+# prpair REP ON OFF ON_PARAMS OFF_PARAMS SUBCOMMAND ARGS ON_ARGS OFF_ARGS:
+# the two sides of a comparison, the order alternating with REP.
+prpair()
+{
+	local rep=$1 on=$2 off=$3 onp=$4 offp=$5 sub=$6 args=$7
+	local ona=$8 offa=$9
+
+	if ((rep % 2)); then
+		prrun "$on" "$rep" "$onp" $sub $args $ona
+		prrun "$off" "$rep" "$offp" $sub $args $offa
+	else
+		prrun "$off" "$rep" "$offp" $sub $args $offa
+		prrun "$on" "$rep" "$onp" $sub $args $ona
+	fi
+}
+
+if [ -z "$PR_SKIP" ]; then
+	for ((i = 1; i <= REPS; i++)); do
+		prpair "$i" prio_inv_on prio_inv_off \
+			"priority_tracking=Y inherit_rt" \
+			"priority_tracking=N inherit_rt" prio-inv "$PI_ARGS" \
+			"--priority-tracking Y" "--priority-tracking N"
+		prpair "$i" prio_wake_boost prio_wake_noboost \
+			"priority_tracking=Y boost_ns=10000" \
+			"priority_tracking=Y boost_ns=0" prio-wake "$PW_ARGS" \
+			"--priority-tracking Y --boost-ns 10000" \
+			"--priority-tracking Y --boost-ns 0"
+		# the unloaded round trip: tracking and boost, then tracking
+		# alone, against neither
+		prpair "$i" pp_track_boost pp_track_off \
+			"priority_tracking=Y boost_ns=10000" \
+			"priority_tracking=N" pingpong "$PR_PP_ARGS" \
+			"--priority-tracking Y --boost-ns 10000" \
+			"--priority-tracking N"
+		prrun pp_track_noboost "$i" "priority_tracking=Y boost_ns=0" \
+			pingpong $PR_PP_ARGS --priority-tracking Y --boost-ns 0
+		# every call raises the server and its reply restores it
+		prpair "$i" pp_pi_nice_on pp_pi_nice_off \
+			"caller nice -5, server 0; tracking=Y boost_ns=0" \
+			"caller nice -5, server 0; tracking=N" pingpong \
+			"$PR_PP_ARGS --caller-nice -5" \
+			"--priority-tracking Y --boost-ns 0" \
+			"--priority-tracking N"
+		prpair "$i" pp_pi_fifo_on pp_pi_fifo_off \
+			"caller FIFO 10, inherit_rt; tracking=Y boost_ns=0" \
+			"caller FIFO 10, inherit_rt; tracking=N" pingpong \
+			"$PR_PP_ARGS --caller-fifo 10 --inherit-rt" \
+			"--priority-tracking Y --boost-ns 0" \
+			"--priority-tracking N"
+	done
+fi
+PR_SECS=$((SECONDS - PR_START))
+
 trap - EXIT
 rmmod mkipc || die "mkipc did not unload"
 
@@ -434,7 +541,135 @@ pratio thr1 full/naive thr1_mkipc thr1_mkipc_naive p50 0.50
 	pratio thr2 full/naive thr2_mkipc thr2_mkipc_naive p50 0.50
 echo "# mkipc round trips: $PP_SECS s for this section"
 
-json+=",$json_q${json_pp:-}
+# prmed NAME KEY: the median of KEY over NAME's runs ("-" if none).
+prmed()
+{
+	local v=${PRS[$1.$2]:-}
+
+	[ -n "$v" ] || { echo -; return; }
+	printf '%s\n' $v | stats3 | awk '{ print $2 }'
+}
+
+# prpct A B: by how much A is below B, in per cent of B
+prpct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * (b - a) / b }'; }
+
+# prjson NAME KEY...: one bench.json row of the medians
+prjson()
+{
+	local name=$1 k v row
+	shift
+
+	row="{\"benchmark\": \"$name\", \"params\": \"${PRP[$name]}\", \"reps\": $REPS"
+	for k in "$@"; do
+		v=$(prmed "$name" "$k")
+		[ "$v" = - ] && v=null
+		row+=", \"${k}_median\": $v"
+	done
+	json_pr+=",
+  $row}"
+}
+
+echo
+echo "# Priority inheritance and the IPC-completion boost, on against off in"
+echo "# this boot; each pair's runs alternate. $REPS runs each; every figure is"
+echo "# the median over the runs of that run's statistic. Read the ratios"
+echo "# (on / off); absolute ns only beside them."
+[ "${MKIPC_GUEST:-0}" = 1 ] &&
+	echo "# Guest under emulation: absolute times are inflated; compare ratios."
+if [ -n "$PR_SKIP" ]; then
+	echo "# skipped: $PR_SKIP"
+else
+	echo
+	echo "# mkipc prio-inv: $PI_ARGS"
+	echo "# A SCHED_FIFO 80 caller, a SCHED_OTHER server (endpoint"
+	echo "# MKIPC_EP_INHERIT_RT, 50 us of work a call), a SCHED_FIFO 50 load"
+	echo "# spinning 2 of every 5 ms, all on CPU 0; latency of a call, ns."
+	echo "# spin_*: the calls begun while the load spun; raised: calls the"
+	echo "# server took at the caller's priority."
+	printf '%-14s %-32s %9s %9s %9s %9s %9s %6s\n' benchmark parameters \
+		p50 p99 max spin_p99 spin_max raised
+	for name in prio_inv_on prio_inv_off; do
+		printf '%-14s %-32s %9s %9s %9s %9s %9s %6s\n' "$name" \
+			"${PRP[$name]}" "$(prmed $name p50_ns)" \
+			"$(prmed $name p99_ns)" "$(prmed $name max_ns)" \
+			"$(prmed $name spin_p99_ns)" "$(prmed $name spin_max_ns)" \
+			"$(prmed $name raised)"
+		prjson "$name" p50_ns p99_ns max_ns spin_p99_ns spin_max_ns \
+			raised prio_raise
+	done
+	max_on=$(prmed prio_inv_on max_ns) max_off=$(prmed prio_inv_off max_ns)
+	p99_on=$(prmed prio_inv_on p99_ns) p99_off=$(prmed prio_inv_off p99_ns)
+	worst=$(prpct "$max_on" "$max_off")
+	verdict=$(awk -v w="$worst" 'BEGIN { print (w >= 15) ? "met" : "missed" }')
+	echo "prio-inv on/off: worst case (max) ratio $(ratio "$max_on" "$max_off"), $worst % lower with inheritance (design claim: 15-25 % lower: $verdict)"
+	echo "prio-inv on/off: p99 ratio $(ratio "$p99_on" "$p99_off"), $(prpct "$p99_on" "$p99_off") % lower"
+	json_pr+=",
+  {\"comparison\": \"prio_inv worst case on/off\", \"numerator\": \"prio_inv_on\", \"denominator\": \"prio_inv_off\", \"basis\": \"max\", \"value\": $(ratio "$max_on" "$max_off"), \"lower_pct\": $worst, \"claim_lower_pct\": \"15-25\", \"verdict\": \"$verdict\"},
+  {\"comparison\": \"prio_inv p99 on/off\", \"numerator\": \"prio_inv_on\", \"denominator\": \"prio_inv_off\", \"basis\": \"p99\", \"value\": $(ratio "$p99_on" "$p99_off")}"
+
+	echo
+	echo "# mkipc prio-wake: $PW_ARGS"
+	echo "# A SCHED_OTHER receiver blocked in RECV on CPU 0 beside two nice-0"
+	echo "# CPU hogs; a message from CPU 1 every 1.8-2.2 ms (the boost's rate"
+	echo "# limit, 100 * boost_ns = 1 ms, is shorter: every wake-up may be"
+	echo "# boosted); wake-to-run latency, ns. fifo_seen: receives after which"
+	echo "# the receiver still found itself SCHED_FIFO; boosts, limited: the"
+	echo "# debugfs counters' change in a run."
+	printf '%-18s %-34s %9s %9s %9s %8s %7s %7s\n' benchmark parameters \
+		p50 p99 max fifo_seen boosts limited
+	for name in prio_wake_boost prio_wake_noboost; do
+		printf '%-18s %-34s %9s %9s %9s %8s %7s %7s\n' "$name" \
+			"${PRP[$name]}" "$(prmed $name p50_ns)" \
+			"$(prmed $name p99_ns)" "$(prmed $name max_ns)" \
+			"$(prmed $name fifo_seen)" "$(prmed $name boosts)" \
+			"$(prmed $name boost_limited)"
+		prjson "$name" p50_ns p99_ns max_ns fifo_seen boosts boost_limited
+	done
+	p99_on=$(prmed prio_wake_boost p99_ns) p99_off=$(prmed prio_wake_noboost p99_ns)
+	p50_on=$(prmed prio_wake_boost p50_ns) p50_off=$(prmed prio_wake_noboost p50_ns)
+	echo "prio-wake boost/no boost: p99 ratio $(ratio "$p99_on" "$p99_off") ($(prpct "$p99_on" "$p99_off") % lower), p50 ratio $(ratio "$p50_on" "$p50_off")"
+	json_pr+=",
+  {\"comparison\": \"prio_wake p99 boost/noboost\", \"numerator\": \"prio_wake_boost\", \"denominator\": \"prio_wake_noboost\", \"basis\": \"p99\", \"value\": $(ratio "$p99_on" "$p99_off")},
+  {\"comparison\": \"prio_wake p50 boost/noboost\", \"numerator\": \"prio_wake_boost\", \"denominator\": \"prio_wake_noboost\", \"basis\": \"p50\", \"value\": $(ratio "$p50_on" "$p50_off")}"
+
+	echo
+	echo "# mkipc pingpong: $PR_PP_ARGS (client and server threads on CPU 0,"
+	echo "# call/reply_recv); round trip, ns: p50 and avg as above. raise/rt and"
+	echo "# boost/rt: debugfs prio_raise and boosts per round trip (warm-up in)."
+	printf '%-17s %-48s %8s %8s %8s %8s\n' benchmark parameters p50 avg \
+		raise/rt boost/rt
+	for name in pp_track_off pp_track_boost pp_track_noboost \
+		    pp_pi_nice_off pp_pi_nice_on pp_pi_fifo_off pp_pi_fifo_on; do
+		n=$((PR_PP_ITERS + PR_PP_ITERS / 10))
+		ra=$(prmed $name prio_raise) bo=$(prmed $name boosts)
+		[ "$ra" = - ] || ra=$(awk -v a="$ra" -v n="$n" 'BEGIN { printf "%.3f", a / n }')
+		[ "$bo" = - ] || bo=$(awk -v a="$bo" -v n="$n" 'BEGIN { printf "%.3f", a / n }')
+		printf '%-17s %-48s %8s %8s %8s %8s\n' "$name" "${PRP[$name]}" \
+			"$(prmed $name p50_ns)" "$(prmed $name avg_ns)" "$ra" "$bo"
+		prjson "$name" p50_ns avg_ns prio_raise boosts
+	done
+	echo "# cost = on - off, ns a round trip, from p50 and from avg; ratio on/off (p50)"
+	printf '%-34s %-17s %-17s %8s %8s %6s\n' what on off p50_cost \
+		avg_cost ratio
+	for cmp in "tracking + boost|pp_track_boost|pp_track_off" \
+		   "tracking, no boost|pp_track_noboost|pp_track_off" \
+		   "raise + restore, nice|pp_pi_nice_on|pp_pi_nice_off" \
+		   "raise + restore, FIFO inherit_rt|pp_pi_fifo_on|pp_pi_fifo_off"; do
+		IFS='|' read -r what on off <<< "$cmp"
+		a50=$(prmed $on p50_ns) b50=$(prmed $off p50_ns)
+		aav=$(prmed $on avg_ns) bav=$(prmed $off avg_ns)
+		d50=$(awk -v a="$a50" -v b="$b50" 'BEGIN { printf "%.0f", a - b }')
+		dav=$(awk -v a="$aav" -v b="$bav" 'BEGIN { printf "%.0f", a - b }')
+		r=$(ratio "$a50" "$b50")
+		printf '%-34s %-17s %-17s %8s %8s %6s\n' "$what" "$on" "$off" \
+			"$d50" "$dav" "$r"
+		json_pr+=",
+  {\"comparison\": \"$what\", \"numerator\": \"$on\", \"denominator\": \"$off\", \"basis\": \"p50\", \"value\": $r, \"p50_cost_ns\": $d50, \"avg_cost_ns\": $dav}"
+	done
+fi
+echo "# priority benchmarks: $PR_SECS s for this section"
+
+json+=",$json_q${json_pp:-}${json_pr:-}
 ]"
 if [ -n "$OUTDIR" ] && [ -d "$OUTDIR" ]; then
 	echo "$json" > "$OUTDIR/bench.json"

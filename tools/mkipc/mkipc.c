@@ -1826,10 +1826,9 @@ static int pp_mkipc_setup(struct pp_ctx *c)
 		flags |= MKIPC_EP_WAITQ_STOCK;
 	if (!o->sync)
 		flags |= MKIPC_EP_WAKE_PLAIN;
-	/* EP_INFO reports the baselines only: the check leaves it out */
-	want = flags & ~MKIPC_EP_CLOEXEC;
 	if (o->inherit_rt)
 		flags |= MKIPC_EP_INHERIT_RT;
+	want = flags & ~MKIPC_EP_CLOEXEC;
 
 	c->req_ep = mkipc_ep_create(c->dev, flags, 0, NULL);
 	if (c->req_ep < 0) {
@@ -2445,13 +2444,15 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 		printf("# optimizations: call=%s lfq=%s owaitq=%s sync=%s\n",
 		       pp_onoff(o->call), pp_onoff(o->lfq),
 		       pp_onoff(o->owaitq), pp_onoff(o->sync));
-		printf("# endpoint %llu: queue=%s waitq=%s wake=%s max_msgs=%u;",
+		printf("# endpoint %llu: queue=%s waitq=%s wake=%s max_msgs=%u",
 		       (__u64)c->ep_info.id,
 		       c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ? "spin" : "lfq",
 		       c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
 		       "stock" : "owaitq",
 		       c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ? "plain" : "sync",
 		       c->ep_info.max_msgs);
+		printf("%s;", c->ep_info.flags & MKIPC_EP_INHERIT_RT ?
+		       " inherit_rt" : "");
 		printf(" client descriptor rights=%s%s\n",
 		       pp_rights(c->snd_info.rights, rights, sizeof(rights)),
 		       o->call ? "" : " (request endpoint; reply endpoint alike)");
@@ -2590,6 +2591,8 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 		jw_str(&w, "wake", c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ?
 		       "plain" : "sync");
 		jw_u64(&w, "max_msgs", c->ep_info.max_msgs);
+		jw_bool(&w, "inherit_rt",
+			c->ep_info.flags & MKIPC_EP_INHERIT_RT);
 		jw_str(&w, "client_rights",
 		       pp_rights(c->snd_info.rights, rights, sizeof(rights)));
 		jw_close(&w, '}');
@@ -3613,6 +3616,7 @@ static int cmd_prio_inv(int argc, char **argv)
 	static struct pi_ctx c;
 	__u64 *lat = NULL, *slat = NULL;
 	__u8 *spun = NULL;
+	struct mkipc_ep_info info;
 	struct pi_result r;
 	struct utsname uts;
 	long runtime, period;
@@ -3668,6 +3672,19 @@ static int cmd_prio_inv(int argc, char **argv)
 	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
 	if (c.snd < 0) {
 		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	ret = mkipc_ep_info(c.ep, &info);
+	if (ret) {
+		err("MKIPC_IOC_EP_INFO: %s", strerror(-ret));
+		goto out;
+	}
+	if ((c.ver.features & MKIPC_FEAT_PRIO) &&
+	    !(info.flags & MKIPC_EP_INHERIT_RT) != !o.inherit_rt) {
+		err("endpoint %llu: flags %#x, %s MKIPC_EP_INHERIT_RT",
+		    (__u64)info.id, info.flags, o.inherit_rt ?
+		    "created with" : "created without");
 		goto out;
 	}
 

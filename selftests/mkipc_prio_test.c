@@ -1067,6 +1067,10 @@ static __u64 serve_one(struct __test_metadata *_metadata, int rfd, int sfd,
 	ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
 	EXPECT_EQ(a->tid, r.sender.tid);
 	EXPECT_PRIO(0, with_rof(v->raised), "server holding the call");
+	/* The same flag, as sched_getscheduler(2) reports it. */
+	EXPECT_TRUE(sched_getscheduler(0) & SCHED_RESET_ON_FORK)
+		TH_LOG("raised, sched_getscheduler() is %#x",
+		       sched_getscheduler(0));
 	return r.token;
 }
 
@@ -1518,6 +1522,8 @@ static void several_callers(struct __test_metadata *_metadata, int dev,
 		START(&a[i]);
 		ASSERT_EQ(0, agent_wait_blocked(&a[i]));
 	}
+	/* Calls waiting to be taken raise nobody. */
+	EXPECT_PRIO(0, own, "server with calls queued, none taken");
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
 		for (k = 0; k < n && a[k].tid != r.sender.tid; k++)

@@ -738,17 +738,25 @@ static int run_child(void (*fn)(void *arg), void *arg, char *msg,
 	return WEXITSTATUS(status);
 }
 
-/* Nobody, with no real-time priority and no lower nice level allowed. */
-static int drop_to_nobody(void)
+/*
+ * Nobody, with real-time priorities up to @rtprio allowed (RLIMIT_RTPRIO)
+ * and no lower nice level (RLIMIT_NICE 0).
+ */
+static int drop_to_nobody_rt(int rtprio)
 {
-	struct rlimit zero = { 0, 0 };
+	struct rlimit zero = { 0, 0 }, rt = { rtprio, rtprio };
 
-	if (setrlimit(RLIMIT_RTPRIO, &zero) || setrlimit(RLIMIT_NICE, &zero))
+	if (setrlimit(RLIMIT_RTPRIO, &rt) || setrlimit(RLIMIT_NICE, &zero))
 		return -1;
 	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 	    setresuid(NOBODY, NOBODY, NOBODY))
 		return -1;
 	return 0;
+}
+
+static int drop_to_nobody(void)
+{
+	return drop_to_nobody_rt(0);
 }
 
 /* ---- signals ---- */
@@ -1759,7 +1767,8 @@ TEST_F_TIMEOUT(prio, unpriv_boost_rate_limited, T_TEST)
 }
 
 /*
- * As nobody: the server of @rfd_rt (RT raise) then of @rfd_nice (nice
+ * As nobody, allowed FIFO 30 (RT is lent only up to what the server could
+ * set itself): the server of @rfd_rt (RT raise) then of @rfd_nice (nice
  * raise) forks while raised; its child has neither the real-time policy
  * nor a negative nice, and no reset-on-fork flag of its own.
  */
@@ -1806,7 +1815,8 @@ static void unpriv_fork(void *arg)
 {
 	const struct fork_ctx *f = arg;
 
-	CHILD_CHECK(!drop_to_nobody(), "drop to nobody: %s", strerror(errno));
+	CHILD_CHECK(!drop_to_nobody_rt(30), "drop to nobody: %s",
+		    strerror(errno));
 	unpriv_fork_once(f->rfd_rt, OTHER(0), FIFO(30, NICE_ANY));
 	unpriv_fork_once(f->rfd_nice, OTHER(4), OTHER(-5));
 }
@@ -1840,6 +1850,59 @@ TEST_F_TIMEOUT(prio, unpriv_fork_resets, T_TEST)
 	close(rfd_rt);
 	close(sfd_nice);
 	close(rfd_nice);
+}
+
+/*
+ * RT is lent only up to the server's own right (RLIMIT_RTPRIO), the nice
+ * level whatever its RLIMIT_NICE: a root FIFO 30 caller at nice -5 on an
+ * INHERIT_RT endpoint raises a nobody server (own nice 10) allowed no RT
+ * to nice -5 only, and one allowed up to 20 to FIFO 20.
+ */
+struct capped_ctx {
+	int rfd;
+	int rtprio;
+	struct prio raised;
+};
+
+static void unpriv_capped_server(void *arg)
+{
+	const struct capped_ctx *c = arg;
+	struct mkipc_recv r;
+
+	CHILD_CHECK(!drop_to_nobody_rt(c->rtprio), "drop to nobody: %s",
+		    strerror(errno));
+	CHILD_CHECK(!prio_set(0, &OTHER(10)), "nice 10: %s", strerror(errno));
+	CHILD_CHECK(!ep_recv(c->rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_PRIO(0, with_rof(c->raised), "server holding the call");
+	CHILD_CHECK(!ep_reply(c->rfd, r.token, NULL, 0), "reply");
+	CHILD_PRIO(0, OTHER(10), "server after the reply");
+}
+
+TEST_F_TIMEOUT(prio, unpriv_rt_capped, T_TEST)
+{
+	struct capped_ctx c[] = {
+		{ .rtprio = 0, .raised = OTHER(-5) },
+		{ .rtprio = 20, .raised = FIFO(20, NICE_ANY) },
+	};
+	struct agent caller;
+	char msg[512];
+	int sfd, i;
+
+	if (self->c.skip)
+		return;
+	for (i = 0; i < 2; i++) {
+		NEW_EP(self->c.dev, MKIPC_EP_INHERIT_RT, &c[i].rfd, &sfd);
+		agent_init(&caller, fn_call, sfd, &FIFO(30, -5));
+		caller.timeout_ns = WATCHDOG_NS;
+		START(&caller);
+		EXPECT_EQ(0, run_child(unpriv_capped_server, &c[i], msg,
+				       sizeof(msg)))
+			TH_LOG("RLIMIT_RTPRIO %d: %s", c[i].rtprio, msg);
+		JOIN(&caller);
+		EXPECT_EQ(0, caller.ret);
+		close(sfd);
+		close(c[i].rfd);
+	}
 }
 
 /* ==== 7. the completion boost ==== */

@@ -1,0 +1,2190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Priority inheritance across calls and the IPC-completion boost, as the
+ * "Priority" and "IPC-completion boost" paragraphs of
+ * include/uapi/linux/mkipc.h promise them:
+ *
+ *  - a priority inversion (a server starved by a real-time hog) resolved
+ *    by inheritance, and not resolved with priority_tracking off;
+ *  - the server's exact settings (policy, priority, nice, reset-on-fork)
+ *    while it holds a call and after the call ends in each way a call can
+ *    end (reply, reply_recv, the caller's timeout, signal and death, the
+ *    server's death, shutdown, last close), for a real-time caller on an
+ *    MKIPC_EP_INHERIT_RT endpoint, a nice caller, and a real-time caller
+ *    on an endpoint that passes on only the nice level;
+ *  - settings changed by someone else while raised, kept or dropped;
+ *  - chains of calls, and a chain that drops while it waits;
+ *  - a server holding several calls at the highest of them;
+ *  - unprivileged users: no settings gained for good, the boost's rate
+ *    limit keeping a CPU fair, reset-on-fork;
+ *  - the completion boost seen from the woken thread;
+ *  - pi_stress (rt-tests) clean next to an IPC load;
+ *  - the mkipc:mkipc_prio tracepoint.
+ *
+ * Every test runs as root (it changes other threads' policies, module
+ * parameters and sysctls, and reads debugfs) and restores what it changed,
+ * also when it fails; settings are read with sched_getattr(2). After each
+ * test the debugfs gauge prio_tasks must be back to 0.
+ *
+ * Expects mkipc.ko loaded and debugfs mounted (run_tests.sh does both).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/mkipc.h>
+
+#include "kselftest_harness.h"
+#include "mkipc_test.h"
+
+#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
+#define PARAM_DIR	"/sys/module/mkipc/parameters/"
+#define STATS_PATH	MKIPC_DEBUGFS_DIR "/stats"
+#define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
+#define PI_STRESS	"/usr/bin/pi_stress"
+
+#define MS		1000000ULL		/* ns per ms */
+#define SEC		1000000000ULL		/* ns per s */
+/* Longest an operation that should finish may take, even under TCG. */
+#define WATCHDOG_MS	30000
+#define WATCHDOG_NS	(WATCHDOG_MS * MS)
+/* Test timeout (s): generous, the guest runs under TCG. */
+#define T_TEST		300
+
+#define NOBODY		65534
+/* A nice value that is not checked (an expectation's wildcard). */
+#define NICE_ANY	INT_MIN
+
+#ifndef SCHED_FLAG_RESET_ON_FORK
+#define SCHED_FLAG_RESET_ON_FORK	0x01
+#endif
+
+/* ---- scheduling settings ---- */
+
+/* struct sched_attr of sched_setattr(2), first revision (48 bytes). */
+struct prio_attr {
+	__u32 size;
+	__u32 sched_policy;
+	__u64 sched_flags;
+	__s32 sched_nice;
+	__u32 sched_priority;
+	__u64 sched_runtime;
+	__u64 sched_deadline;
+	__u64 sched_period;
+};
+
+/* A thread's settings as these tests look at them. */
+struct prio {
+	int policy;	/* SCHED_OTHER, SCHED_FIFO, ... */
+	int prio;	/* sched_priority: 0 for SCHED_OTHER */
+	int nice;	/* NICE_ANY: not compared */
+	int rof;	/* SCHED_FLAG_RESET_ON_FORK set; -1: not compared */
+};
+
+#define OTHER(n)	((struct prio){ SCHED_OTHER, 0, (n), 0 })
+#define FIFO(p, n)	((struct prio){ SCHED_FIFO, (p), (n), 0 })
+
+/* @p with reset-on-fork, as a raise gives it. */
+static struct prio with_rof(struct prio p)
+{
+	p.rof = 1;
+	return p;
+}
+
+static int prio_get(pid_t tid, struct prio *p)
+{
+	struct prio_attr a;
+
+	memset(&a, 0, sizeof(a));
+	if (syscall(SYS_sched_getattr, tid, &a, sizeof(a), 0))
+		return -errno;
+	p->policy = a.sched_policy;
+	p->prio = a.sched_priority;
+	p->nice = a.sched_nice;
+	p->rof = !!(a.sched_flags & SCHED_FLAG_RESET_ON_FORK);
+	return 0;
+}
+
+/*
+ * Gives thread @tid (0: the caller) the settings @p: the nice level
+ * first (a real-time policy keeps it), then the policy. 0 or -errno.
+ */
+static int prio_set(pid_t tid, const struct prio *p)
+{
+	struct prio_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.sched_policy = SCHED_OTHER;
+	a.sched_nice = p->nice == NICE_ANY ? 0 : p->nice;
+	if (p->rof > 0)
+		a.sched_flags = SCHED_FLAG_RESET_ON_FORK;
+	if (p->nice != NICE_ANY || p->policy == SCHED_OTHER) {
+		if (syscall(SYS_sched_setattr, tid, &a, 0))
+			return -errno;
+	}
+	if (p->policy == SCHED_OTHER)
+		return 0;
+	a.sched_policy = p->policy;
+	a.sched_priority = p->prio;
+	if (syscall(SYS_sched_setattr, tid, &a, 0))
+		return -errno;
+	return 0;
+}
+
+static int prio_matches(const struct prio *got, const struct prio *want)
+{
+	return got->policy == want->policy && got->prio == want->prio &&
+	       (want->nice == NICE_ANY || got->nice == want->nice) &&
+	       (want->rof < 0 || got->rof == want->rof);
+}
+
+static const char *policy_name(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER:
+		return "OTHER";
+	case SCHED_FIFO:
+		return "FIFO";
+	case SCHED_RR:
+		return "RR";
+	case SCHED_BATCH:
+		return "BATCH";
+	case SCHED_IDLE:
+		return "IDLE";
+	default:
+		return "policy?";
+	}
+}
+
+/* "FIFO 30 nice 0 rof" and the like, in one of two rotating buffers. */
+static const char *prio_str(const struct prio *p)
+{
+	static __thread char bufs[4][64];
+	static __thread int next;
+	char *b = bufs[next++ % 4];
+	char nice[16] = "any";
+
+	if (p->nice != NICE_ANY)
+		snprintf(nice, sizeof(nice), "%d", p->nice);
+	snprintf(b, sizeof(bufs[0]), "%s %d nice %s%s", policy_name(p->policy),
+		 p->prio, nice, p->rof > 0 ? " rof" : p->rof ? " rof?" : "");
+	return b;
+}
+
+/* Checks thread @tid's settings against @want; @what says when. */
+#define EXPECT_PRIO(tid, want, what) do {				\
+	struct prio _got, _want = (want);				\
+	pid_t _tid = (tid);						\
+	int _r = prio_get(_tid, &_got);					\
+									\
+	ASSERT_EQ(0, _r) TH_LOG("sched_getattr(%d): %s", _tid,		\
+				strerror(-_r));				\
+	EXPECT_TRUE(prio_matches(&_got, &_want))			\
+		TH_LOG("%s: thread %d is %s, want %s", (what), _tid,	\
+		       prio_str(&_got), prio_str(&_want));		\
+} while (0)
+
+/* The same check on settings a thread saw of itself. */
+#define EXPECT_SEEN(got, want, what) do {				\
+	struct prio _got = (got), _want = (want);			\
+									\
+	EXPECT_TRUE(prio_matches(&_got, &_want))			\
+		TH_LOG("%s: %s, want %s", (what), prio_str(&_got),	\
+		       prio_str(&_want));				\
+} while (0)
+
+static int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* ---- module parameters, sysctls, debugfs ---- */
+
+/* Reads the first line of @path into @buf without its newline; 0 or -1. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int r = -1;
+
+	buf[0] = '\0';
+	if (!f)
+		return -1;
+	if (fgets(buf, size, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		r = 0;
+	}
+	fclose(f);
+	return r;
+}
+
+static int param_set(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return mkipc_write_file(path, val);
+}
+
+static int boost_set(unsigned long long ns)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%llu", ns);
+	return param_set("boost_ns", val);
+}
+
+/* What the tests change and put back: empty where it could not be read. */
+struct knobs {
+	char tracking[16];
+	char boost[32];
+	char rt_runtime[32];
+};
+
+static void knobs_save(struct knobs *k)
+{
+	read_line(PARAM_DIR "priority_tracking", k->tracking,
+		  sizeof(k->tracking));
+	read_line(PARAM_DIR "boost_ns", k->boost, sizeof(k->boost));
+	read_line(RT_RUNTIME, k->rt_runtime, sizeof(k->rt_runtime));
+}
+
+static void knobs_restore(const struct knobs *k)
+{
+	if (k->tracking[0])
+		param_set("priority_tracking", k->tracking);
+	if (k->boost[0])
+		param_set("boost_ns", k->boost);
+	if (k->rt_runtime[0])
+		mkipc_write_file(RT_RUNTIME, k->rt_runtime);
+}
+
+/*
+ * The settings as the program found them, put back when it exits, in
+ * case a test was killed (harness timeout) before its teardown ran.
+ */
+static struct knobs knobs_at_start;
+static pid_t main_pid;
+
+static void knobs_at_exit(void)
+{
+	if (getpid() == main_pid)
+		knobs_restore(&knobs_at_start);
+}
+
+static void __attribute__((constructor)) knobs_remember(void)
+{
+	main_pid = getpid();
+	knobs_save(&knobs_at_start);
+	atexit(knobs_at_exit);
+}
+
+/*
+ * A result line in the KTAP output ("# ..."), flushed: a test runs in a
+ * child process that leaves with _exit().
+ */
+#define NOTE(fmt, ...) do {						\
+	ksft_print_msg(fmt, ##__VA_ARGS__);				\
+	fflush(stdout);							\
+} while (0)
+
+static long stat_get(const char *name)
+{
+	return mkipc_debugfs_value(STATS_PATH, name);
+}
+
+/* Waits up to @ms for prio_tasks to be 0; returns the last value. */
+static long prio_tasks_settle(int ms)
+{
+	long n = stat_get("prio_tasks");
+
+	while (n != 0 && ms > 0) {
+		usleep(10000);
+		ms -= 10;
+		n = stat_get("prio_tasks");
+	}
+	return n;
+}
+
+/* ---- endpoints; each wrapper returns the ioctl's result or -errno ---- */
+
+static long xioctl(int fd, unsigned long cmd, void *arg)
+{
+	long r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static int ep_new(int dev, __u32 flags)
+{
+	struct mkipc_ep_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.flags = flags | MKIPC_EP_CLOEXEC;
+	return xioctl(dev, MKIPC_IOC_EP_CREATE, &c);
+}
+
+static int ep_sender(int fd)
+{
+	struct mkipc_ep_sender s = { .flags = MKIPC_EP_CLOEXEC };
+
+	return xioctl(fd, MKIPC_IOC_EP_SENDER, &s);
+}
+
+/* A call of @label; the reply's payload lands in @rep (up to @cap). */
+static int ep_call(int fd, __u64 label, void *rep, __u32 cap,
+		   __u64 timeout_ns)
+{
+	struct mkipc_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.req.label = label;
+	c.rep.data = (uintptr_t)rep;
+	c.rep.size = rep ? cap : 0;
+	c.timeout_ns = timeout_ns;
+	return xioctl(fd, MKIPC_IOC_CALL, &c);
+}
+
+static int ep_recv(int fd, struct mkipc_recv *r, __u64 timeout_ns)
+{
+	memset(r, 0, sizeof(*r));
+	r->timeout_ns = timeout_ns;
+	return xioctl(fd, MKIPC_IOC_RECV, r);
+}
+
+static int ep_reply(int fd, __u64 token, const void *data, __u32 size)
+{
+	struct mkipc_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.token = token;
+	r.msg.label = 1;
+	r.msg.data = (uintptr_t)data;
+	r.msg.size = size;
+	return xioctl(fd, MKIPC_IOC_REPLY, &r);
+}
+
+/* Replies to @token (0: none), then receives into @rr->recv. */
+static int ep_reply_recv(int fd, struct mkipc_reply_recv *rr, __u64 token,
+			 __u64 timeout_ns)
+{
+	memset(rr, 0, sizeof(*rr));
+	rr->reply.token = token;
+	rr->recv.timeout_ns = timeout_ns;
+	return xioctl(fd, MKIPC_IOC_REPLY_RECV, rr);
+}
+
+static int ep_send(int fd, __u64 label)
+{
+	struct mkipc_send s;
+
+	memset(&s, 0, sizeof(s));
+	s.msg.label = label;
+	return xioctl(fd, MKIPC_IOC_SEND, &s);
+}
+
+/* ---- threads with settings of their own ---- */
+
+struct agent;
+
+/*
+ * A thread that pins itself (cpu >= 0), gives itself the settings @own
+ * (own.policy < 0: none) and runs @fn. With @linger it stays alive after
+ * @fn returned until released, so that its settings can still be read.
+ */
+struct agent {
+	pthread_t thr;
+	long (*fn)(struct agent *a);
+	int cpu;
+	struct prio own;
+	int linger;
+	int fd;
+	int fd2;
+	__u64 label;
+	__u64 timeout_ns;
+	long ret;
+	long ret2;
+	struct prio seen;		/* its settings, read by itself */
+	char rbuf[64];			/* reply payload received */
+	unsigned long long t0, t1;	/* around its operation */
+	unsigned long long cpu_ns;	/* hog: CPU time it got */
+	pid_t tid;
+	int setup_err;
+	atomic_int started;
+	atomic_int taken;		/* a server took a call */
+	atomic_int go;			/* counted up by the test */
+	atomic_int done;
+	atomic_int release;
+	atomic_int stop;
+	atomic_llong rounds;
+	atomic_llong errors;
+	long first_err;
+	void *arg;
+};
+
+static void agent_init(struct agent *a, long (*fn)(struct agent *a),
+		       int fd, const struct prio *own)
+{
+	memset(a, 0, sizeof(*a));
+	a->fn = fn;
+	a->fd = fd;
+	a->fd2 = -1;
+	a->cpu = -1;
+	if (own)
+		a->own = *own;
+	else
+		a->own.policy = -1;
+}
+
+static void *agent_main(void *arg)
+{
+	struct agent *a = arg;
+	int err = 0;
+
+	a->tid = gettid();
+	if (a->cpu >= 0)
+		err = pin_cpu(a->cpu);
+	if (!err && a->own.policy >= 0)
+		err = prio_set(0, &a->own);
+	if (err) {
+		a->setup_err = err;
+		atomic_store(&a->done, 1);
+		atomic_store(&a->started, 1);
+		return NULL;
+	}
+	atomic_store(&a->started, 1);
+	a->ret = a->fn(a);
+	atomic_store(&a->done, 1);
+	while (a->linger && !atomic_load(&a->release))
+		usleep(1000);
+	return NULL;
+}
+
+/* Starts @a and waits until it runs: 0, or its setup's -errno. */
+static int agent_start(struct agent *a)
+{
+	int i;
+
+	if (pthread_create(&a->thr, NULL, agent_main, a))
+		return -EAGAIN;
+	for (i = 0; i < WATCHDOG_MS && !atomic_load(&a->started); i++)
+		usleep(1000);
+	if (!atomic_load(&a->started))
+		return -ETIMEDOUT;
+	return a->setup_err;
+}
+
+/* Waits until @flag is at least @n (within the watchdog): 0 or -1. */
+static int wait_flag(atomic_int *flag, int n)
+{
+	int i;
+
+	for (i = 0; i < WATCHDOG_MS * 2; i++) {
+		if (atomic_load(flag) >= n)
+			return 0;
+		usleep(500);
+	}
+	return -1;
+}
+
+static void agent_go(struct agent *a)
+{
+	atomic_fetch_add(&a->go, 1);
+}
+
+/* Releases @a and joins it: 0 once it returned within @ms, else -1. */
+static int agent_join(struct agent *a, int ms)
+{
+	struct timespec ts;
+
+	atomic_store(&a->release, 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(a->thr, NULL, &ts) ? -1 : 0;
+}
+
+/*
+ * Whether thread @tid of this process sleeps in ioctl(2), from /proc:
+ * then a call it made is queued, or it waits to receive.
+ */
+static int sleeping_in_ioctl(pid_t tid)
+{
+	char path[64], buf[256];
+	char state = 0, *p;
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		if (p && p[1])
+			state = p[2];
+	}
+	fclose(f);
+	if (state != 'S')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(f);
+	return nr == SYS_ioctl;
+}
+
+/* Waits until @a sleeps in an ioctl: 0, or -1 if it finished instead. */
+static int agent_wait_blocked(struct agent *a)
+{
+	int i;
+
+	for (i = 0; i < WATCHDOG_MS; i++) {
+		if (atomic_load(&a->done))
+			return -1;
+		if (sleeping_in_ioctl(a->tid))
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* One call with the agent's label and timeout. */
+static long fn_call(struct agent *a)
+{
+	long r;
+
+	a->t0 = mkipc_now_ns();
+	r = ep_call(a->fd, a->label, a->rbuf, sizeof(a->rbuf), a->timeout_ns);
+	a->t1 = mkipc_now_ns();
+	return r;
+}
+
+/* One call once the test says go. */
+static long fn_call_on_go(struct agent *a)
+{
+	if (wait_flag(&a->go, 1))
+		return -ETIMEDOUT;
+	return fn_call(a);
+}
+
+/*
+ * A server that takes one call, notes its own settings, waits for go and
+ * replies to it; with a label of 1 it replies with REPLY_RECV and then
+ * waits (ret2) for one more message.
+ */
+static long fn_take_reply(struct agent *a)
+{
+	struct mkipc_reply_recv rr;
+	struct mkipc_recv r;
+	long err;
+
+	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	if (err)
+		return err;
+	prio_get(0, &a->seen);
+	atomic_store(&a->taken, 1);
+	if (wait_flag(&a->go, 1))
+		return -ETIMEDOUT;
+	if (a->label != 1)
+		return ep_reply(a->fd, r.token, NULL, 0);
+	a->ret2 = ep_reply_recv(a->fd, &rr, r.token, WATCHDOG_NS);
+	return a->ret2 ? a->ret2 : rr.reply_err;
+}
+
+/* Serves @label calls, REPLY then RECV. */
+static long fn_serve(struct agent *a)
+{
+	struct mkipc_recv r;
+	__u64 i;
+	long err;
+
+	for (i = 0; i < a->label; i++) {
+		err = ep_recv(a->fd, &r, WATCHDOG_NS);
+		if (err)
+			return err;
+		prio_get(0, &a->seen);
+		err = ep_reply(a->fd, r.token, NULL, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Spins on its CPU for timeout_ns of wall time; notes its CPU time. */
+static long fn_hog(struct agent *a)
+{
+	struct timespec ts;
+	unsigned long long end;
+
+	a->t0 = mkipc_now_ns();
+	end = a->t0 + a->timeout_ns;
+	atomic_store(&a->taken, 1);
+	do {
+		a->t1 = mkipc_now_ns();
+	} while (a->t1 < end);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	a->cpu_ns = ts.tv_sec * SEC + ts.tv_nsec;
+	return 0;
+}
+
+/* ---- processes ---- */
+
+/*
+ * A child process reports through a pipe: one line, a failure's
+ * description or its results, then its exit status says which.
+ */
+static int report_fd = -1;
+
+static void child_report(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	if (report_fd >= 0 && n > 0 && write(report_fd, buf, n) != n)
+		_exit(3);
+}
+
+#define CHILD_CHECK(cond, fmt, ...) do {				\
+	if (!(cond)) {							\
+		child_report("line %d: " fmt, __LINE__, ##__VA_ARGS__);	\
+		_exit(1);						\
+	}								\
+} while (0)
+
+#define CHILD_PRIO(tid, want, what) do {				\
+	struct prio _got, _want = (want);				\
+	const char *_what = (what);					\
+									\
+	CHILD_CHECK(!prio_get((tid), &_got), "%s: sched_getattr: %s",	\
+		    _what, strerror(errno));				\
+	CHILD_CHECK(prio_matches(&_got, &_want), "%s: %s, want %s",	\
+		    _what, prio_str(&_got), prio_str(&_want));		\
+} while (0)
+
+/*
+ * Runs @fn(@arg) in a child process; @fn returns to exit 0 and calls
+ * _exit(1) through CHILD_CHECK on a failure. The child's report lands in
+ * @msg. Returns the exit status, or -1 if the child did not exit.
+ */
+static int run_child(void (*fn)(void *arg), void *arg, char *msg,
+		     size_t size)
+{
+	size_t len = 0;
+	int p[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	msg[0] = '\0';
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		fn(arg);
+		_exit(0);
+	}
+	close(p[1]);
+	while (len < size - 1) {
+		n = read(p[0], msg + len, size - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	msg[len] = '\0';
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Nobody, with real-time priorities up to @rtprio allowed (RLIMIT_RTPRIO)
+ * and no lower nice level (RLIMIT_NICE 0).
+ */
+static int drop_to_nobody_rt(int rtprio)
+{
+	struct rlimit zero = { 0, 0 }, rt = { rtprio, rtprio };
+
+	if (setrlimit(RLIMIT_RTPRIO, &rt) || setrlimit(RLIMIT_NICE, &zero))
+		return -1;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	return 0;
+}
+
+static int drop_to_nobody(void)
+{
+	return drop_to_nobody_rt(0);
+}
+
+/* ---- signals ---- */
+
+static atomic_int signals_seen;
+
+static void on_signal(int sig)
+{
+	atomic_fetch_add(&signals_seen, 1);
+}
+
+/* A handler without SA_RESTART: an interrupted call fails with EINTR. */
+static void set_handler(int sig)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/* ---- common setup ---- */
+
+/*
+ * Every fixture: /dev/mkipc with the priority feature, root, the knobs
+ * saved; priority tracking on and the completion boost off, so that a
+ * server's settings are the inherited ones only (the boost tests set
+ * their own boost_ns).
+ */
+struct common {
+	int dev;
+	int skip;
+	struct knobs saved;
+};
+
+static void common_setup(struct __test_metadata *_metadata,
+			 struct common *c)
+{
+	struct mkipc_version ver;
+
+	c->dev = -1;
+	if (geteuid() != 0) {
+		c->skip = 1;
+		SKIP(return,
+		     "needs root: other threads' policies, module parameters, debugfs");
+	}
+	knobs_save(&c->saved);
+	c->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, c->dev)
+		TH_LOG("open %s: %s (is mkipc.ko loaded?)", DEV_PATH,
+		       strerror(errno));
+	memset(&ver, 0, sizeof(ver));
+	ASSERT_EQ(0, xioctl(c->dev, MKIPC_IOC_VERSION, &ver));
+	ASSERT_TRUE(ver.features & MKIPC_FEAT_PRIO)
+		TH_LOG("module without MKIPC_FEAT_PRIO (features %#llx)",
+		       (unsigned long long)ver.features);
+	ASSERT_EQ(0, param_set("priority_tracking", "Y"))
+		TH_LOG("cannot write " PARAM_DIR "priority_tracking");
+	ASSERT_EQ(0, boost_set(0))
+		TH_LOG("cannot write " PARAM_DIR "boost_ns");
+	if (access(STATS_PATH, R_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	ASSERT_EQ(0, prio_tasks_settle(1000))
+		TH_LOG("prio_tasks in %s not 0 before the test (debugfs mounted?)",
+		       STATS_PATH);
+}
+
+static void common_teardown(struct __test_metadata *_metadata,
+			    struct common *c)
+{
+	long n;
+
+	if (c->skip)
+		return;
+	knobs_restore(&c->saved);
+	if (c->dev >= 0)
+		close(c->dev);
+	n = prio_tasks_settle(1000);
+	if (n)
+		TH_LOG("prio_tasks still %ld a second after the test", n);
+	EXPECT_EQ(0, n);
+}
+
+FIXTURE(prio) {
+	struct common c;
+};
+
+FIXTURE_SETUP(prio)
+{
+	common_setup(_metadata, &self->c);
+}
+
+FIXTURE_TEARDOWN(prio)
+{
+	common_teardown(_metadata, &self->c);
+}
+
+/*
+ * An endpoint with both rights in *@rfd and a send-only fd in *@sfd.
+ * These helpers' ASSERTs end the test as they would in its body.
+ */
+static void new_ep(struct __test_metadata *_metadata, int dev, __u32 flags,
+		   int *rfd, int *sfd)
+{
+	*rfd = ep_new(dev, flags);
+	ASSERT_LE(0, *rfd) TH_LOG("create: %s", strerror(-*rfd));
+	*sfd = ep_sender(*rfd);
+	ASSERT_LE(0, *sfd) TH_LOG("sender: %s", strerror(-*sfd));
+}
+
+#define NEW_EP(dev, flags, rfd, sfd)	new_ep(_metadata, dev, flags, rfd, sfd)
+
+static void launch(struct __test_metadata *_metadata, struct agent *a)
+{
+	int e = agent_start(a);
+
+	ASSERT_EQ(0, e) TH_LOG("thread start: %s", strerror(-e));
+}
+
+static void join(struct __test_metadata *_metadata, struct agent *a)
+{
+	ASSERT_EQ(0, agent_join(a, WATCHDOG_MS))
+		TH_LOG("a thread did not finish within %d ms", WATCHDOG_MS);
+}
+
+#define START(a)	launch(_metadata, a)
+#define JOIN(a)		join(_metadata, a)
+
+/* ==== 1. a priority inversion ==== */
+
+/*
+ * On CPU 0: a SCHED_OTHER server waiting to receive on an INHERIT_RT
+ * endpoint, a SCHED_FIFO 50 hog spinning for 2 s, and a SCHED_FIFO 80
+ * caller that calls once the hog runs. The test coordinates from CPU 1 at
+ * SCHED_FIFO 90, with RT throttling off so that the hog starves the
+ * server completely. Returns the call's duration in ms, or -1 (after
+ * logging) on a failure.
+ */
+static long inversion_ms(struct __test_metadata *_metadata, int dev,
+			 const char *tracking)
+{
+	struct agent server, hog, caller;
+	int rfd, sfd;
+	long ms;
+
+	if (param_set("priority_tracking", tracking)) {
+		TH_LOG("cannot set priority_tracking=%s", tracking);
+		return -1;
+	}
+	rfd = ep_new(dev, MKIPC_EP_INHERIT_RT);
+	sfd = rfd < 0 ? rfd : ep_sender(rfd);
+	if (sfd < 0) {
+		TH_LOG("endpoint: %s", strerror(-sfd));
+		return -1;
+	}
+
+	agent_init(&server, fn_serve, rfd, &OTHER(0));
+	server.cpu = 0;
+	server.label = 2;		/* a warm-up call, then the one timed */
+	agent_init(&caller, fn_call, sfd, &FIFO(80, 0));
+	caller.cpu = 0;
+	caller.timeout_ns = WATCHDOG_NS;
+	agent_init(&hog, fn_hog, -1, &FIFO(50, 0));
+	hog.cpu = 0;
+	hog.timeout_ns = 2 * SEC;
+
+	if (agent_start(&server) || agent_wait_blocked(&server)) {
+		TH_LOG("server did not start");
+		return -1;
+	}
+	/* Warm-up: the code paths faulted in, no hog yet. */
+	if (agent_start(&caller) || agent_join(&caller, WATCHDOG_MS) ||
+	    caller.ret) {
+		TH_LOG("warm-up call failed: %s", strerror(-caller.ret));
+		return -1;
+	}
+	if (agent_wait_blocked(&server)) {
+		TH_LOG("server did not wait for the second call");
+		return -1;
+	}
+	agent_init(&caller, fn_call_on_go, sfd, &FIFO(80, 0));
+	caller.cpu = 0;
+	caller.timeout_ns = WATCHDOG_NS;
+	if (agent_start(&caller)) {
+		TH_LOG("caller did not start");
+		return -1;
+	}
+	if (agent_start(&hog) || wait_flag(&hog.taken, 1)) {
+		TH_LOG("hog did not start");
+		return -1;
+	}
+	usleep(20000);		/* the hog has CPU 0 to itself now */
+	agent_go(&caller);
+	if (agent_join(&caller, WATCHDOG_MS) || agent_join(&hog, WATCHDOG_MS) ||
+	    agent_join(&server, WATCHDOG_MS)) {
+		TH_LOG("a thread did not finish");
+		return -1;
+	}
+	close(sfd);
+	close(rfd);
+	if (caller.ret || server.ret) {
+		TH_LOG("call %s, server %s", strerror(-caller.ret),
+		       strerror(-server.ret));
+		return -1;
+	}
+	ms = (caller.t1 - caller.t0) / MS;
+	NOTE("priority_tracking=%s: the call took %ld ms, %s the hog ended\n",
+	     tracking, ms, caller.t1 < hog.t1 ? "before" : "after");
+	return ms;
+}
+
+TEST_F_TIMEOUT(prio, inversion, T_TEST)
+{
+	long with, without;
+
+	if (self->c.skip)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs: one for the inversion, one to watch");
+	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
+	ASSERT_EQ(0, mkipc_write_file(RT_RUNTIME, "-1"))
+		TH_LOG("cannot turn RT throttling off");
+	ASSERT_EQ(0, pin_cpu(1));
+	ASSERT_EQ(0, prio_set(0, &FIFO(90, 0)));
+
+	with = inversion_ms(_metadata, self->c.dev, "Y");
+	ASSERT_LE(0, with);
+	without = inversion_ms(_metadata, self->c.dev, "N");
+	ASSERT_LE(0, without);
+	NOTE("inversion: with=%ld ms without=%ld ms\n", with,
+	     without);
+	EXPECT_GT(500, with)
+		TH_LOG("tracking on, the server did not run before the hog");
+	EXPECT_LE(1500, without)
+		TH_LOG("tracking off, the server ran before the hog ended");
+}
+
+/* ==== 2. the raise ends with the call, however the call ends ==== */
+
+FIXTURE(restore) {
+	struct common c;
+	int rfd;
+	int sfd;
+};
+
+/*
+ * @caller's settings call a server whose own settings are @server on an
+ * endpoint created with @ep_flags; the server is raised to @raised
+ * (reset-on-fork added).
+ */
+struct roles {
+	struct prio caller;
+	struct prio server;
+	struct prio raised;
+};
+
+FIXTURE_VARIANT(restore) {
+	__u32 ep_flags;
+	struct roles r;
+};
+
+/* A SCHED_FIFO caller on an INHERIT_RT endpoint: its policy passes on. */
+FIXTURE_VARIANT_ADD(restore, rt) {
+	.ep_flags = MKIPC_EP_INHERIT_RT,
+	.r = { .caller = FIFO(30, 0), .server = OTHER(0),
+	       .raised = FIFO(30, 0) },
+};
+
+/* A nice -5 caller, a nice 10 server. */
+FIXTURE_VARIANT_ADD(restore, nice) {
+	.ep_flags = 0,
+	.r = { .caller = OTHER(-5), .server = OTHER(10),
+	       .raised = OTHER(-5) },
+};
+
+/* A SCHED_FIFO caller at nice -5 without INHERIT_RT: only its nice. */
+FIXTURE_VARIANT_ADD(restore, rt_caller_nice_only) {
+	.ep_flags = 0,
+	.r = { .caller = FIFO(30, -5), .server = OTHER(10),
+	       .raised = OTHER(-5) },
+};
+
+FIXTURE_SETUP(restore)
+{
+	common_setup(_metadata, &self->c);
+	if (self->c.skip)
+		return;
+	NEW_EP(self->c.dev, variant->ep_flags, &self->rfd, &self->sfd);
+	set_handler(SIGUSR1);
+}
+
+FIXTURE_TEARDOWN(restore)
+{
+	if (!self->c.skip) {
+		close(self->sfd);
+		close(self->rfd);
+	}
+	common_teardown(_metadata, &self->c);
+}
+
+/*
+ * The test's thread as the server: its own settings, then a caller @a
+ * with the variant's settings (and @timeout_ns) whose call it takes;
+ * checks the raise. Returns the call's token.
+ */
+static __u64 serve_one(struct __test_metadata *_metadata, int rfd, int sfd,
+		       const struct roles *v, struct agent *a,
+		       __u64 timeout_ns)
+{
+	struct mkipc_recv r;
+
+	ASSERT_EQ(0, prio_set(0, &v->server));
+	EXPECT_PRIO(0, v->server, "server before the call");
+	agent_init(a, fn_call, sfd, &v->caller);
+	a->timeout_ns = timeout_ns;
+	START(a);
+	ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+	EXPECT_EQ(a->tid, r.sender.tid);
+	EXPECT_PRIO(0, with_rof(v->raised), "server holding the call");
+	/* The same flag, as sched_getscheduler(2) reports it. */
+	EXPECT_TRUE(sched_getscheduler(0) & SCHED_RESET_ON_FORK)
+		TH_LOG("raised, sched_getscheduler() is %#x",
+		       sched_getscheduler(0));
+	return r.token;
+}
+
+TEST_F_TIMEOUT(restore, reply, T_TEST)
+{
+	struct agent caller;
+	__u64 token;
+
+	if (self->c.skip)
+		return;
+	token = serve_one(_metadata, self->rfd, self->sfd, &variant->r,
+			  &caller, 0);
+	EXPECT_EQ(0, ep_reply(self->rfd, token, NULL, 0));
+	EXPECT_PRIO(0, variant->r.server, "server after REPLY returned");
+	JOIN(&caller);
+	EXPECT_EQ(0, caller.ret);
+	EXPECT_PRIO(0, variant->r.server, "server after the caller returned");
+}
+
+TEST_F_TIMEOUT(restore, reply_recv, T_TEST)
+{
+	struct agent server, caller;
+
+	if (self->c.skip)
+		return;
+	agent_init(&server, fn_take_reply, self->rfd, &variant->r.server);
+	server.label = 1;		/* REPLY_RECV, then wait */
+	server.linger = 1;
+	START(&server);
+	ASSERT_EQ(0, agent_wait_blocked(&server));
+	EXPECT_PRIO(server.tid, variant->r.server, "server waiting");
+
+	agent_init(&caller, fn_call, self->sfd, &variant->r.caller);
+	START(&caller);
+	ASSERT_EQ(0, wait_flag(&server.taken, 1));
+	EXPECT_SEEN(server.seen, with_rof(variant->r.raised),
+		    "server right after its RECV took the call");
+	EXPECT_PRIO(server.tid, with_rof(variant->r.raised),
+		    "server holding the call");
+	agent_go(&server);
+	JOIN(&caller);
+	EXPECT_EQ(0, caller.ret);
+	/* The reply was delivered; the server waits for the next message. */
+	ASSERT_EQ(0, agent_wait_blocked(&server))
+		TH_LOG("REPLY_RECV returned %ld", server.ret);
+	EXPECT_PRIO(server.tid, variant->r.server,
+		    "server waiting in REPLY_RECV after its reply");
+	ASSERT_EQ(0, ep_send(self->sfd, 7));
+	ASSERT_EQ(0, wait_flag(&server.done, 1));
+	EXPECT_EQ(0, server.ret);
+	EXPECT_PRIO(server.tid, variant->r.server, "server after REPLY_RECV");
+	JOIN(&server);
+}
+
+TEST_F_TIMEOUT(restore, caller_timeout, T_TEST)
+{
+	struct agent caller;
+	__u64 token;
+
+	if (self->c.skip)
+		return;
+	token = serve_one(_metadata, self->rfd, self->sfd, &variant->r,
+			  &caller, 2 * SEC);
+	JOIN(&caller);
+	EXPECT_EQ(-ETIMEDOUT, caller.ret);
+	EXPECT_PRIO(0, variant->r.server, "server after the call timed out");
+	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, token, NULL, 0));
+	EXPECT_PRIO(0, variant->r.server, "server after its reply failed");
+}
+
+TEST_F_TIMEOUT(restore, caller_signal, T_TEST)
+{
+	struct agent caller;
+	int before;
+	__u64 token;
+
+	if (self->c.skip)
+		return;
+	token = serve_one(_metadata, self->rfd, self->sfd, &variant->r,
+			  &caller, 0);
+	ASSERT_EQ(0, agent_wait_blocked(&caller));
+	before = atomic_load(&signals_seen);
+	ASSERT_EQ(0, pthread_kill(caller.thr, SIGUSR1));
+	JOIN(&caller);
+	EXPECT_LT(before, atomic_load(&signals_seen));
+	EXPECT_EQ(-EINTR, caller.ret);
+	EXPECT_PRIO(0, variant->r.server, "server after the call's EINTR");
+	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, token, NULL, 0));
+	EXPECT_PRIO(0, variant->r.server, "server after its reply failed");
+}
+
+TEST_F_TIMEOUT(restore, caller_death, T_TEST)
+{
+	struct mkipc_recv r;
+	int status;
+	pid_t pid;
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, prio_set(0, &variant->r.server));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (prio_set(0, &variant->r.caller))
+			_exit(2);
+		ep_call(self->sfd, 1, NULL, 0, 0);
+		_exit(1);
+	}
+	ASSERT_EQ(0, ep_recv(self->rfd, &r, WATCHDOG_NS));
+	EXPECT_EQ(pid, r.sender.pid);
+	EXPECT_PRIO(0, with_rof(variant->r.raised), "server holding the call");
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("caller status %#x", status);
+	EXPECT_PRIO(0, variant->r.server, "server after the caller was reaped");
+	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, r.token, NULL, 0));
+	EXPECT_PRIO(0, variant->r.server, "server after its reply failed");
+}
+
+/*
+ * The server is a process holding the only receive file; it dies holding
+ * the call. No thread stays counted, and the caller's call ends (EPIPE:
+ * the endpoint died with the last receive file).
+ */
+TEST_F_TIMEOUT(restore, server_death, T_TEST)
+{
+	struct agent caller;
+	struct prio seen;
+	int p[2], status;
+	long held;
+	pid_t pid;
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mkipc_recv r;
+
+		close(p[0]);
+		close(self->sfd);
+		if (prio_set(0, &variant->r.server) ||
+		    ep_recv(self->rfd, &r, WATCHDOG_NS) || prio_get(0, &seen))
+			_exit(2);
+		if (write(p[1], &seen, sizeof(seen)) != sizeof(seen))
+			_exit(3);
+		pause();
+		_exit(4);
+	}
+	close(p[1]);
+	close(self->rfd);
+	self->rfd = -1;
+
+	agent_init(&caller, fn_call, self->sfd, &variant->r.caller);
+	caller.timeout_ns = 20 * SEC;
+	START(&caller);
+	ASSERT_EQ((ssize_t)sizeof(seen), read(p[0], &seen, sizeof(seen)))
+		TH_LOG("the server process did not take the call");
+	close(p[0]);
+	EXPECT_SEEN(seen, with_rof(variant->r.raised), "server holding the call");
+	EXPECT_PRIO(pid, with_rof(variant->r.raised), "server seen from outside");
+	held = stat_get("prio_tasks");
+	EXPECT_LE(1, held) TH_LOG("prio_tasks %ld with a raised server", held);
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	held = prio_tasks_settle(1000);
+	EXPECT_EQ(0, held) TH_LOG("prio_tasks %ld after the server died", held);
+	JOIN(&caller);
+	EXPECT_EQ(-EPIPE, caller.ret)
+		TH_LOG("call ended with %s after %llu ms", strerror(-caller.ret),
+		       (caller.t1 - caller.t0) / MS);
+}
+
+TEST_F_TIMEOUT(restore, shutdown, T_TEST)
+{
+	struct agent caller;
+
+	if (self->c.skip)
+		return;
+	serve_one(_metadata, self->rfd, self->sfd, &variant->r, &caller, 0);
+	ASSERT_EQ(0, xioctl(self->rfd, MKIPC_IOC_EP_SHUTDOWN, NULL));
+	EXPECT_PRIO(0, variant->r.server, "server after EP_SHUTDOWN returned");
+	JOIN(&caller);
+	EXPECT_EQ(-EPIPE, caller.ret);
+	EXPECT_PRIO(0, variant->r.server, "server after the caller's EPIPE");
+}
+
+TEST_F_TIMEOUT(restore, last_close, T_TEST)
+{
+	struct agent caller;
+
+	if (self->c.skip)
+		return;
+	serve_one(_metadata, self->rfd, self->sfd, &variant->r, &caller, 0);
+	ASSERT_EQ(0, close(self->rfd));
+	self->rfd = -1;
+	EXPECT_PRIO(0, variant->r.server,
+		    "server after the last close of the receive fd");
+	JOIN(&caller);
+	EXPECT_EQ(-EPIPE, caller.ret);
+	EXPECT_PRIO(0, variant->r.server, "server after the caller's EPIPE");
+}
+
+/* ==== 3. settings changed by someone else while raised ==== */
+
+/*
+ * A server (own @own) raised by a @caller is set to @ext by the test
+ * (root: a change the server could have made itself); after the reply it
+ * keeps @ext, and prio_external counts the change.
+ */
+static void external_change(struct __test_metadata *_metadata, int dev,
+			    __u32 ep_flags, struct prio own,
+			    struct prio caller_prio, struct prio raised,
+			    struct prio ext)
+{
+	long ext0, ref0, ext1, ref1;
+	struct agent server, caller;
+	int rfd, sfd, r;
+
+	NEW_EP(dev, ep_flags, &rfd, &sfd);
+	agent_init(&server, fn_take_reply, rfd, &own);
+	server.linger = 1;
+	START(&server);
+	agent_init(&caller, fn_call, sfd, &caller_prio);
+	START(&caller);
+	ASSERT_EQ(0, wait_flag(&server.taken, 1));
+	EXPECT_PRIO(server.tid, with_rof(raised), "server holding the call");
+
+	ext0 = stat_get("prio_external");
+	ref0 = stat_get("prio_refused");
+	r = prio_set(server.tid, &ext);
+	ASSERT_EQ(0, r) TH_LOG("sched_setattr: %s", strerror(-r));
+	agent_go(&server);
+	JOIN(&caller);
+	EXPECT_EQ(0, caller.ret);
+	ASSERT_EQ(0, wait_flag(&server.done, 1));
+	EXPECT_EQ(0, server.ret);
+	EXPECT_PRIO(server.tid, ext, "server after the reply");
+	ext1 = stat_get("prio_external");
+	ref1 = stat_get("prio_refused");
+	EXPECT_LT(ext0, ext1) TH_LOG("prio_external %ld -> %ld", ext0, ext1);
+	EXPECT_EQ(ref0, ref1) TH_LOG("prio_refused %ld -> %ld", ref0, ref1);
+	JOIN(&server);
+	close(sfd);
+	close(rfd);
+}
+
+TEST_F_TIMEOUT(prio, external_nice_kept, T_TEST)
+{
+	if (self->c.skip)
+		return;
+	external_change(_metadata, self->c.dev, 0, OTHER(10), OTHER(-5),
+			OTHER(-5), OTHER(3));
+}
+
+TEST_F_TIMEOUT(prio, external_fifo_kept, T_TEST)
+{
+	if (self->c.skip)
+		return;
+	external_change(_metadata, self->c.dev, MKIPC_EP_INHERIT_RT, OTHER(0),
+			FIFO(30, 0), FIFO(30, 0), FIFO(10, 0));
+}
+
+/* ==== 4. chains ==== */
+
+/*
+ * The middle of a chain: takes a call on fd, calls fd2 and passes that
+ * call's reply payload on as its own reply. ret2: the inner call.
+ */
+static long fn_chain_middle(struct agent *a)
+{
+	struct mkipc_recv r;
+	long err;
+
+	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	if (err)
+		return err;
+	prio_get(0, &a->seen);
+	atomic_store(&a->taken, 1);
+	a->ret2 = ep_call(a->fd2, 2, a->rbuf, sizeof(a->rbuf), 0);
+	if (a->ret2)
+		return a->ret2;
+	return ep_reply(a->fd, r.token, a->rbuf, sizeof(struct prio));
+}
+
+/* The end of a chain: takes a call, waits for go, replies its settings. */
+static long fn_chain_end(struct agent *a)
+{
+	struct mkipc_recv r;
+	long err;
+
+	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	if (err)
+		return err;
+	prio_get(0, &a->seen);
+	atomic_store(&a->taken, 1);
+	if (wait_flag(&a->go, 1))
+		return -ETIMEDOUT;
+	return ep_reply(a->fd, r.token, &a->seen, sizeof(a->seen));
+}
+
+/*
+ * A (FIFO 80) calls B (own @b) on ep1; B calls C (own @c) on ep2; A's
+ * call has @timeout_ns.
+ */
+struct chain {
+	int rfd1, sfd1, rfd2, sfd2;
+	struct agent a, b, c;
+};
+
+static void chain_start(struct __test_metadata *_metadata, int dev,
+			struct chain *ch, struct prio b, struct prio c,
+			__u64 timeout_ns)
+{
+	NEW_EP(dev, MKIPC_EP_INHERIT_RT, &ch->rfd1, &ch->sfd1);
+	NEW_EP(dev, MKIPC_EP_INHERIT_RT, &ch->rfd2, &ch->sfd2);
+	agent_init(&ch->c, fn_chain_end, ch->rfd2, &c);
+	ch->c.linger = 1;
+	START(&ch->c);
+	agent_init(&ch->b, fn_chain_middle, ch->rfd1, &b);
+	ch->b.fd2 = ch->sfd2;
+	ch->b.linger = 1;
+	START(&ch->b);
+	agent_init(&ch->a, fn_call, ch->sfd1, &FIFO(80, 0));
+	ch->a.timeout_ns = timeout_ns;
+	START(&ch->a);
+	ASSERT_EQ(0, wait_flag(&ch->c.taken, 1));
+	ASSERT_EQ(0, agent_wait_blocked(&ch->b));
+}
+
+static void chain_close(struct chain *ch)
+{
+	close(ch->sfd1);
+	close(ch->rfd1);
+	close(ch->sfd2);
+	close(ch->rfd2);
+}
+
+TEST_F_TIMEOUT(prio, chain_of_three, T_TEST)
+{
+	struct prio reported;
+	struct chain ch;
+
+	if (self->c.skip)
+		return;
+	chain_start(_metadata, self->c.dev, &ch, OTHER(0), OTHER(0), 0);
+	/* Whatever nice the raise gives: the policy and priority pass on. */
+	EXPECT_SEEN(ch.b.seen, with_rof(FIFO(80, NICE_ANY)), "B right after its RECV");
+	EXPECT_PRIO(ch.b.tid, with_rof(FIFO(80, NICE_ANY)), "B calling C");
+	EXPECT_SEEN(ch.c.seen, with_rof(FIFO(80, NICE_ANY)), "C right after its RECV");
+	EXPECT_PRIO(ch.c.tid, with_rof(FIFO(80, NICE_ANY)), "C holding B's call");
+	agent_go(&ch.c);
+	JOIN(&ch.a);
+	EXPECT_EQ(0, ch.a.ret);
+	memcpy(&reported, ch.a.rbuf, sizeof(reported));
+	EXPECT_SEEN(reported, with_rof(FIFO(80, NICE_ANY)), "C's settings in its reply");
+	ASSERT_EQ(0, wait_flag(&ch.b.done, 1));
+	ASSERT_EQ(0, wait_flag(&ch.c.done, 1));
+	EXPECT_EQ(0, ch.b.ret);
+	EXPECT_EQ(0, ch.c.ret);
+	EXPECT_PRIO(ch.b.tid, OTHER(0), "B after the chain");
+	EXPECT_PRIO(ch.c.tid, OTHER(0), "C after the chain");
+	JOIN(&ch.b);
+	JOIN(&ch.c);
+	chain_close(&ch);
+}
+
+/*
+ * A's call times out while B waits for C: B loses A's priority and so
+ * does C, down to what B passes on of its own (nice -3).
+ */
+TEST_F_TIMEOUT(prio, chain_drop, T_TEST)
+{
+	struct chain ch;
+
+	if (self->c.skip)
+		return;
+	chain_start(_metadata, self->c.dev, &ch, OTHER(-3), OTHER(10),
+		    3 * SEC);
+	EXPECT_PRIO(ch.b.tid, with_rof(FIFO(80, NICE_ANY)), "B calling C");
+	EXPECT_PRIO(ch.c.tid, with_rof(FIFO(80, NICE_ANY)), "C holding B's call");
+	JOIN(&ch.a);
+	ASSERT_EQ(-ETIMEDOUT, ch.a.ret);
+	EXPECT_PRIO(ch.b.tid, OTHER(-3),
+		    "B after A's call timed out, still calling C");
+	EXPECT_PRIO(ch.c.tid, with_rof(OTHER(-3)),
+		    "C after A's call timed out, holding B's call");
+	agent_go(&ch.c);
+	ASSERT_EQ(0, wait_flag(&ch.b.done, 1));
+	ASSERT_EQ(0, wait_flag(&ch.c.done, 1));
+	EXPECT_EQ(0, ch.c.ret);
+	EXPECT_EQ(0, ch.b.ret2);
+	EXPECT_EQ(-ESRCH, ch.b.ret);
+	EXPECT_PRIO(ch.b.tid, OTHER(-3), "B after the chain");
+	EXPECT_PRIO(ch.c.tid, OTHER(10), "C after the chain");
+	JOIN(&ch.b);
+	JOIN(&ch.c);
+	chain_close(&ch);
+}
+
+/* ==== 5. a server holding several calls ==== */
+
+/* Whether @x is strictly above @y (FIFO over OTHER, then prio or nice). */
+static int prio_above(const struct prio *x, const struct prio *y)
+{
+	if (x->policy != y->policy)
+		return x->policy == SCHED_FIFO;
+	if (x->policy == SCHED_FIFO)
+		return x->prio > y->prio;
+	return x->nice < y->nice;
+}
+
+/* @own raised by the calls of @callers marked in @held. */
+static struct prio prio_held(struct prio own, const struct prio *callers,
+			     const int *held, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (held[i] && prio_above(&callers[i], &own))
+			own = callers[i];
+	return own;
+}
+
+/*
+ * The test's thread (own @own) takes the calls of @n callers, queued in
+ * order, then replies to them highest first; after each step it runs at
+ * the highest of the calls it holds, then at its own settings.
+ */
+static void several_callers(struct __test_metadata *_metadata, int dev,
+			    __u32 ep_flags, struct prio own,
+			    const struct prio *callers, int n)
+{
+	struct agent a[3];
+	__u64 token[3];
+	int held[3] = { 0 };
+	int rfd, sfd, i, j, k, best;
+	struct mkipc_recv r;
+	struct prio want;
+	char what[64];
+
+	NEW_EP(dev, ep_flags, &rfd, &sfd);
+	ASSERT_EQ(0, prio_set(0, &own));
+	for (i = 0; i < n; i++) {
+		agent_init(&a[i], fn_call, sfd, &callers[i]);
+		START(&a[i]);
+		ASSERT_EQ(0, agent_wait_blocked(&a[i]));
+	}
+	/* Calls waiting to be taken raise nobody. */
+	EXPECT_PRIO(0, own, "server with calls queued, none taken");
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+		for (k = 0; k < n && a[k].tid != r.sender.tid; k++)
+			;
+		ASSERT_GT(n, k) TH_LOG("a call from an unknown thread");
+		token[k] = r.token;
+		held[k] = 1;
+		want = prio_held(own, callers, held, n);
+		snprintf(what, sizeof(what), "holding %d calls", i + 1);
+		EXPECT_PRIO(0, with_rof(want), what);
+	}
+	/* Replies highest first: the server follows down. */
+	for (i = 0; i < n; i++) {
+		best = -1;
+		for (j = 0; j < n; j++)
+			if (held[j] && (best < 0 ||
+					prio_above(&callers[j], &callers[best])))
+				best = j;
+		EXPECT_EQ(0, ep_reply(rfd, token[best], NULL, 0));
+		held[best] = 0;
+		want = prio_held(own, callers, held, n);
+		snprintf(what, sizeof(what), "after %d replies (to %s)", i + 1,
+			 prio_str(&callers[best]));
+		EXPECT_PRIO(0, i + 1 < n ? with_rof(want) : own, what);
+	}
+	for (i = 0; i < n; i++) {
+		JOIN(&a[i]);
+		EXPECT_EQ(0, a[i].ret);
+	}
+	close(sfd);
+	close(rfd);
+}
+
+TEST_F_TIMEOUT(prio, several_callers_rt, T_TEST)
+{
+	const struct prio callers[] = { FIFO(10, 0), FIFO(30, 0), FIFO(20, 0) };
+
+	if (self->c.skip)
+		return;
+	several_callers(_metadata, self->c.dev, MKIPC_EP_INHERIT_RT, OTHER(0),
+			callers, 3);
+}
+
+TEST_F_TIMEOUT(prio, several_callers_nice, T_TEST)
+{
+	const struct prio callers[] = { OTHER(5), OTHER(-5), OTHER(0) };
+
+	if (self->c.skip)
+		return;
+	several_callers(_metadata, self->c.dev, 0, OTHER(10), callers, 3);
+}
+
+/* ==== 6. unprivileged users ==== */
+
+struct unpriv {
+	int dev;
+	int self_change;	/* the server sets itself to nice 5 */
+};
+
+/*
+ * As nobody: a nice 0 caller thread, the child's main thread the nice 10
+ * server. With @self_change the raised server sets itself to nice 5, a
+ * change only the raise allowed: after the reply it is at 10 again.
+ */
+static void unpriv_server(void *arg)
+{
+	const struct unpriv *u = arg;
+	struct mkipc_recv r;
+	struct agent caller;
+	int rfd, sfd;
+
+	CHILD_CHECK(!drop_to_nobody(), "drop to nobody: %s", strerror(errno));
+	rfd = ep_new(u->dev, 0);
+	CHILD_CHECK(rfd >= 0, "create: %s", strerror(-rfd));
+	sfd = ep_sender(rfd);
+	CHILD_CHECK(sfd >= 0, "sender: %s", strerror(-sfd));
+	/* The caller first: a thread starts with its creator's nice. */
+	agent_init(&caller, fn_call_on_go, sfd, &OTHER(0));
+	CHILD_CHECK(!agent_start(&caller), "caller thread");
+	CHILD_CHECK(!prio_set(0, &OTHER(10)), "nice 10: %s", strerror(errno));
+	CHILD_CHECK(prio_set(0, &OTHER(9)) == -EPERM,
+		    "nice 10 -> 9 allowed: not unprivileged");
+	agent_go(&caller);
+	CHILD_CHECK(!ep_recv(rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_PRIO(0, with_rof(OTHER(0)), "server holding the call");
+	if (u->self_change) {
+		CHILD_CHECK(!setpriority(PRIO_PROCESS, gettid(), 5),
+			    "setpriority(5) while raised to 0: %s",
+			    strerror(errno));
+		CHILD_PRIO(0, ((struct prio){ SCHED_OTHER, 0, 5, -1 }),
+			   "server after setpriority(5)");
+	}
+	CHILD_CHECK(!ep_reply(rfd, r.token, NULL, 0), "reply");
+	CHILD_PRIO(0, OTHER(10), "server after the reply");
+	CHILD_CHECK(!agent_join(&caller, WATCHDOG_MS) && !caller.ret,
+		    "call: %s", strerror(-caller.ret));
+}
+
+TEST_F_TIMEOUT(prio, unpriv_nice_raise, T_TEST)
+{
+	struct unpriv u = { .dev = self->c.dev };
+	char msg[512];
+
+	if (self->c.skip)
+		return;
+	EXPECT_EQ(0, run_child(unpriv_server, &u, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+}
+
+TEST_F_TIMEOUT(prio, unpriv_self_change_refused, T_TEST)
+{
+	struct unpriv u = { .dev = self->c.dev, .self_change = 1 };
+	long ref0, ref1;
+	char msg[512];
+
+	if (self->c.skip)
+		return;
+	ref0 = stat_get("prio_refused");
+	EXPECT_EQ(0, run_child(unpriv_server, &u, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	ref1 = stat_get("prio_refused");
+	EXPECT_LT(ref0, ref1) TH_LOG("prio_refused %ld -> %ld", ref0, ref1);
+}
+
+/* Calls in a loop until stopped, then a call labelled 0 ends the server. */
+static long fn_ping(struct agent *a)
+{
+	long err;
+
+	while (!atomic_load(&a->stop)) {
+		err = ep_call(a->fd, 1, NULL, 0, WATCHDOG_NS);
+		if (err) {
+			if (!atomic_fetch_add(&a->errors, 1))
+				a->first_err = err;
+		} else {
+			atomic_fetch_add(&a->rounds, 1);
+		}
+	}
+	return ep_call(a->fd, 0, NULL, 0, WATCHDOG_NS);
+}
+
+/* Answers calls with REPLY_RECV until one labelled 0. */
+static long fn_pong(struct agent *a)
+{
+	struct mkipc_reply_recv rr;
+	__u64 token = 0;
+	long err;
+
+	for (;;) {
+		err = ep_reply_recv(a->fd, &rr, token, 0);
+		if (err)
+			return err;
+		if (rr.recv.msg.label == 0)
+			return ep_reply(a->fd, rr.recv.token, NULL, 0);
+		token = rr.recv.token;
+	}
+}
+
+/*
+ * As nobody on CPU 0: two threads calling each other in a tight loop and
+ * a nice 0 hog, for 2 s. Reports the hog's CPU time and the round trips.
+ */
+static void unpriv_pingpong(void *arg)
+{
+	const struct unpriv *u = arg;
+	struct agent ping, pong, hog;
+	int rfd, sfd;
+
+	CHILD_CHECK(!drop_to_nobody(), "drop to nobody: %s", strerror(errno));
+	rfd = ep_new(u->dev, 0);
+	CHILD_CHECK(rfd >= 0, "create: %s", strerror(-rfd));
+	sfd = ep_sender(rfd);
+	CHILD_CHECK(sfd >= 0, "sender: %s", strerror(-sfd));
+	agent_init(&pong, fn_pong, rfd, &OTHER(0));
+	pong.cpu = 0;
+	agent_init(&ping, fn_ping, sfd, &OTHER(0));
+	ping.cpu = 0;
+	agent_init(&hog, fn_hog, -1, &OTHER(0));
+	hog.cpu = 0;
+	hog.timeout_ns = 2 * SEC;
+	CHILD_CHECK(!agent_start(&pong) && !agent_start(&ping),
+		    "ping-pong threads");
+	CHILD_CHECK(!agent_start(&hog), "hog thread");
+	CHILD_CHECK(!agent_join(&hog, WATCHDOG_MS), "hog did not end");
+	atomic_store(&ping.stop, 1);
+	CHILD_CHECK(!agent_join(&ping, WATCHDOG_MS) &&
+		    !agent_join(&pong, WATCHDOG_MS), "ping-pong did not end");
+	CHILD_CHECK(!ping.ret && !pong.ret && !atomic_load(&ping.errors),
+		    "ping %s, pong %s, %lld failed calls, first %s",
+		    strerror(-ping.ret), strerror(-pong.ret),
+		    (long long)atomic_load(&ping.errors),
+		    strerror(-ping.first_err));
+	child_report(" hog_cpu_ns=%llu wall_ns=%llu rounds=%lld\n", hog.cpu_ns,
+		     hog.t1 - hog.t0, (long long)atomic_load(&ping.rounds));
+}
+
+TEST_F_TIMEOUT(prio, unpriv_boost_rate_limited, T_TEST)
+{
+	struct unpriv u = { .dev = self->c.dev };
+	long boosts0, lim0, boosts, limited, ncpus;
+	unsigned long long t0, elapsed, hog, wall, bound;
+	const unsigned long long boost_ns = 10000;
+	char msg[512];
+	long rounds;
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, boost_set(boost_ns));
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	boosts0 = stat_get("boosts");
+	lim0 = stat_get("boost_limited");
+	t0 = mkipc_now_ns();
+	ASSERT_EQ(0, run_child(unpriv_pingpong, &u, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	elapsed = mkipc_now_ns() - t0;
+	boosts = stat_get("boosts") - boosts0;
+	limited = stat_get("boost_limited") - lim0;
+	hog = mkipc_field(msg, "hog_cpu_ns");
+	wall = mkipc_field(msg, "wall_ns");
+	rounds = mkipc_field(msg, "rounds");
+	ASSERT_LT(0, (long)wall) TH_LOG("child reported: %s", msg);
+	bound = elapsed / (100 * boost_ns) * ncpus + 20;
+	NOTE("rate limit: hog %llu%% of %llu ms, %ld round trips\n",
+	     hog * 100 / wall, wall / MS, rounds);
+	NOTE("rate limit: boosts %ld (bound %llu in %llu ms), limited %ld\n",
+	     boosts, bound, elapsed / MS, limited);
+	EXPECT_LE(30, hog * 100 / wall)
+		TH_LOG("the hog got less than 30%% of its CPU");
+	EXPECT_LT(0, rounds);
+	EXPECT_LT(0, boosts) TH_LOG("no completion boost at all");
+	EXPECT_GE(bound, boosts) TH_LOG("more boosts than the rate limit allows");
+	EXPECT_LT(0, limited) TH_LOG("the rate limit never engaged");
+}
+
+/*
+ * As nobody, allowed FIFO 30 (RT is lent only up to what the server could
+ * set itself): the server of @rfd_rt (RT raise) then of @rfd_nice (nice
+ * raise) forks while raised; its child has neither the real-time policy
+ * nor a negative nice, and no reset-on-fork flag of its own.
+ */
+struct fork_ctx {
+	int rfd_rt;
+	int rfd_nice;
+};
+
+static void unpriv_fork_once(int rfd, struct prio own, struct prio raised)
+{
+	struct prio child_seen;
+	struct mkipc_recv r;
+	int p[2], status;
+	pid_t pid;
+
+	CHILD_CHECK(!prio_set(0, &own), "own settings: %s", strerror(errno));
+	CHILD_CHECK(!ep_recv(rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_PRIO(0, with_rof(raised), "server holding the call");
+	CHILD_CHECK(!pipe(p), "pipe");
+	pid = fork();
+	CHILD_CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (prio_get(0, &child_seen) ||
+		    write(p[1], &child_seen, sizeof(child_seen)) !=
+		    sizeof(child_seen))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	CHILD_CHECK(read(p[0], &child_seen, sizeof(child_seen)) ==
+		    sizeof(child_seen), "the forked child did not report");
+	close(p[0]);
+	CHILD_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    !WEXITSTATUS(status), "forked child status %#x", status);
+	CHILD_CHECK(child_seen.policy == SCHED_OTHER && !child_seen.prio &&
+		    child_seen.nice >= 0 && !child_seen.rof,
+		    "a child forked while raised to %s is %s",
+		    prio_str(&raised), prio_str(&child_seen));
+	CHILD_CHECK(!ep_reply(rfd, r.token, NULL, 0), "reply");
+	CHILD_PRIO(0, own, "server after the reply");
+}
+
+static void unpriv_fork(void *arg)
+{
+	const struct fork_ctx *f = arg;
+
+	CHILD_CHECK(!drop_to_nobody_rt(30), "drop to nobody: %s",
+		    strerror(errno));
+	unpriv_fork_once(f->rfd_rt, OTHER(0), FIFO(30, NICE_ANY));
+	unpriv_fork_once(f->rfd_nice, OTHER(4), OTHER(-5));
+}
+
+TEST_F_TIMEOUT(prio, unpriv_fork_resets, T_TEST)
+{
+	int rfd_rt, sfd_rt, rfd_nice, sfd_nice;
+	struct agent rt, nice;
+	struct fork_ctx f;
+	char msg[512];
+
+	if (self->c.skip)
+		return;
+	NEW_EP(self->c.dev, MKIPC_EP_INHERIT_RT, &rfd_rt, &sfd_rt);
+	NEW_EP(self->c.dev, 0, &rfd_nice, &sfd_nice);
+	f.rfd_rt = rfd_rt;
+	f.rfd_nice = rfd_nice;
+	agent_init(&rt, fn_call, sfd_rt, &FIFO(30, 0));
+	rt.timeout_ns = WATCHDOG_NS;
+	START(&rt);
+	agent_init(&nice, fn_call, sfd_nice, &OTHER(-5));
+	nice.timeout_ns = WATCHDOG_NS;
+	START(&nice);
+	EXPECT_EQ(0, run_child(unpriv_fork, &f, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	JOIN(&rt);
+	JOIN(&nice);
+	EXPECT_EQ(0, rt.ret);
+	EXPECT_EQ(0, nice.ret);
+	close(sfd_rt);
+	close(rfd_rt);
+	close(sfd_nice);
+	close(rfd_nice);
+}
+
+/*
+ * RT is lent only up to the server's own right (RLIMIT_RTPRIO), the nice
+ * level whatever its RLIMIT_NICE: a root FIFO 30 caller at nice -5 on an
+ * INHERIT_RT endpoint raises a nobody server (own nice 10) allowed no RT
+ * to nice -5 only, and one allowed up to 20 to FIFO 20.
+ */
+struct capped_ctx {
+	int rfd;
+	int rtprio;
+	struct prio raised;
+};
+
+static void unpriv_capped_server(void *arg)
+{
+	const struct capped_ctx *c = arg;
+	struct mkipc_recv r;
+
+	CHILD_CHECK(!drop_to_nobody_rt(c->rtprio), "drop to nobody: %s",
+		    strerror(errno));
+	CHILD_CHECK(!prio_set(0, &OTHER(10)), "nice 10: %s", strerror(errno));
+	CHILD_CHECK(!ep_recv(c->rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_PRIO(0, with_rof(c->raised), "server holding the call");
+	CHILD_CHECK(!ep_reply(c->rfd, r.token, NULL, 0), "reply");
+	CHILD_PRIO(0, OTHER(10), "server after the reply");
+}
+
+TEST_F_TIMEOUT(prio, unpriv_rt_capped, T_TEST)
+{
+	struct capped_ctx c[] = {
+		{ .rtprio = 0, .raised = OTHER(-5) },
+		{ .rtprio = 20, .raised = FIFO(20, NICE_ANY) },
+	};
+	struct agent caller;
+	char msg[512];
+	int sfd, i;
+
+	if (self->c.skip)
+		return;
+	for (i = 0; i < 2; i++) {
+		NEW_EP(self->c.dev, MKIPC_EP_INHERIT_RT, &c[i].rfd, &sfd);
+		agent_init(&caller, fn_call, sfd, &FIFO(30, -5));
+		caller.timeout_ns = WATCHDOG_NS;
+		START(&caller);
+		EXPECT_EQ(0, run_child(unpriv_capped_server, &c[i], msg,
+				       sizeof(msg)))
+			TH_LOG("RLIMIT_RTPRIO %d: %s", c[i].rtprio, msg);
+		JOIN(&caller);
+		EXPECT_EQ(0, caller.ret);
+		close(sfd);
+		close(c[i].rfd);
+	}
+}
+
+/* ==== 7. the completion boost ==== */
+
+#define BOOST_PROBES	3
+
+struct boost_probe {
+	struct prio seen[BOOST_PROBES];		/* right after the call */
+	unsigned long long back_ns[BOOST_PROBES]; /* until SCHED_OTHER */
+	struct prio after[BOOST_PROBES];
+	int n;
+	unsigned long long gap_ns;
+};
+
+/*
+ * Calls n times, gap_ns apart (past the rate limit's window); after each
+ * call notes its settings, then how long until it is SCHED_OTHER again.
+ */
+static long fn_boost_probe(struct agent *a)
+{
+	struct boost_probe *b = a->arg;
+	unsigned long long t;
+	long err;
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		usleep(b->gap_ns / 1000);
+		err = ep_call(a->fd, 1, NULL, 0, WATCHDOG_NS);
+		t = mkipc_now_ns();
+		prio_get(0, &b->seen[i]);
+		if (err)
+			return err;
+		b->after[i] = b->seen[i];
+		while (b->after[i].policy != SCHED_OTHER &&
+		       mkipc_now_ns() - t < SEC)
+			prio_get(0, &b->after[i]);
+		b->back_ns[i] = mkipc_now_ns() - t;
+	}
+	return 0;
+}
+
+/*
+ * A SCHED_OTHER caller served by a SCHED_FIFO server (which is never
+ * boosted itself, so that only the caller uses its user's boosts).
+ */
+static void boost_probe(struct __test_metadata *_metadata, int dev,
+			struct boost_probe *b)
+{
+	struct agent server, caller;
+	int rfd, sfd;
+
+	NEW_EP(dev, 0, &rfd, &sfd);
+	agent_init(&server, fn_serve, rfd, &FIFO(20, 0));
+	server.label = b->n;
+	START(&server);
+	agent_init(&caller, fn_boost_probe, sfd, &OTHER(0));
+	caller.arg = b;
+	START(&caller);
+	JOIN(&caller);
+	JOIN(&server);
+	EXPECT_EQ(0, caller.ret);
+	EXPECT_EQ(0, server.ret);
+	close(sfd);
+	close(rfd);
+}
+
+TEST_F_TIMEOUT(prio, completion_boost, T_TEST)
+{
+	struct boost_probe b;
+	long boosts0, boosts1;
+	int i;
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, boost_set(5 * MS));
+	memset(&b, 0, sizeof(b));
+	b.n = BOOST_PROBES;
+	b.gap_ns = 600 * MS;		/* > 100 * boost_ns */
+	boosts0 = stat_get("boosts");
+	boost_probe(_metadata, self->c.dev, &b);
+	boosts1 = stat_get("boosts");
+	for (i = 0; i < b.n; i++) {
+		NOTE("boost 5 ms: call %d: %s, OTHER after %llu us\n",
+		     i, prio_str(&b.seen[i]), b.back_ns[i] / 1000);
+		EXPECT_SEEN(b.seen[i], with_rof(FIFO(1, NICE_ANY)),
+			    "caller right after its call returned");
+		EXPECT_SEEN(b.after[i], OTHER(0), "caller after the boost");
+		EXPECT_GT(200 * MS, b.back_ns[i])
+			TH_LOG("boost of call %d lasted %llu ms", i,
+			       b.back_ns[i] / MS);
+	}
+	EXPECT_LE(boosts0 + b.n, boosts1)
+		TH_LOG("boosts %ld -> %ld", boosts0, boosts1);
+
+	ASSERT_EQ(0, boost_set(0));
+	memset(&b, 0, sizeof(b));
+	b.n = 2;
+	b.gap_ns = 100 * MS;
+	boosts0 = stat_get("boosts");
+	boost_probe(_metadata, self->c.dev, &b);
+	boosts1 = stat_get("boosts");
+	for (i = 0; i < b.n; i++)
+		EXPECT_SEEN(b.seen[i], OTHER(0),
+			    "caller right after its call, boost_ns=0");
+	EXPECT_EQ(boosts0, boosts1) TH_LOG("boosts with boost_ns=0");
+}
+
+/* ==== 8. pi_stress next to an IPC load ==== */
+
+TEST_F_TIMEOUT(prio, pi_stress_with_ipc_load, T_TEST)
+{
+	struct agent ping, pong;
+	int rfd, sfd, out, status;
+	char line[4096];
+	long long rounds;
+	ssize_t n;
+	pid_t pid;
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, access(PI_STRESS, X_OK))
+		TH_LOG("%s missing: install rt-tests (tools/deps.sh)",
+		       PI_STRESS);
+	ASSERT_EQ(0, boost_set(10000));
+	NEW_EP(self->c.dev, MKIPC_EP_INHERIT_RT, &rfd, &sfd);
+	agent_init(&pong, fn_pong, rfd, &OTHER(0));
+	agent_init(&ping, fn_ping, sfd, &OTHER(0));
+	START(&pong);
+	START(&ping);
+
+	out = memfd_create("pi_stress", MFD_CLOEXEC);
+	ASSERT_LE(0, out);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		dup2(out, 1);
+		dup2(out, 2);
+		execl(PI_STRESS, PI_STRESS, "--duration=10", "--groups=1",
+		      "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	atomic_store(&ping.stop, 1);
+	JOIN(&ping);
+	JOIN(&pong);
+	n = pread(out, line, sizeof(line) - 1, 0);
+	line[n > 0 ? n : 0] = '\0';
+	close(out);
+	if (n > 0)
+		TH_LOG("pi_stress said: %s", line);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("pi_stress status %#x", status);
+	rounds = atomic_load(&ping.rounds);
+	NOTE("pi_stress: status %#x, IPC load: %lld calls, %lld failed\n",
+	     status, rounds, (long long)atomic_load(&ping.errors));
+	EXPECT_LT(0, rounds);
+	EXPECT_EQ(0, atomic_load(&ping.errors))
+		TH_LOG("first failure: %s", strerror(-ping.first_err));
+	EXPECT_EQ(0, ping.ret);
+	EXPECT_EQ(0, pong.ret);
+	close(sfd);
+	close(rfd);
+}
+
+/* ==== 9. the tracepoint ==== */
+
+/* The tracefs directory, mounting tracefs if need be; NULL if none. */
+static const char *tracefs_dir(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st))
+		return "/sys/kernel/tracing";
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!stat("/sys/kernel/tracing/events", &st))
+		return "/sys/kernel/tracing";
+	if (!stat("/sys/kernel/debug/tracing/events", &st))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+static int trace_write(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return mkipc_write_file(path, val);
+}
+
+/* Empties the trace buffer (an open for writing with O_TRUNC). */
+static int trace_clear(const char *dir)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Whether a line of @text has "pid=@pid " and @reason. */
+static int trace_has(const char *text, pid_t pid, const char *reason)
+{
+	char key[32];
+	const char *line = text, *end;
+	size_t klen, rlen = strlen(reason);
+
+	klen = snprintf(key, sizeof(key), "pid=%d", pid);
+	while (*line) {
+		const char *k, *r;
+
+		end = strchrnul(line, '\n');
+		k = memmem(line, end - line, key, klen);
+		r = memmem(line, end - line, reason, rlen);
+		if (k && r && (k[klen] < '0' || k[klen] > '9') &&
+		    (r[rlen] < 'a' || r[rlen] > 'z'))
+			return 1;
+		line = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+TEST_F_TIMEOUT(prio, tracepoint, T_TEST)
+{
+	static char text[1 << 16];
+	const char *dir;
+	struct agent caller;
+	struct mkipc_recv r;
+	char path[256];
+	int rfd, sfd, fd;
+	ssize_t n, len = 0;
+	struct stat st;
+
+	if (self->c.skip)
+		return;
+	dir = tracefs_dir();
+	if (!dir)
+		SKIP(return, "no tracefs (not mounted and cannot be)");
+	snprintf(path, sizeof(path), "%s/events/mkipc/mkipc_prio", dir);
+	ASSERT_EQ(0, stat(path, &st))
+		TH_LOG("tracefs at %s, but no mkipc:mkipc_prio event", dir);
+
+	NEW_EP(self->c.dev, 0, &rfd, &sfd);
+	ASSERT_EQ(0, prio_set(0, &OTHER(10)));
+	ASSERT_EQ(0, trace_write(dir, "tracing_on", "0"));
+	ASSERT_EQ(0, trace_clear(dir));
+	ASSERT_EQ(0, trace_write(dir, "events/mkipc/mkipc_prio/enable", "1"));
+	ASSERT_EQ(0, trace_write(dir, "tracing_on", "1"));
+
+	agent_init(&caller, fn_call, sfd, &OTHER(-5));
+	START(&caller);
+	EXPECT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+	EXPECT_PRIO(0, with_rof(OTHER(-5)), "server holding the call");
+	EXPECT_EQ(0, ep_reply(rfd, r.token, NULL, 0));
+	EXPECT_PRIO(0, OTHER(10), "server after the reply");
+	JOIN(&caller);
+
+	trace_write(dir, "tracing_on", "0");
+	trace_write(dir, "events/mkipc/mkipc_prio/enable", "0");
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	while (len < (ssize_t)sizeof(text) - 1) {
+		n = read(fd, text + len, sizeof(text) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	text[len] = '\0';
+	close(fd);
+	trace_write(dir, "tracing_on", "1");
+	EXPECT_TRUE(trace_has(text, gettid(), "reason=inherit"))
+		TH_LOG("no reason=inherit line for pid %d in:\n%s", gettid(),
+		       text);
+	EXPECT_TRUE(trace_has(text, gettid(), "reason=restore"))
+		TH_LOG("no reason=restore line for pid %d in:\n%s", gettid(),
+		       text);
+	close(sfd);
+	close(rfd);
+}
+
+TEST_HARNESS_MAIN

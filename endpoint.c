@@ -499,7 +499,7 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	}
 	if (mkipc_stats_enabled)
 		mkipc_ep_note_len(ep);
-	mkipc_prio_queued(&ep->idleq, pi);
+	mkipc_prio_queued(&ep->idleq, pi, &m->state, MKIPC_CALL_QUEUED);
 	mkipc_waitq_wake(&ep->recv_wq, how);
 	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
 	return 0;

@@ -770,10 +770,11 @@ void mkipc_prio_idle_drop(struct mkipc_prio_idle *w)
 
 /*
  * A message was queued on the endpoint whose waiting receivers @q lists:
- * raise (for a call, donation @d) and boost the first of them not yet
- * claimed, before the caller wakes it.
+ * raise (for a call, donation @d, while its @state is still @queued) and
+ * boost the first of them not yet claimed, before the caller wakes it.
  */
-void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d)
+void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d,
+		       atomic_t *state, int queued)
 {
 	struct task_struct *p = NULL;
 	struct mkipc_prio_idle *w;
@@ -801,6 +802,13 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d)
 		return;
 
 	mutex_lock(&mkipc_prio_lock);
+	/*
+	 * A receiver that did not wait may have taken the call meanwhile
+	 * (it attaches the donation itself) or even ended it: no claim. One
+	 * that takes it after this look moves the donation to itself.
+	 */
+	if (d && (d->target || atomic_read(state) != queued))
+		d = NULL;
 	spin_lock(&q->lock);
 	p = NULL;
 	list_for_each_entry(w, &q->list, node) {

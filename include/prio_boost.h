@@ -103,7 +103,8 @@ struct mkipc_prio_guard {
 #ifdef MKIPC_PRIO
 
 void mkipc_prio_call_init(struct mkipc_pi_don *d, bool inherit_rt);
-void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d);
+void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d,
+		       atomic_t *state, int queued);
 void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
 			   struct mkipc_prio_idle *w);
 void mkipc_prio_idle_leave(struct mkipc_prio_idleq *q,
@@ -159,7 +160,8 @@ static inline void mkipc_prio_call_init(struct mkipc_pi_don *d,
 }
 
 static inline void mkipc_prio_queued(struct mkipc_prio_idleq *q,
-				     struct mkipc_pi_don *d) { }
+				     struct mkipc_pi_don *d, atomic_t *state,
+				     int queued) { }
 static inline void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
 					 struct mkipc_prio_idle *w) { }
 static inline void mkipc_prio_idle_leave(struct mkipc_prio_idleq *q,

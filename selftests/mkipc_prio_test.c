@@ -993,6 +993,133 @@ TEST_F_TIMEOUT(prio, inversion, T_TEST)
 		TH_LOG("tracking off, the server ran before the hog ended");
 }
 
+/*
+ * ==== 1b. the raise of a waiting server: before it runs, moved to the
+ * thread that takes the call, undone when the call ends untaken ====
+ */
+
+/* Receives once: the endpoint's shutdown is to end it (EPIPE). */
+static long fn_recv_once(struct agent *a)
+{
+	struct mkipc_recv r;
+
+	return ep_recv(a->fd, &r, WATCHDOG_NS);
+}
+
+/* Spins until the test says stop. */
+static long fn_spin(struct agent *a)
+{
+	atomic_store(&a->taken, 1);
+	while (!atomic_load(&a->stop))
+		;
+	return 0;
+}
+
+/*
+ * W1 (SCHED_OTHER nice 10) waits to receive on CPU 0; a SCHED_FIFO 90
+ * spinner then holds CPU 0, so W1 cannot run; a SCHED_FIFO 80 caller on
+ * CPU 1 calls. W1 must be raised at once, before it ever runs. With
+ * @taker, a SCHED_FIFO 85 server on CPU 1 then takes the call, and the
+ * raise must leave W1; without, the call times out untaken, and the raise
+ * must leave W1 with it. W1 still has not run at either check.
+ */
+static void claim_case(struct __test_metadata *_metadata, int dev,
+		       bool taker)
+{
+	struct agent w1, spin, caller, w2;
+	int rfd, sfd;
+
+	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
+	ASSERT_EQ(0, mkipc_write_file(RT_RUNTIME, "-1"))
+		TH_LOG("cannot turn RT throttling off");
+	ASSERT_EQ(0, pin_cpu(1));
+	ASSERT_EQ(0, prio_set(0, &FIFO(95, 0)));
+	NEW_EP(dev, MKIPC_EP_INHERIT_RT, &rfd, &sfd);
+
+	agent_init(&w1, fn_recv_once, rfd, &OTHER(10));
+	w1.cpu = 0;
+	START(&w1);
+	ASSERT_EQ(0, agent_wait_blocked(&w1));
+	agent_init(&spin, fn_spin, -1, &FIFO(90, 0));
+	spin.cpu = 0;
+	START(&spin);
+	ASSERT_EQ(0, wait_flag(&spin.taken, 1));
+
+	agent_init(&caller, fn_call, sfd, &FIFO(80, 0));
+	caller.cpu = 1;
+	caller.timeout_ns = taker ? WATCHDOG_NS : 300 * MS;
+	START(&caller);
+	ASSERT_EQ(0, agent_wait_blocked(&caller));
+	EXPECT_PRIO(w1.tid, with_rof(FIFO(80, NICE_ANY)),
+		    "waiting server woken by the call, before it ran");
+	EXPECT_EQ(0, atomic_load(&w1.done));
+
+	if (taker) {
+		agent_init(&w2, fn_take_reply, rfd, &FIFO(85, 0));
+		w2.cpu = 1;
+		START(&w2);
+		ASSERT_EQ(0, wait_flag(&w2.taken, 1));
+		EXPECT_PRIO(w1.tid, OTHER(10),
+			    "first server, once another took the call");
+		EXPECT_SEEN(w2.seen, FIFO(85, NICE_ANY), "the taker");
+		agent_go(&w2);
+		JOIN(&w2);
+		EXPECT_EQ(0, w2.ret);
+		JOIN(&caller);
+		EXPECT_EQ(0, caller.ret);
+	} else {
+		JOIN(&caller);
+		EXPECT_EQ(-ETIMEDOUT, caller.ret);
+		EXPECT_PRIO(w1.tid, OTHER(10),
+			    "waiting server, once the call timed out untaken");
+	}
+	EXPECT_EQ(0, atomic_load(&w1.done))
+		TH_LOG("the first server ran while CPU 0 was held");
+
+	atomic_store(&spin.stop, 1);
+	JOIN(&spin);
+	ASSERT_EQ(0, xioctl(rfd, MKIPC_IOC_EP_SHUTDOWN, NULL));
+	JOIN(&w1);
+	EXPECT_EQ(-EPIPE, w1.ret);
+	close(sfd);
+	close(rfd);
+}
+
+TEST_F_TIMEOUT(prio, claim_moves_to_taker, T_TEST)
+{
+	if (self->c.skip)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs: one held, one to call from");
+	claim_case(_metadata, self->c.dev, true);
+}
+
+TEST_F_TIMEOUT(prio, claim_ends_with_untaken_call, T_TEST)
+{
+	if (self->c.skip)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs: one held, one to call from");
+	claim_case(_metadata, self->c.dev, false);
+}
+
+/* The scoped guard for kernel code, through its debugfs test job. */
+TEST_F_TIMEOUT(prio, kernel_guard, T_TEST)
+{
+	const char *job = MKIPC_DEBUGFS_DIR "/prio_guard_test";
+	char buf[256];
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, prio_set(0, &OTHER(0)));
+	ASSERT_EQ(0, mkipc_write_file(job, "go"))
+		TH_LOG("%s: %s", job, strerror(errno));
+	ASSERT_EQ(0, read_line(job, buf, sizeof(buf)));
+	NOTE("%s\n", buf);
+	EXPECT_EQ(0, strncmp(buf, "ok guard", 8)) TH_LOG("%s", buf);
+	EXPECT_PRIO(0, OTHER(0), "the thread that ran the guard test");
+}
+
 /* ==== 2. the raise ends with the call, however the call ends ==== */
 
 FIXTURE(restore) {

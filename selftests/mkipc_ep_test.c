@@ -413,46 +413,7 @@ static int op_serve(struct op *o, int fd, __u32 reply_size)
 /* 0 once the thread returned (within @ms), else -1: it is hung. */
 static int op_join(struct op *o, int ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return pthread_timedjoin_np(o->thr, NULL, &ts) ? -1 : 0;
-}
-
-/*
- * Whether thread @tid sleeps in a system call: the number of it, from
- * /proc (-1 if it is running or gone).
- */
-static long thread_sleeping_in(pid_t tid)
-{
-	char path[64], buf[256];
-	long nr = -1;
-	char state = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) && strrchr(buf, ')'))
-		state = strrchr(buf, ')')[2];
-	fclose(f);
-	if (state != 'S')
-		return -1;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &nr) != 1)
-		nr = -1;
-	fclose(f);
-	return nr;
+	return mkipc_join_ms(o->thr, ms);
 }
 
 /*
@@ -469,7 +430,7 @@ static int op_wait_blocked(struct op *o)
 
 		if (atomic_load(&o->done))
 			return -1;
-		nr = thread_sleeping_in(o->tid);
+		nr = mkipc_thread_sleeping_in(o->tid);
 		if (nr == want || (o->kind == OP_EPOLL && nr == SYS_epoll_pwait))
 			return 0;
 		usleep(2000);

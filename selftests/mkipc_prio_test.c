@@ -519,17 +519,8 @@ static void agent_go(struct agent *a)
 /* Releases @a and joins it: 0 once it returned within @ms, else -1. */
 static int agent_join(struct agent *a, int ms)
 {
-	struct timespec ts;
-
 	atomic_store(&a->release, 1);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return pthread_timedjoin_np(a->thr, NULL, &ts) ? -1 : 0;
+	return mkipc_join_ms(a->thr, ms);
 }
 
 /*
@@ -538,31 +529,7 @@ static int agent_join(struct agent *a, int ms)
  */
 static int sleeping_in_ioctl(pid_t tid)
 {
-	char path[64], buf[256];
-	char state = 0, *p;
-	long nr = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		p = strrchr(buf, ')');
-		if (p && p[1])
-			state = p[2];
-	}
-	fclose(f);
-	if (state != 'S')
-		return 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &nr) != 1)
-		nr = -1;
-	fclose(f);
-	return nr == SYS_ioctl;
+	return mkipc_thread_sleeping_in(tid) == SYS_ioctl;
 }
 
 /* Waits until @a sleeps in an ioctl: 0, or -1 if it finished instead. */

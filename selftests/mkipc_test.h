@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,54 @@ static inline int mkipc_failslab_set(const char *knob, const char *val)
 
 	snprintf(path, sizeof(path), MKIPC_FAILSLAB "/%s", knob);
 	return mkipc_write_file(path, val);
+}
+
+/* Joins thread @thr if it returns within @ms: 0, else -1 (it hangs). */
+static inline int mkipc_join_ms(pthread_t thr, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(thr, NULL, &ts) ? -1 : 0;
+}
+
+/*
+ * The system call thread @tid of this process sleeps in, from /proc: its
+ * number, or -1 if it is running or gone.
+ */
+static inline long mkipc_thread_sleeping_in(pid_t tid)
+{
+	char path[64], buf[256];
+	char state = 0, *p;
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		if (p && p[1])
+			state = p[2];
+	}
+	fclose(f);
+	if (state != 'S')
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(f);
+	return nr;
 }
 
 #endif /* _MKIPC_TEST_H */

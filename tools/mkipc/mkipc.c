@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,11 +501,25 @@ struct prm_prio {
 	char boost_now[PRM_VALLEN];
 };
 
-/* Parses --priority-tracking (Y or N; also y, n, 1, 0, on, off). */
-static int prm_parse_yn(const char *s, struct prm_prio *p)
+/* The getopt_long() values of the options setting them, in every command. */
+enum {
+	OPT_PRM_TRACKING = 512,	/* --priority-tracking */
+	OPT_PRM_BOOST_NS,	/* --boost-ns */
+};
+
+/*
+ * Parses option @c (OPT_PRM_*), its argument @s: --priority-tracking
+ * (Y or N; also y, n, 1, 0, on, off) or --boost-ns. 0, or -1 having said
+ * why.
+ */
+static int prm_parse_opt(int c, const char *s, struct prm_prio *p)
 {
-	if (!strcmp(s, "Y") || !strcmp(s, "y") || !strcmp(s, "1") ||
-	    !strcmp(s, "on")) {
+	if (c == OPT_PRM_BOOST_NS) {
+		if (parse_ulong("boost-ns", s, 0, BOOST_NS_MAX, &p->boost_ns))
+			return -1;
+		p->boost_set = true;
+	} else if (!strcmp(s, "Y") || !strcmp(s, "y") || !strcmp(s, "1") ||
+		   !strcmp(s, "on")) {
 		p->tracking = "Y";
 	} else if (!strcmp(s, "N") || !strcmp(s, "n") || !strcmp(s, "0") ||
 		   !strcmp(s, "off")) {
@@ -2633,8 +2648,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
 		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NAIVE, OPT_STALL,
 		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_CALLER_NICE,
-		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_TRACKING, OPT_BOOST_NS,
-		OPT_HELP,
+		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_HELP,
 	};
 	static const struct option opts[] = {
 		{ "iters", required_argument, NULL, OPT_ITERS },
@@ -2657,8 +2671,9 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		{ "caller-nice", required_argument, NULL, OPT_CALLER_NICE },
 		{ "caller-fifo", required_argument, NULL, OPT_CALLER_FIFO },
 		{ "inherit-rt", no_argument, NULL, OPT_INHERIT_RT },
-		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
-		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
+		{ "priority-tracking", required_argument, NULL,
+		  OPT_PRM_TRACKING },
+		{ "boost-ns", required_argument, NULL, OPT_PRM_BOOST_NS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ }
 	};
@@ -2781,16 +2796,10 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 			o->inherit_rt = true;
 			prio_given = true;
 			break;
-		case OPT_TRACKING:
-			if (prm_parse_yn(optarg, &o->prm))
+		case OPT_PRM_TRACKING:
+		case OPT_PRM_BOOST_NS:
+			if (prm_parse_opt(c, optarg, &o->prm))
 				return EXIT_USAGE;
-			prio_given = true;
-			break;
-		case OPT_BOOST_NS:
-			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
-					&o->prm.boost_ns))
-				return EXIT_USAGE;
-			o->prm.boost_set = true;
 			prio_given = true;
 			break;
 		case OPT_HELP:
@@ -3000,6 +3009,163 @@ out:
 
 /* ------------------------------------------------------------------ */
 /*
+ * What prio-inv and prio-wake share: their common options and how they
+ * are parsed.
+ */
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define PR_MAX_OPTS	32	/* a command's options, its own and these */
+
+/* The options of prio-inv and prio-wake both. */
+struct pr_opts {
+	unsigned long count;		/* timed calls or messages */
+	unsigned long warmup, cpu;
+	unsigned long interval_us;	/* mean time between two */
+	unsigned long jitter_pct;	/* intervals uniform in +- this % */
+	unsigned long timeout_ms;
+	__u64 seed;
+	struct prm_prio prm;
+	bool json;
+	const char *samples;
+};
+
+/* A command's own options take getopt_long() values from PR_OPT_OWN. */
+enum {
+	PR_OPT_COUNT = 256, PR_OPT_WARMUP, PR_OPT_CPU, PR_OPT_INTERVAL,
+	PR_OPT_TIMEOUT, PR_OPT_SEED, PR_OPT_SAMPLES, PR_OPT_JSON,
+	PR_OPT_HELP,
+	PR_OPT_OWN = 300,
+};
+
+/* Before a command's own options; PR_OPT_COUNT takes its name. */
+static const struct option pr_head_opts[] = {
+	{ NULL, required_argument, NULL, PR_OPT_COUNT },
+	{ "warmup", required_argument, NULL, PR_OPT_WARMUP },
+	{ "cpu", required_argument, NULL, PR_OPT_CPU },
+};
+
+/* After them. */
+static const struct option pr_tail_opts[] = {
+	{ "interval-us", required_argument, NULL, PR_OPT_INTERVAL },
+	{ "priority-tracking", required_argument, NULL, OPT_PRM_TRACKING },
+	{ "boost-ns", required_argument, NULL, OPT_PRM_BOOST_NS },
+	{ "timeout-ms", required_argument, NULL, PR_OPT_TIMEOUT },
+	{ "seed", required_argument, NULL, PR_OPT_SEED },
+	{ "samples", required_argument, NULL, PR_OPT_SAMPLES },
+	{ "json", no_argument, NULL, PR_OPT_JSON },
+	{ "help", no_argument, NULL, PR_OPT_HELP },
+	{ }
+};
+
+/* A command as pr_parse() sees it. */
+struct pr_cmd {
+	const char *name;		/* "prio-inv" */
+	const char *count;		/* the option of pr_opts.count */
+	unsigned long interval_min;	/* --interval-us: the least */
+	unsigned long interval_us;	/* and the default */
+	unsigned long jitter_pct;	/* the default */
+	const struct option *opts;	/* its own, ending in { } */
+	int (*opt)(struct pr_opts *o, int c);	/* one of them: 0 or -1 */
+	void (*usage)(FILE *f);
+};
+
+/*
+ * Parses the command line of @cmd into @o, whose own options the caller
+ * has set to their defaults: 0, -1 after --help, else the exit status.
+ */
+static int pr_parse(const struct pr_cmd *cmd, int argc, char **argv,
+		    struct pr_opts *o)
+{
+	struct option opts[PR_MAX_OPTS];
+	size_t n = ARRAY_SIZE(pr_head_opts), k;
+	unsigned long v;
+	int c;
+
+	memcpy(opts, pr_head_opts, sizeof(pr_head_opts));
+	opts[0].name = cmd->count;
+	for (k = 0; cmd->opts[k].name; k++)
+		opts[n++] = cmd->opts[k];
+	if (n + ARRAY_SIZE(pr_tail_opts) > ARRAY_SIZE(opts)) {
+		err("%s: too many options for PR_MAX_OPTS", cmd->name);
+		return 1;
+	}
+	memcpy(opts + n, pr_tail_opts, sizeof(pr_tail_opts));
+
+	*o = (struct pr_opts) {
+		.count = 2000, .warmup = 20, .cpu = 0,
+		.interval_us = cmd->interval_us,
+		.jitter_pct = cmd->jitter_pct, .timeout_ms = 10000,
+	};
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case PR_OPT_COUNT:
+			if (parse_ulong(cmd->count, optarg, 1, 10000000,
+					&o->count))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_WARMUP:
+			if (parse_ulong("warmup", optarg, 0, 1000000,
+					&o->warmup))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_CPU:
+			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
+					&o->cpu))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_INTERVAL:
+			if (parse_ulong("interval-us", optarg,
+					cmd->interval_min, 10000000,
+					&o->interval_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_PRM_TRACKING:
+		case OPT_PRM_BOOST_NS:
+			if (prm_parse_opt(c, optarg, &o->prm))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_TIMEOUT:
+			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
+					&o->timeout_ms))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_SEED:
+			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
+				return EXIT_USAGE;
+			o->seed = v;
+			break;
+		case PR_OPT_SAMPLES:
+			o->samples = optarg;
+			break;
+		case PR_OPT_JSON:
+			o->json = true;
+			break;
+		case PR_OPT_HELP:
+		case 'h':
+			cmd->usage(stdout);
+			return -1;
+		default:
+			if (c < PR_OPT_OWN) {
+				cmd->usage(stderr);
+				return EXIT_USAGE;
+			}
+			if (cmd->opt(o, c))
+				return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		err("%s: unexpected argument '%s'", cmd->name, argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->seed)
+		o->seed = pr_seed();
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/*
  * mkipc prio-inv: priority inversion across a call. A SCHED_FIFO caller
  * is served by a SCHED_OTHER server on one CPU while SCHED_FIFO load of a
  * priority between theirs spins there part of the time: without
@@ -3009,16 +3175,18 @@ out:
 
 #define PI_MAX_LOAD	16
 
+enum {
+	PI_OPT_CALLER_PRIO = PR_OPT_OWN, PI_OPT_LOAD_THREADS,
+	PI_OPT_LOAD_PRIO, PI_OPT_LOAD_SPIN, PI_OPT_LOAD_SLEEP, PI_OPT_WORK,
+	PI_OPT_NO_INHERIT_RT,
+};
+
 struct pi_opts {
-	unsigned long calls, warmup, cpu;
+	struct pr_opts pr;
 	unsigned long caller_prio;
 	unsigned long load_threads, load_prio, load_spin_us, load_sleep_us;
-	unsigned long work_us, interval_us, timeout_ms;
-	__u64 seed;
+	unsigned long work_us;
 	bool inherit_rt;
-	struct prm_prio prm;
-	bool json;
-	const char *samples;
 };
 
 /* What the server replies: its scheduling settings when it took the call. */
@@ -3243,21 +3411,21 @@ static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
 static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
 {
 	const struct pi_opts *o = c->o;
-	__u64 seed = o->seed, next, t0, t1, lo, hi;
+	__u64 seed = o->pr.seed, next, t0, t1, lo, hi;
 	struct mkipc_call a;
 	struct pi_reply rep;
 	unsigned long i;
 	bool in_spin;
 
-	lo = o->interval_us * 500ULL;
-	hi = o->interval_us * 1500ULL;
+	lo = o->pr.interval_us * 500ULL;
+	hi = o->pr.interval_us * 1500ULL;
 	memset(&a, 0, sizeof(a));
 	mkipc_msg_init(&a.req, 0, NULL, 0);
 	mkipc_msg_init(&a.rep, 0, &rep, sizeof(rep));
-	a.timeout_ns = o->timeout_ms * 1000000ULL;
+	a.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	/* the load threads have begun their first period by then */
 	next = c->start_ns + c->period_ns;
-	for (i = 0; i < o->warmup + o->calls; i++) {
+	for (i = 0; i < o->pr.warmup + o->pr.count; i++) {
 		next += pr_rand_range(&seed, lo, hi);
 		pr_sleep_until(next);
 		in_spin = __atomic_load_n(&c->spinning, __ATOMIC_RELAXED);
@@ -3267,10 +3435,10 @@ static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
 		t1 = now_ns();
 		if (t1 > next)
 			next = t1;
-		if (i < o->warmup)
+		if (i < o->pr.warmup)
 			continue;
-		lat[i - o->warmup] = t1 - t0;
-		spun[i - o->warmup] = in_spin;
+		lat[i - o->pr.warmup] = t1 - t0;
+		spun[i - o->pr.warmup] = in_spin;
 		c->spun += in_spin;
 		if (rep.seen) {
 			c->seen++;
@@ -3282,146 +3450,71 @@ static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
 	return 0;
 }
 
+/* An option of prio-inv's own. */
+static int pi_opt(struct pr_opts *po, int c)
+{
+	struct pi_opts *o = container_of(po, struct pi_opts, pr);
+
+	switch (c) {
+	case PI_OPT_CALLER_PRIO:
+		return parse_ulong("caller-prio", optarg, 2, 99,
+				   &o->caller_prio);
+	case PI_OPT_LOAD_THREADS:
+		return parse_ulong("load-threads", optarg, 0, PI_MAX_LOAD,
+				   &o->load_threads);
+	case PI_OPT_LOAD_PRIO:
+		return parse_ulong("load-prio", optarg, 1, 98, &o->load_prio);
+	case PI_OPT_LOAD_SPIN:
+		return parse_ulong("load-spin-us", optarg, 1, 1000000,
+				   &o->load_spin_us);
+	case PI_OPT_LOAD_SLEEP:
+		return parse_ulong("load-sleep-us", optarg, 1, 10000000,
+				   &o->load_sleep_us);
+	case PI_OPT_WORK:
+		return parse_ulong("work-us", optarg, 0, 1000000, &o->work_us);
+	case PI_OPT_NO_INHERIT_RT:
+		o->inherit_rt = false;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct pr_cmd pi_cmd = {
+	.name = "prio-inv", .count = "calls",
+	.interval_min = 2, .interval_us = 1000, .jitter_pct = 50,
+	.opts = (const struct option []) {
+		{ "caller-prio", required_argument, NULL, PI_OPT_CALLER_PRIO },
+		{ "load-threads", required_argument, NULL,
+		  PI_OPT_LOAD_THREADS },
+		{ "load-prio", required_argument, NULL, PI_OPT_LOAD_PRIO },
+		{ "load-spin-us", required_argument, NULL, PI_OPT_LOAD_SPIN },
+		{ "load-sleep-us", required_argument, NULL,
+		  PI_OPT_LOAD_SLEEP },
+		{ "work-us", required_argument, NULL, PI_OPT_WORK },
+		{ "no-inherit-rt", no_argument, NULL, PI_OPT_NO_INHERIT_RT },
+		{ }
+	},
+	.opt = pi_opt,
+	.usage = pi_usage,
+};
+
 static int pi_parse(int argc, char **argv, struct pi_opts *o)
 {
-	enum {
-		OPT_CALLS = 256, OPT_WARMUP, OPT_CPU, OPT_CALLER_PRIO,
-		OPT_LOAD_THREADS, OPT_LOAD_PRIO, OPT_LOAD_SPIN, OPT_LOAD_SLEEP,
-		OPT_WORK, OPT_INTERVAL, OPT_NO_INHERIT_RT, OPT_TRACKING,
-		OPT_BOOST_NS, OPT_TIMEOUT, OPT_SEED, OPT_SAMPLES, OPT_JSON,
-		OPT_HELP,
-	};
-	static const struct option opts[] = {
-		{ "calls", required_argument, NULL, OPT_CALLS },
-		{ "warmup", required_argument, NULL, OPT_WARMUP },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "caller-prio", required_argument, NULL, OPT_CALLER_PRIO },
-		{ "load-threads", required_argument, NULL, OPT_LOAD_THREADS },
-		{ "load-prio", required_argument, NULL, OPT_LOAD_PRIO },
-		{ "load-spin-us", required_argument, NULL, OPT_LOAD_SPIN },
-		{ "load-sleep-us", required_argument, NULL, OPT_LOAD_SLEEP },
-		{ "work-us", required_argument, NULL, OPT_WORK },
-		{ "interval-us", required_argument, NULL, OPT_INTERVAL },
-		{ "no-inherit-rt", no_argument, NULL, OPT_NO_INHERIT_RT },
-		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
-		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
-		{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "samples", required_argument, NULL, OPT_SAMPLES },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ }
-	};
-	unsigned long v;
-	int c;
+	int ret;
 
 	*o = (struct pi_opts) {
-		.calls = 2000, .warmup = 20, .cpu = 0, .caller_prio = 80,
-		.load_threads = 1, .load_prio = 50, .load_spin_us = 2000,
-		.load_sleep_us = 3000, .work_us = 50, .interval_us = 1000,
-		.timeout_ms = 10000, .inherit_rt = true,
+		.caller_prio = 80, .load_threads = 1, .load_prio = 50,
+		.load_spin_us = 2000, .load_sleep_us = 3000, .work_us = 50,
+		.inherit_rt = true,
 	};
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_CALLS:
-			if (parse_ulong("calls", optarg, 1, 10000000,
-					&o->calls))
-				return EXIT_USAGE;
-			break;
-		case OPT_WARMUP:
-			if (parse_ulong("warmup", optarg, 0, 1000000,
-					&o->warmup))
-				return EXIT_USAGE;
-			break;
-		case OPT_CPU:
-			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
-					&o->cpu))
-				return EXIT_USAGE;
-			break;
-		case OPT_CALLER_PRIO:
-			if (parse_ulong("caller-prio", optarg, 2, 99,
-					&o->caller_prio))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_THREADS:
-			if (parse_ulong("load-threads", optarg, 0, PI_MAX_LOAD,
-					&o->load_threads))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_PRIO:
-			if (parse_ulong("load-prio", optarg, 1, 98,
-					&o->load_prio))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_SPIN:
-			if (parse_ulong("load-spin-us", optarg, 1, 1000000,
-					&o->load_spin_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_SLEEP:
-			if (parse_ulong("load-sleep-us", optarg, 1, 10000000,
-					&o->load_sleep_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_WORK:
-			if (parse_ulong("work-us", optarg, 0, 1000000,
-					&o->work_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_INTERVAL:
-			if (parse_ulong("interval-us", optarg, 2, 10000000,
-					&o->interval_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_NO_INHERIT_RT:
-			o->inherit_rt = false;
-			break;
-		case OPT_TRACKING:
-			if (prm_parse_yn(optarg, &o->prm))
-				return EXIT_USAGE;
-			break;
-		case OPT_BOOST_NS:
-			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
-					&o->prm.boost_ns))
-				return EXIT_USAGE;
-			o->prm.boost_set = true;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
-					&o->timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
-				return EXIT_USAGE;
-			o->seed = v;
-			break;
-		case OPT_SAMPLES:
-			o->samples = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-		case 'h':
-			pi_usage(stdout);
-			return -1;
-		default:
-			pi_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		err("prio-inv: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
+	ret = pr_parse(&pi_cmd, argc, argv, &o->pr);
+	if (ret)
+		return ret;
 	if (o->load_prio >= o->caller_prio) {
 		err("--load-prio %lu: must be below --caller-prio %lu",
 		    o->load_prio, o->caller_prio);
 		return EXIT_USAGE;
 	}
-	if (!o->seed)
-		o->seed = pr_seed();
 	return 0;
 }
 
@@ -3437,13 +3530,13 @@ static int pi_check_rt(const struct pi_opts *o, long *runtime, long *period)
 	pr_rt_limits(runtime, period);
 	if (share >= 0.9) {
 		err("the load would take %.0f%% of CPU %lu: keep it below 90%%",
-		    100 * share, o->cpu);
+		    100 * share, o->pr.cpu);
 		return -1;
 	}
 	if (*runtime >= 0 && *period > 0 &&
 	    share >= 0.9 * *runtime / *period) {
 		err("the load would take %.0f%% of CPU %lu, %s %ld of %ld us: %s",
-		    100 * share, o->cpu, "real-time throttling allows",
+		    100 * share, o->pr.cpu, "real-time throttling allows",
 		    *runtime, *period,
 		    "lower it (sched_rt_runtime_us is left alone)");
 		return -1;
@@ -3479,9 +3572,9 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	printf("# mkipc prio-inv: caller SCHED_FIFO %lu, server SCHED_OTHER",
 	       o->caller_prio);
 	printf(" nice 0, load SCHED_FIFO %lu, all on CPU %lu\n", o->load_prio,
-	       o->cpu);
+	       o->pr.cpu);
 	printf("# endpoint inherit_rt=%s; ", o->inherit_rt ? "yes" : "no");
-	prm_print(&o->prm);
+	prm_print(&o->pr.prm);
 	printf("\n");
 	printf("# load: %lu thread(s), each spinning %lu us of CPU time",
 	       o->load_threads, o->load_spin_us);
@@ -3490,11 +3583,11 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	printf("# real-time throttling: %ld of %ld us (left alone)\n",
 	       runtime, period);
 	printf("# calls=%lu warmup=%lu, intervals uniform in [%lu, %lu] us",
-	       o->calls, o->warmup, o->interval_us / 2,
-	       o->interval_us * 3 / 2);
-	printf(" (seed %llu)\n", (__u64)o->seed);
+	       o->pr.count, o->pr.warmup, o->pr.interval_us / 2,
+	       o->pr.interval_us * 3 / 2);
+	printf(" (seed %llu)\n", (__u64)o->pr.seed);
 	printf("# server work %lu us of CPU time a call, timeout %lu ms\n",
-	       o->work_us, o->timeout_ms);
+	       o->work_us, o->pr.timeout_ms);
 	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
 	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
 	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
@@ -3504,19 +3597,19 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	       r->periods, r->missed);
 	printf("# the server was at SCHED_FIFO >= %lu when it took %lu",
 	       o->caller_prio, c->raised);
-	printf(" of %lu calls (%lu told)\n", o->calls, c->seen);
+	printf(" of %lu calls (%lu told)\n", o->pr.count, c->seen);
 	pr_print_lat("call latency", &r->all, "calls");
 	pr_print_lat("begun while the load spun", &r->spin, "calls");
-	printf("SUMMARY bench=prio-inv cpu=%lu caller_prio=%lu", o->cpu,
+	printf("SUMMARY bench=prio-inv cpu=%lu caller_prio=%lu", o->pr.cpu,
 	       o->caller_prio);
 	printf(" load_threads=%lu load_prio=%lu load_spin_us=%lu",
 	       o->load_threads, o->load_prio, o->load_spin_us);
 	printf(" load_sleep_us=%lu work_us=%lu interval_us=%lu",
-	       o->load_sleep_us, o->work_us, o->interval_us);
-	printf(" calls=%lu warmup=%lu seed=%llu inherit_rt=%d", o->calls,
-	       o->warmup, (__u64)o->seed, o->inherit_rt);
+	       o->load_sleep_us, o->work_us, o->pr.interval_us);
+	printf(" calls=%lu warmup=%lu seed=%llu inherit_rt=%d", o->pr.count,
+	       o->pr.warmup, (__u64)o->pr.seed, o->inherit_rt);
 	printf(" priority_tracking=%s boost_ns=%s kernel=%s abi=%u.%u",
-	       o->prm.tracking_now, o->prm.boost_now, kernel,
+	       o->pr.prm.tracking_now, o->pr.prm.boost_now, kernel,
 	       c->ver.abi_major, c->ver.abi_minor);
 	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
 	       r->all.min, r->all.avg, r->all.p50, r->all.p99, r->all.max);
@@ -3554,7 +3647,7 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "command", "prio-inv");
 	jw_open(&w, "params", '{');
-	jw_u64(&w, "cpu", o->cpu);
+	jw_u64(&w, "cpu", o->pr.cpu);
 	jw_u64(&w, "caller_fifo_prio", o->caller_prio);
 	jw_str(&w, "server", "SCHED_OTHER nice 0");
 	jw_u64(&w, "load_threads", o->load_threads);
@@ -3562,13 +3655,13 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	jw_u64(&w, "load_spin_us", o->load_spin_us);
 	jw_u64(&w, "load_sleep_us", o->load_sleep_us);
 	jw_u64(&w, "work_us", o->work_us);
-	jw_u64(&w, "interval_us", o->interval_us);
-	jw_u64(&w, "calls", o->calls);
-	jw_u64(&w, "warmup", o->warmup);
-	jw_u64(&w, "seed", o->seed);
-	jw_u64(&w, "timeout_ms", o->timeout_ms);
+	jw_u64(&w, "interval_us", o->pr.interval_us);
+	jw_u64(&w, "calls", o->pr.count);
+	jw_u64(&w, "warmup", o->pr.warmup);
+	jw_u64(&w, "seed", o->pr.seed);
+	jw_u64(&w, "timeout_ms", o->pr.timeout_ms);
 	jw_bool(&w, "inherit_rt", o->inherit_rt);
-	prm_json(&w, &o->prm);
+	prm_json(&w, &o->pr.prm);
 	jw_i64(&w, "sched_rt_runtime_us", runtime);
 	jw_i64(&w, "sched_rt_period_us", period);
 	jw_str(&w, "kernel", kernel);
@@ -3638,8 +3731,8 @@ static int cmd_prio_inv(int argc, char **argv)
 	if (pi_check_rt(&o, &runtime, &period))
 		return 1;
 	if (sched_getaffinity(0, sizeof(set), &set) ||
-	    !CPU_ISSET(o.cpu, &set)) {
-		err("CPU %lu is not available to this process", o.cpu);
+	    !CPU_ISSET(o.pr.cpu, &set)) {
+		err("CPU %lu is not available to this process", o.pr.cpu);
 		return 1;
 	}
 
@@ -3654,14 +3747,14 @@ static int cmd_prio_inv(int argc, char **argv)
 	if (!(c.ver.features & MKIPC_FEAT_PRIO))
 		err("warning: the module lacks priority inheritance (%s %#llx)",
 		    "features", (__u64)c.ver.features);
-	lat = calloc(o.calls, sizeof(*lat));
-	slat = calloc(o.calls, sizeof(*slat));
-	spun = calloc(o.calls, sizeof(*spun));
+	lat = calloc(o.pr.count, sizeof(*lat));
+	slat = calloc(o.pr.count, sizeof(*slat));
+	spun = calloc(o.pr.count, sizeof(*spun));
 	if (!lat || !slat || !spun) {
-		err("out of memory for %lu samples", o.calls);
+		err("out of memory for %lu samples", o.pr.count);
 		goto out;
 	}
-	if (prm_apply(&o.prm))
+	if (prm_apply(&o.pr.prm))
 		goto out;
 	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC |
 			       (o.inherit_rt ? MKIPC_EP_INHERIT_RT : 0), 0,
@@ -3694,10 +3787,10 @@ static int cmd_prio_inv(int argc, char **argv)
 	 * starts cannot run ahead of it on that CPU, and the load threads
 	 * sleep until start_ns.
 	 */
-	if (pp_pin(o.cpu) || pr_set_sched(SCHED_FIFO, o.caller_prio, 0))
+	if (pp_pin(o.pr.cpu) || pr_set_sched(SCHED_FIFO, o.caller_prio, 0))
 		goto out;
 	if (pr_thread_create(&c.server, pi_server_main, &c, SCHED_OTHER, 0,
-			     o.cpu))
+			     o.pr.cpu))
 		goto out_stop;
 	c.server_started = true;
 	c.period_ns = (o.load_spin_us + o.load_sleep_us) * 1000ULL;
@@ -3706,7 +3799,7 @@ static int cmd_prio_inv(int argc, char **argv)
 		c.load[i].c = &c;
 		c.load[i].idx = i;
 		if (pr_thread_create(&c.load[i].t, pi_load_main, &c.load[i],
-				     SCHED_FIFO, o.load_prio, o.cpu))
+				     SCHED_FIFO, o.load_prio, o.pr.cpu))
 			goto out_stop;
 		c.nload++;
 	}
@@ -3722,15 +3815,16 @@ static int cmd_prio_inv(int argc, char **argv)
 		r.periods += c.load[i].periods;
 		r.missed += c.load[i].missed;
 	}
-	if (o.samples && pi_write_samples(o.samples, lat, spun, o.calls))
+	if (o.pr.samples &&
+	    pi_write_samples(o.pr.samples, lat, spun, o.pr.count))
 		goto out;
-	for (i = 0, n = 0; i < o.calls; i++)
+	for (i = 0, n = 0; i < o.pr.count; i++)
 		if (spun[i])
 			slat[n++] = lat[i];
 	if (n)
 		pp_analyze(slat, n, &r.spin);
-	pp_analyze(lat, o.calls, &r.all);
-	if (o.json)
+	pp_analyze(lat, o.pr.count, &r.all);
+	if (o.pr.json)
 		pi_report_json(&c, &r, runtime, period, uts.release);
 	else
 		pi_report_text(&c, &r, runtime, period, uts.release);
@@ -3763,15 +3857,16 @@ out:
 
 #define PW_MAX_HOGS	64
 
+enum {
+	PW_OPT_SENDER_CPU = PR_OPT_OWN, PW_OPT_HOGS, PW_OPT_HOG_NICE,
+	PW_OPT_RECV_NICE, PW_OPT_JITTER,
+};
+
 struct pw_opts {
-	unsigned long msgs, warmup, cpu, hogs;
+	struct pr_opts pr;
+	unsigned long hogs;
 	long sender_cpu;		/* -1: the first other CPU */
 	long hog_nice, recv_nice;
-	unsigned long interval_us, jitter_pct, timeout_ms;
-	__u64 seed;
-	struct prm_prio prm;
-	bool json;
-	const char *samples;
 };
 
 struct pw_ctx {
@@ -3854,7 +3949,7 @@ static void *pw_recv_main(void *arg)
 		goto fail;
 	}
 	memset(&rv, 0, sizeof(rv));
-	rv.timeout_ns = o->timeout_ms * 1000000ULL;
+	rv.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	for (;;) {
 		mkipc_msg_init(&rv.msg, 0, &sent, sizeof(sent));
 		ret = mkipc_recv(c->ep, &rv);
@@ -3875,12 +3970,12 @@ static void *pw_recv_main(void *arg)
 			    want);
 			goto fail;
 		}
-		if (want > o->warmup) {
+		if (want > o->pr.warmup) {
 			if (!pr_getattr(&sa)) {
 				c->told++;
 				c->fifo_seen += sa.sched_policy == SCHED_FIFO;
 			}
-			c->lat[want - 1 - o->warmup] = t - sent;
+			c->lat[want - 1 - o->pr.warmup] = t - sent;
 		}
 		want++;
 	}
@@ -3933,18 +4028,18 @@ static int pw_stop(struct pw_ctx *c, bool failed)
 static int pw_sender(struct pw_ctx *c)
 {
 	const struct pw_opts *o = c->o;
-	__u64 seed = o->seed, next, lo, hi, sent;
+	__u64 seed = o->pr.seed, next, lo, hi, sent;
 	struct mkipc_send sd;
 	unsigned long i;
 	int ret;
 
-	lo = o->interval_us * (100 - o->jitter_pct) * 10ULL;
-	hi = o->interval_us * (100 + o->jitter_pct) * 10ULL;
+	lo = o->pr.interval_us * (100 - o->pr.jitter_pct) * 10ULL;
+	hi = o->pr.interval_us * (100 + o->pr.jitter_pct) * 10ULL;
 	memset(&sd, 0, sizeof(sd));
 	mkipc_msg_init(&sd.msg, 0, &sent, sizeof(sent));
-	sd.timeout_ns = o->timeout_ms * 1000000ULL;
+	sd.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	next = now_ns();
-	for (i = 1; i <= o->warmup + o->msgs; i++) {
+	for (i = 1; i <= o->pr.warmup + o->pr.count; i++) {
 		next += pr_rand_range(&seed, lo, hi);
 		pr_sleep_until(next);
 		sd.msg.label = i;
@@ -3962,134 +4057,57 @@ static int pw_sender(struct pw_ctx *c)
 	return 0;
 }
 
+/* An option of prio-wake's own. */
+static int pw_opt(struct pr_opts *po, int c)
+{
+	struct pw_opts *o = container_of(po, struct pw_opts, pr);
+	unsigned long v;
+
+	switch (c) {
+	case PW_OPT_SENDER_CPU:
+		if (parse_ulong("sender-cpu", optarg, 0, CPU_SETSIZE - 1, &v))
+			return -1;
+		o->sender_cpu = v;
+		return 0;
+	case PW_OPT_HOGS:
+		return parse_ulong("hogs", optarg, 0, PW_MAX_HOGS, &o->hogs);
+	case PW_OPT_HOG_NICE:
+		return parse_long("hog-nice", optarg, -20, 19, &o->hog_nice);
+	case PW_OPT_RECV_NICE:
+		return parse_long("recv-nice", optarg, -20, 19,
+				  &o->recv_nice);
+	case PW_OPT_JITTER:
+		return parse_ulong("jitter-pct", optarg, 0, 90,
+				   &o->pr.jitter_pct);
+	}
+	return -1;
+}
+
+static const struct pr_cmd pw_cmd = {
+	.name = "prio-wake", .count = "msgs",
+	.interval_min = 1, .interval_us = 2000, .jitter_pct = 10,
+	.opts = (const struct option []) {
+		{ "sender-cpu", required_argument, NULL, PW_OPT_SENDER_CPU },
+		{ "hogs", required_argument, NULL, PW_OPT_HOGS },
+		{ "hog-nice", required_argument, NULL, PW_OPT_HOG_NICE },
+		{ "recv-nice", required_argument, NULL, PW_OPT_RECV_NICE },
+		{ "jitter-pct", required_argument, NULL, PW_OPT_JITTER },
+		{ }
+	},
+	.opt = pw_opt,
+	.usage = pw_usage,
+};
+
 static int pw_parse(int argc, char **argv, struct pw_opts *o)
 {
-	enum {
-		OPT_MSGS = 256, OPT_WARMUP, OPT_CPU, OPT_SENDER_CPU, OPT_HOGS,
-		OPT_HOG_NICE, OPT_RECV_NICE, OPT_INTERVAL, OPT_JITTER,
-		OPT_TRACKING, OPT_BOOST_NS, OPT_TIMEOUT, OPT_SEED, OPT_SAMPLES,
-		OPT_JSON, OPT_HELP,
-	};
-	static const struct option opts[] = {
-		{ "msgs", required_argument, NULL, OPT_MSGS },
-		{ "warmup", required_argument, NULL, OPT_WARMUP },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "sender-cpu", required_argument, NULL, OPT_SENDER_CPU },
-		{ "hogs", required_argument, NULL, OPT_HOGS },
-		{ "hog-nice", required_argument, NULL, OPT_HOG_NICE },
-		{ "recv-nice", required_argument, NULL, OPT_RECV_NICE },
-		{ "interval-us", required_argument, NULL, OPT_INTERVAL },
-		{ "jitter-pct", required_argument, NULL, OPT_JITTER },
-		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
-		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
-		{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "samples", required_argument, NULL, OPT_SAMPLES },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ }
-	};
-	unsigned long v;
-	int c;
-
-	*o = (struct pw_opts) {
-		.msgs = 2000, .warmup = 20, .cpu = 0, .sender_cpu = -1,
-		.hogs = 2, .interval_us = 2000, .jitter_pct = 10,
-		.timeout_ms = 10000,
-	};
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MSGS:
-			if (parse_ulong("msgs", optarg, 1, 10000000, &o->msgs))
-				return EXIT_USAGE;
-			break;
-		case OPT_WARMUP:
-			if (parse_ulong("warmup", optarg, 0, 1000000,
-					&o->warmup))
-				return EXIT_USAGE;
-			break;
-		case OPT_CPU:
-			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
-					&o->cpu))
-				return EXIT_USAGE;
-			break;
-		case OPT_SENDER_CPU:
-			if (parse_ulong("sender-cpu", optarg, 0,
-					CPU_SETSIZE - 1, &v))
-				return EXIT_USAGE;
-			o->sender_cpu = v;
-			break;
-		case OPT_HOGS:
-			if (parse_ulong("hogs", optarg, 0, PW_MAX_HOGS,
-					&o->hogs))
-				return EXIT_USAGE;
-			break;
-		case OPT_HOG_NICE:
-		case OPT_RECV_NICE:
-			if (parse_long(c == OPT_HOG_NICE ? "hog-nice" :
-				       "recv-nice", optarg, -20, 19,
-				       c == OPT_HOG_NICE ? &o->hog_nice :
-				       &o->recv_nice))
-				return EXIT_USAGE;
-			break;
-		case OPT_INTERVAL:
-			if (parse_ulong("interval-us", optarg, 1, 10000000,
-					&o->interval_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_JITTER:
-			if (parse_ulong("jitter-pct", optarg, 0, 90,
-					&o->jitter_pct))
-				return EXIT_USAGE;
-			break;
-		case OPT_TRACKING:
-			if (prm_parse_yn(optarg, &o->prm))
-				return EXIT_USAGE;
-			break;
-		case OPT_BOOST_NS:
-			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
-					&o->prm.boost_ns))
-				return EXIT_USAGE;
-			o->prm.boost_set = true;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
-					&o->timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
-				return EXIT_USAGE;
-			o->seed = v;
-			break;
-		case OPT_SAMPLES:
-			o->samples = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-		case 'h':
-			pw_usage(stdout);
-			return -1;
-		default:
-			pw_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		err("prio-wake: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (!o->seed)
-		o->seed = pr_seed();
-	return 0;
+	*o = (struct pw_opts) { .hogs = 2, .sender_cpu = -1 };
+	return pr_parse(&pw_cmd, argc, argv, &o->pr);
 }
 
 /* The shortest interval between two sends, us. */
 static __u64 pw_min_interval_us(const struct pw_opts *o)
 {
-	return o->interval_us * (100 - o->jitter_pct) / 100;
+	return o->pr.interval_us * (100 - o->pr.jitter_pct) / 100;
 }
 
 /* The rate-limit line: does every wake-up get its boost? */
@@ -4099,7 +4117,7 @@ static void pw_print_window(const struct pw_ctx *c)
 
 	if (!c->window_us) {
 		printf("# rate limit: none, boost_ns=%s: no boost\n",
-		       c->o->prm.boost_now);
+		       c->o->pr.prm.boost_now);
 		return;
 	}
 	printf("# rate limit: one boost per user per CPU per %llu us",
@@ -4115,15 +4133,16 @@ static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
 	const struct pw_opts *o = c->o;
 
 	printf("# mkipc prio-wake: receiver SCHED_OTHER nice %ld in RECV on CPU %lu",
-	       o->recv_nice, o->cpu);
+	       o->recv_nice, o->pr.cpu);
 	printf(" with %lu CFS hog(s) at nice %ld; sender on CPU %d\n",
 	       o->hogs, o->hog_nice, c->sender_cpu);
 	printf("# msgs=%lu warmup=%lu, intervals uniform in [%llu, %lu] us",
-	       o->msgs, o->warmup, pw_min_interval_us(o),
-	       o->interval_us * (100 + o->jitter_pct) / 100);
-	printf(" (seed %llu), each carrying its send time\n", (__u64)o->seed);
+	       o->pr.count, o->pr.warmup, pw_min_interval_us(o),
+	       o->pr.interval_us * (100 + o->pr.jitter_pct) / 100);
+	printf(" (seed %llu), each carrying its send time\n",
+	       (__u64)o->pr.seed);
 	printf("# ");
-	prm_print(&o->prm);
+	prm_print(&o->pr.prm);
 	printf("\n");
 	pw_print_window(c);
 	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
@@ -4132,17 +4151,18 @@ static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
 	       ": no prio feature, no boost");
 	kc_print(&c->kc_before, &c->kc_after);
 	printf("# the receiver was SCHED_FIFO just after %lu of %lu receives",
-	       c->fifo_seen, o->msgs);
+	       c->fifo_seen, o->pr.count);
 	printf(" (%lu told; a boost may end before it looks)\n", c->told);
 	pr_print_lat("wake-to-run latency", r, "messages");
 	printf("SUMMARY bench=prio-wake cpu=%lu sender_cpu=%d hogs=%lu",
-	       o->cpu, c->sender_cpu, o->hogs);
+	       o->pr.cpu, c->sender_cpu, o->hogs);
 	printf(" hog_nice=%ld recv_nice=%ld interval_us=%lu jitter_pct=%lu",
-	       o->hog_nice, o->recv_nice, o->interval_us, o->jitter_pct);
+	       o->hog_nice, o->recv_nice, o->pr.interval_us, o->pr.jitter_pct);
 	printf(" msgs=%lu warmup=%lu seed=%llu priority_tracking=%s",
-	       o->msgs, o->warmup, (__u64)o->seed, o->prm.tracking_now);
+	       o->pr.count, o->pr.warmup, (__u64)o->pr.seed,
+	       o->pr.prm.tracking_now);
 	printf(" boost_ns=%s rate_window_us=%llu kernel=%s abi=%u.%u",
-	       o->prm.boost_now, c->window_us, kernel, c->ver.abi_major,
+	       o->pr.prm.boost_now, c->window_us, kernel, c->ver.abi_major,
 	       c->ver.abi_minor);
 	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
 	       r->min, r->avg, r->p50, r->p99, r->max);
@@ -4163,19 +4183,19 @@ static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "command", "prio-wake");
 	jw_open(&w, "params", '{');
-	jw_u64(&w, "cpu", o->cpu);
+	jw_u64(&w, "cpu", o->pr.cpu);
 	jw_i64(&w, "sender_cpu", c->sender_cpu);
 	jw_u64(&w, "hogs", o->hogs);
 	jw_i64(&w, "hog_nice", o->hog_nice);
 	jw_i64(&w, "recv_nice", o->recv_nice);
-	jw_u64(&w, "interval_us", o->interval_us);
-	jw_u64(&w, "jitter_pct", o->jitter_pct);
+	jw_u64(&w, "interval_us", o->pr.interval_us);
+	jw_u64(&w, "jitter_pct", o->pr.jitter_pct);
 	jw_u64(&w, "min_interval_us", pw_min_interval_us(o));
-	jw_u64(&w, "msgs", o->msgs);
-	jw_u64(&w, "warmup", o->warmup);
-	jw_u64(&w, "seed", o->seed);
-	jw_u64(&w, "timeout_ms", o->timeout_ms);
-	prm_json(&w, &o->prm);
+	jw_u64(&w, "msgs", o->pr.count);
+	jw_u64(&w, "warmup", o->pr.warmup);
+	jw_u64(&w, "seed", o->pr.seed);
+	jw_u64(&w, "timeout_ms", o->pr.timeout_ms);
+	prm_json(&w, &o->pr.prm);
 	jw_u64(&w, "rate_window_us", c->window_us);
 	jw_str(&w, "kernel", kernel);
 	jw_str(&w, "abi", abi);
@@ -4203,8 +4223,8 @@ static int pw_pick_sender(struct pw_ctx *c)
 		err("sched_getaffinity: %s", strerror(errno));
 		return -1;
 	}
-	if (!CPU_ISSET(o->cpu, &set)) {
-		err("CPU %lu is not available to this process", o->cpu);
+	if (!CPU_ISSET(o->pr.cpu, &set)) {
+		err("CPU %lu is not available to this process", o->pr.cpu);
 		return -1;
 	}
 	if (o->sender_cpu >= 0) {
@@ -4217,13 +4237,13 @@ static int pw_pick_sender(struct pw_ctx *c)
 		return 0;
 	}
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (cpu != (int)o->cpu && CPU_ISSET(cpu, &set)) {
+		if (cpu != (int)o->pr.cpu && CPU_ISSET(cpu, &set)) {
 			c->sender_cpu = cpu;
 			return 0;
 		}
 	}
 	err("the sender needs a CPU other than %lu (or --sender-cpu)",
-	    o->cpu);
+	    o->pr.cpu);
 	return -1;
 }
 
@@ -4254,14 +4274,14 @@ static int cmd_prio_wake(int argc, char **argv)
 	if (!(c.ver.features & MKIPC_FEAT_PRIO))
 		err("warning: the module lacks the completion boost (%s %#llx)",
 		    "features", (__u64)c.ver.features);
-	c.lat = calloc(o.msgs, sizeof(*c.lat));
+	c.lat = calloc(o.pr.count, sizeof(*c.lat));
 	if (!c.lat) {
-		err("out of memory for %lu samples", o.msgs);
+		err("out of memory for %lu samples", o.pr.count);
 		goto out;
 	}
-	if (prm_apply(&o.prm))
+	if (prm_apply(&o.pr.prm))
 		goto out;
-	i = strtoul(o.prm.boost_now, NULL, 10);
+	i = strtoul(o.pr.prm.boost_now, NULL, 10);
 	c.window_us = (__u64)i * 100 / 1000;
 	if (c.window_us >= pw_min_interval_us(&o))
 		err("warning: intervals from %llu us, rate limit %llu us: %s",
@@ -4281,12 +4301,12 @@ static int cmd_prio_wake(int argc, char **argv)
 		goto out;
 	for (i = 0; i < o.hogs; i++) {
 		if (pr_thread_create(&c.hog[i], pw_hog_main, &c, SCHED_OTHER,
-				     0, o.cpu))
+				     0, o.pr.cpu))
 			goto out_stop;
 		c.nhog++;
 	}
 	if (pr_thread_create(&c.recv, pw_recv_main, &c, SCHED_OTHER, 0,
-			     o.cpu))
+			     o.pr.cpu))
 		goto out_stop;
 	c.recv_started = true;
 	/* the hogs spin and the receiver waits when the first message goes */
@@ -4298,10 +4318,10 @@ static int cmd_prio_wake(int argc, char **argv)
 	kc_take(&c.kc_after);
 	prm_restore();
 
-	if (o.samples && pp_write_samples(o.samples, c.lat, o.msgs))
+	if (o.pr.samples && pp_write_samples(o.pr.samples, c.lat, o.pr.count))
 		goto out;
-	pp_analyze(c.lat, o.msgs, &r);
-	if (o.json)
+	pp_analyze(c.lat, o.pr.count, &r);
+	if (o.pr.json)
 		pw_report_json(&c, &r, uts.release);
 	else
 		pw_report_text(&c, &r, uts.release);

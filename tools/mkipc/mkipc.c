@@ -3010,7 +3010,7 @@ out:
 /* ------------------------------------------------------------------ */
 /*
  * What prio-inv and prio-wake share: their common options and how they
- * are parsed.
+ * are parsed, the module, endpoint and peer thread of a run.
  */
 
 #define container_of(ptr, type, member) \
@@ -3164,6 +3164,112 @@ static int pr_parse(const struct pr_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/* A run of prio-inv or prio-wake: the module, its endpoint, its peer. */
+struct pr_run {
+	const struct pr_opts *o;
+	struct mkipc_version ver;
+	int dev, ep, snd;
+	pthread_t peer;			/* the server, the receiver */
+	bool peer_started;
+	__u64 *lat;			/* the timed samples, ns */
+	struct kc_snap kc_before, kc_after;
+	struct utsname uts;		/* its release: the kernel's */
+};
+
+static void pr_init(struct pr_run *r, const struct pr_opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->dev = -1;
+	r->ep = -1;
+	r->snd = -1;
+	if (uname(&r->uts))
+		snprintf(r->uts.release, sizeof(r->uts.release), "unknown");
+}
+
+/*
+ * Opens the module, which must do call/reply if @call, warns when it
+ * lacks the priority feature (@lacks: what then goes missing), and
+ * allocates the samples: 0, or -1 having said why.
+ */
+static int pr_open(struct pr_run *r, bool call, const char *lacks)
+{
+	__u64 features;
+
+	r->dev = open_mkipc(&r->ver);
+	if (r->dev < 0)
+		return -1;
+	features = r->ver.features;
+	if (call && !(features & MKIPC_FEAT_CALL)) {
+		err("the loaded module lacks call/reply (features %#llx)",
+		    features);
+		return -1;
+	}
+	if (!(features & MKIPC_FEAT_PRIO))
+		err("warning: the module lacks %s (features %#llx)", lacks,
+		    features);
+	r->lat = calloc(r->o->count, sizeof(*r->lat));
+	if (!r->lat) {
+		err("out of memory for %lu samples", r->o->count);
+		return -1;
+	}
+	return 0;
+}
+
+/* The endpoint, created with @flags, and a send-only descriptor of it. */
+static int pr_endpoint(struct pr_run *r, __u32 flags)
+{
+	r->ep = mkipc_ep_create(r->dev, MKIPC_EP_CLOEXEC | flags, 0, NULL);
+	if (r->ep < 0) {
+		err("MKIPC_IOC_EP_CREATE: %s", strerror(-r->ep));
+		return -1;
+	}
+	r->snd = mkipc_ep_sender(r->ep, MKIPC_EP_CLOEXEC);
+	if (r->snd < 0) {
+		err("MKIPC_IOC_EP_SENDER: %s", strerror(-r->snd));
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the peer, @fn(@arg), SCHED_OTHER on --cpu. */
+static int pr_start_peer(struct pr_run *r, void *(*fn)(void *), void *arg)
+{
+	if (pr_thread_create(&r->peer, fn, arg, SCHED_OTHER, 0, r->o->cpu))
+		return -1;
+	r->peer_started = true;
+	return 0;
+}
+
+/*
+ * Ends the peer with the stop message, or by shutting the endpoint down
+ * after a failure or when the message cannot go: 0 if it ended cleanly.
+ */
+static int pr_stop_peer(struct pr_run *r, bool failed)
+{
+	struct mkipc_send sd;
+	void *res = NULL;
+
+	if (!r->peer_started)
+		return 0;
+	memset(&sd, 0, sizeof(sd));
+	sd.msg.label = PP_STOP;
+	if (failed || mkipc_send(r->snd, &sd))
+		mkipc_ep_shutdown(r->ep);
+	pthread_join(r->peer, &res);
+	return res ? -1 : 0;
+}
+
+/* Puts the module parameters back and closes what the run opened. */
+static void pr_close(struct pr_run *r)
+{
+	prm_restore();
+	pp_close(&r->snd);
+	pp_close(&r->ep);
+	pp_close(&r->dev);
+	free(r->lat);
+}
+
 /* ------------------------------------------------------------------ */
 /*
  * mkipc prio-inv: priority inversion across a call. A SCHED_FIFO caller
@@ -3208,21 +3314,17 @@ struct pi_load {
 };
 
 struct pi_ctx {
+	struct pr_run pr;	/* its peer: the server */
 	const struct pi_opts *o;
-	struct mkipc_version ver;
-	int dev, ep, snd;
 	__u64 start_ns, period_ns;
 	int spinning;		/* load threads spinning now */
 	bool stop;		/* load threads, server: end */
-	pthread_t server;
-	bool server_started;
 	struct pi_load load[PI_MAX_LOAD];
 	unsigned int nload;	/* started */
 	/* the caller's results */
 	unsigned long raised;	/* calls the server took at >= our priority */
 	unsigned long seen;	/* calls the server could tell its settings */
 	unsigned long spun;	/* calls begun while the load spun */
-	struct kc_snap kc_before, kc_after;
 };
 
 static const char pi_help[] =
@@ -3294,14 +3396,14 @@ static void *pi_server_main(void *arg)
 
 	if (setpriority(PRIO_PROCESS, 0, 0)) {
 		err("server: setpriority(nice 0): %s", strerror(errno));
-		mkipc_ep_shutdown(c->ep);
+		mkipc_ep_shutdown(c->pr.ep);
 		return (void *)1;
 	}
 	memset(&rr, 0, sizeof(rr));
 	mkipc_msg_init(&rr.reply.msg, 0, &rep, sizeof(rep));
 	for (;;) {
 		mkipc_msg_init(&rr.recv.msg, 0, NULL, 0);
-		ret = mkipc_reply_recv(c->ep, &rr);
+		ret = mkipc_reply_recv(c->pr.ep, &rr);
 		if (ret) {
 			if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
 				return NULL;
@@ -3331,7 +3433,7 @@ static void *pi_server_main(void *arg)
 		rr.reply.token = rr.recv.token;
 		rr.reply.msg.label = rr.recv.msg.label + 1;
 	}
-	mkipc_ep_shutdown(c->ep);
+	mkipc_ep_shutdown(c->pr.ep);
 	return (void *)1;
 }
 
@@ -3364,20 +3466,11 @@ static void *pi_load_main(void *arg)
 /* Stops the load threads and the server; 0 if the server ended cleanly. */
 static int pi_stop(struct pi_ctx *c, bool failed)
 {
-	struct mkipc_send sd;
 	unsigned int i;
-	void *res = NULL;
-	int ret = 0;
+	int ret;
 
 	__atomic_store_n(&c->stop, true, __ATOMIC_RELEASE);
-	if (c->server_started) {
-		memset(&sd, 0, sizeof(sd));
-		sd.msg.label = PP_STOP;
-		if (failed || mkipc_send(c->snd, &sd))
-			mkipc_ep_shutdown(c->ep);
-		pthread_join(c->server, &res);
-		ret = res ? -1 : 0;
-	}
+	ret = pr_stop_peer(&c->pr, failed);
 	for (i = 0; i < c->nload; i++)
 		pthread_join(c->load[i].t, NULL);
 	return ret;
@@ -3392,7 +3485,7 @@ static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
 	a->req.label = seq;
 	a->rep.size = sizeof(*rep);
 	memset(rep, 0, sizeof(*rep));
-	ret = mkipc_call(c->snd, a);
+	ret = mkipc_call(c->pr.snd, a);
 	if (ret) {
 		err("call %llu: %s%s", seq, strerror(-ret),
 		    ret == -ETIMEDOUT ? " (--timeout-ms passed)" : "");
@@ -3408,7 +3501,7 @@ static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
 }
 
 /* The caller's loop: WARMUP untimed calls, then CALLS timed ones. */
-static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
+static int pi_caller(struct pi_ctx *c, __u8 *spun)
 {
 	const struct pi_opts *o = c->o;
 	__u64 seed = o->pr.seed, next, t0, t1, lo, hi;
@@ -3437,7 +3530,7 @@ static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
 			next = t1;
 		if (i < o->pr.warmup)
 			continue;
-		lat[i - o->pr.warmup] = t1 - t0;
+		c->pr.lat[i - o->pr.warmup] = t1 - t0;
 		spun[i - o->pr.warmup] = in_spin;
 		c->spun += in_spin;
 		if (rep.seen) {
@@ -3589,10 +3682,11 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	printf("# server work %lu us of CPU time a call, timeout %lu ms\n",
 	       o->work_us, o->pr.timeout_ms);
 	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
-	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
-	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
+	       c->pr.ver.abi_major, c->pr.ver.abi_minor,
+	       (__u64)c->pr.ver.features,
+	       c->pr.ver.features & MKIPC_FEAT_PRIO ? "" :
 	       ": no prio feature, no inheritance");
-	kc_print(&c->kc_before, &c->kc_after);
+	kc_print(&c->pr.kc_before, &c->pr.kc_after);
 	printf("# load periods run %lu, begun late and skipped %lu\n",
 	       r->periods, r->missed);
 	printf("# the server was at SCHED_FIFO >= %lu when it took %lu",
@@ -3610,7 +3704,7 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	       o->pr.warmup, (__u64)o->pr.seed, o->inherit_rt);
 	printf(" priority_tracking=%s boost_ns=%s kernel=%s abi=%u.%u",
 	       o->pr.prm.tracking_now, o->pr.prm.boost_now, kernel,
-	       c->ver.abi_major, c->ver.abi_minor);
+	       c->pr.ver.abi_major, c->pr.ver.abi_minor);
 	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
 	       r->all.min, r->all.avg, r->all.p50, r->all.p99, r->all.max);
 	printf(" spin_calls=%lu spin_p50_ns=%llu spin_p99_ns=%llu",
@@ -3618,7 +3712,7 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	printf(" spin_max_ns=%llu raised=%lu load_periods=%lu",
 	       r->spin.max, c->raised, r->periods);
 	printf(" load_missed=%lu", r->missed);
-	kc_summary(&c->kc_before, &c->kc_after);
+	kc_summary(&c->pr.kc_before, &c->pr.kc_after);
 	printf("\n");
 }
 
@@ -3642,8 +3736,8 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	struct jw w = { .f = stdout };
 	char abi[32];
 
-	snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-		 c->ver.abi_minor);
+	snprintf(abi, sizeof(abi), "%u.%u", c->pr.ver.abi_major,
+		 c->pr.ver.abi_minor);
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "command", "prio-inv");
 	jw_open(&w, "params", '{');
@@ -3666,9 +3760,9 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	jw_i64(&w, "sched_rt_period_us", period);
 	jw_str(&w, "kernel", kernel);
 	jw_str(&w, "abi", abi);
-	json_features(&w, c->ver.features);
+	json_features(&w, c->pr.ver.features);
 	jw_close(&w, '}');
-	kc_json(&w, &c->kc_before, &c->kc_after);
+	kc_json(&w, &c->pr.kc_before, &c->pr.kc_after);
 	jw_open(&w, "results", '{');
 	jw_u64(&w, "load_periods", r->periods);
 	jw_u64(&w, "load_missed", r->missed);
@@ -3708,11 +3802,10 @@ static int cmd_prio_inv(int argc, char **argv)
 {
 	static struct pi_opts o;
 	static struct pi_ctx c;
-	__u64 *lat = NULL, *slat = NULL;
+	__u64 *slat = NULL;
 	__u8 *spun = NULL;
 	struct mkipc_ep_info info;
 	struct pi_result r;
-	struct utsname uts;
 	long runtime, period;
 	unsigned long i, n;
 	int ret, rc = 1;
@@ -3723,11 +3816,8 @@ static int cmd_prio_inv(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	memset(&c, 0, sizeof(c));
 	memset(&r, 0, sizeof(r));
+	pr_init(&c.pr, &o.pr);
 	c.o = &o;
-	c.ep = -1;
-	c.snd = -1;
-	if (uname(&uts))
-		snprintf(uts.release, sizeof(uts.release), "unknown");
 	if (pi_check_rt(&o, &runtime, &period))
 		return 1;
 	if (sched_getaffinity(0, sizeof(set), &set) ||
@@ -3736,45 +3826,24 @@ static int cmd_prio_inv(int argc, char **argv)
 		return 1;
 	}
 
-	c.dev = open_mkipc(&c.ver);
-	if (c.dev < 0)
-		return 1;
-	if (!(c.ver.features & MKIPC_FEAT_CALL)) {
-		err("the loaded module lacks call/reply (features %#llx)",
-		    (__u64)c.ver.features);
+	if (pr_open(&c.pr, true, "priority inheritance"))
 		goto out;
-	}
-	if (!(c.ver.features & MKIPC_FEAT_PRIO))
-		err("warning: the module lacks priority inheritance (%s %#llx)",
-		    "features", (__u64)c.ver.features);
-	lat = calloc(o.pr.count, sizeof(*lat));
 	slat = calloc(o.pr.count, sizeof(*slat));
 	spun = calloc(o.pr.count, sizeof(*spun));
-	if (!lat || !slat || !spun) {
+	if (!slat || !spun) {
 		err("out of memory for %lu samples", o.pr.count);
 		goto out;
 	}
-	if (prm_apply(&o.pr.prm))
+	if (prm_apply(&o.pr.prm) ||
+	    pr_endpoint(&c.pr, o.inherit_rt ? MKIPC_EP_INHERIT_RT : 0))
 		goto out;
-	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC |
-			       (o.inherit_rt ? MKIPC_EP_INHERIT_RT : 0), 0,
-			       NULL);
-	if (c.ep < 0) {
-		err("MKIPC_IOC_EP_CREATE: %s", strerror(-c.ep));
-		goto out;
-	}
-	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
-	if (c.snd < 0) {
-		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
-		goto out;
-	}
 	memset(&info, 0, sizeof(info));
-	ret = mkipc_ep_info(c.ep, &info);
+	ret = mkipc_ep_info(c.pr.ep, &info);
 	if (ret) {
 		err("MKIPC_IOC_EP_INFO: %s", strerror(-ret));
 		goto out;
 	}
-	if ((c.ver.features & MKIPC_FEAT_PRIO) &&
+	if ((c.pr.ver.features & MKIPC_FEAT_PRIO) &&
 	    !(info.flags & MKIPC_EP_INHERIT_RT) != !o.inherit_rt) {
 		err("endpoint %llu: flags %#x, %s MKIPC_EP_INHERIT_RT",
 		    (__u64)info.id, info.flags, o.inherit_rt ?
@@ -3789,10 +3858,8 @@ static int cmd_prio_inv(int argc, char **argv)
 	 */
 	if (pp_pin(o.pr.cpu) || pr_set_sched(SCHED_FIFO, o.caller_prio, 0))
 		goto out;
-	if (pr_thread_create(&c.server, pi_server_main, &c, SCHED_OTHER, 0,
-			     o.pr.cpu))
+	if (pr_start_peer(&c.pr, pi_server_main, &c))
 		goto out_stop;
-	c.server_started = true;
 	c.period_ns = (o.load_spin_us + o.load_sleep_us) * 1000ULL;
 	c.start_ns = now_ns() + 20000000ULL;
 	for (i = 0; i < o.load_threads; i++) {
@@ -3803,11 +3870,11 @@ static int cmd_prio_inv(int argc, char **argv)
 			goto out_stop;
 		c.nload++;
 	}
-	kc_take(&c.kc_before);
-	ret = pi_caller(&c, lat, spun);
+	kc_take(&c.pr.kc_before);
+	ret = pi_caller(&c, spun);
 	if (pi_stop(&c, ret) || ret)
 		goto out_sched;
-	kc_take(&c.kc_after);
+	kc_take(&c.pr.kc_after);
 	pr_set_sched(SCHED_OTHER, 0, 0);
 	prm_restore();
 
@@ -3816,18 +3883,18 @@ static int cmd_prio_inv(int argc, char **argv)
 		r.missed += c.load[i].missed;
 	}
 	if (o.pr.samples &&
-	    pi_write_samples(o.pr.samples, lat, spun, o.pr.count))
+	    pi_write_samples(o.pr.samples, c.pr.lat, spun, o.pr.count))
 		goto out;
 	for (i = 0, n = 0; i < o.pr.count; i++)
 		if (spun[i])
-			slat[n++] = lat[i];
+			slat[n++] = c.pr.lat[i];
 	if (n)
 		pp_analyze(slat, n, &r.spin);
-	pp_analyze(lat, o.pr.count, &r.all);
+	pp_analyze(c.pr.lat, o.pr.count, &r.all);
 	if (o.pr.json)
-		pi_report_json(&c, &r, runtime, period, uts.release);
+		pi_report_json(&c, &r, runtime, period, c.pr.uts.release);
 	else
-		pi_report_text(&c, &r, runtime, period, uts.release);
+		pi_report_text(&c, &r, runtime, period, c.pr.uts.release);
 	rc = 0;
 	goto out;
 
@@ -3836,11 +3903,7 @@ out_stop:
 out_sched:
 	pr_set_sched(SCHED_OTHER, 0, 0);
 out:
-	prm_restore();
-	pp_close(&c.snd);
-	pp_close(&c.ep);
-	pp_close(&c.dev);
-	free(lat);
+	pr_close(&c.pr);
 	free(slat);
 	free(spun);
 	return rc;
@@ -3870,20 +3933,15 @@ struct pw_opts {
 };
 
 struct pw_ctx {
+	struct pr_run pr;		/* its peer: the receiver */
 	const struct pw_opts *o;
-	struct mkipc_version ver;
-	int dev, ep, snd;
 	int sender_cpu;
 	bool stop;			/* hogs: end */
-	pthread_t recv;
-	bool recv_started;
 	pthread_t hog[PW_MAX_HOGS];
 	unsigned int nhog;		/* started */
-	__u64 *lat;			/* the receiver's samples */
 	unsigned long fifo_seen;	/* receives it returned from FIFO */
 	unsigned long told;		/* receives it could tell its policy */
 	__u64 window_us;		/* the boost's rate limit; 0: no boost */
-	struct kc_snap kc_before, kc_after;
 };
 
 static const char pw_help[] =
@@ -3952,7 +4010,7 @@ static void *pw_recv_main(void *arg)
 	rv.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	for (;;) {
 		mkipc_msg_init(&rv.msg, 0, &sent, sizeof(sent));
-		ret = mkipc_recv(c->ep, &rv);
+		ret = mkipc_recv(c->pr.ep, &rv);
 		t = now_ns();
 		if (ret) {
 			err("receiver: MKIPC_IOC_RECV (message %llu): %s%s",
@@ -3975,12 +4033,12 @@ static void *pw_recv_main(void *arg)
 				c->told++;
 				c->fifo_seen += sa.sched_policy == SCHED_FIFO;
 			}
-			c->lat[want - 1 - o->pr.warmup] = t - sent;
+			c->pr.lat[want - 1 - o->pr.warmup] = t - sent;
 		}
 		want++;
 	}
 fail:
-	mkipc_ep_shutdown(c->ep);
+	mkipc_ep_shutdown(c->pr.ep);
 	return (void *)1;
 }
 
@@ -4002,19 +4060,11 @@ static void *pw_hog_main(void *arg)
 /* Ends the receiver and the hogs; 0 if all ended cleanly. */
 static int pw_stop(struct pw_ctx *c, bool failed)
 {
-	struct mkipc_send sd;
 	unsigned int i;
 	void *res = NULL;
-	int ret = 0;
+	int ret;
 
-	if (c->recv_started) {
-		memset(&sd, 0, sizeof(sd));
-		sd.msg.label = PP_STOP;
-		if (failed || mkipc_send(c->snd, &sd))
-			mkipc_ep_shutdown(c->ep);
-		pthread_join(c->recv, &res);
-		ret = res ? -1 : 0;
-	}
+	ret = pr_stop_peer(&c->pr, failed);
 	__atomic_store_n(&c->stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < c->nhog; i++) {
 		pthread_join(c->hog[i], &res);
@@ -4044,7 +4094,7 @@ static int pw_sender(struct pw_ctx *c)
 		pr_sleep_until(next);
 		sd.msg.label = i;
 		sent = now_ns();
-		ret = mkipc_send(c->snd, &sd);
+		ret = mkipc_send(c->pr.snd, &sd);
 		if (ret) {
 			err("send %lu: %s%s", i, strerror(-ret),
 			    ret == -EPIPE ? " (the receiver gave up)" : "");
@@ -4146,10 +4196,11 @@ static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
 	printf("\n");
 	pw_print_window(c);
 	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
-	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
-	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
+	       c->pr.ver.abi_major, c->pr.ver.abi_minor,
+	       (__u64)c->pr.ver.features,
+	       c->pr.ver.features & MKIPC_FEAT_PRIO ? "" :
 	       ": no prio feature, no boost");
-	kc_print(&c->kc_before, &c->kc_after);
+	kc_print(&c->pr.kc_before, &c->pr.kc_after);
 	printf("# the receiver was SCHED_FIFO just after %lu of %lu receives",
 	       c->fifo_seen, o->pr.count);
 	printf(" (%lu told; a boost may end before it looks)\n", c->told);
@@ -4162,12 +4213,12 @@ static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
 	       o->pr.count, o->pr.warmup, (__u64)o->pr.seed,
 	       o->pr.prm.tracking_now);
 	printf(" boost_ns=%s rate_window_us=%llu kernel=%s abi=%u.%u",
-	       o->pr.prm.boost_now, c->window_us, kernel, c->ver.abi_major,
-	       c->ver.abi_minor);
+	       o->pr.prm.boost_now, c->window_us, kernel, c->pr.ver.abi_major,
+	       c->pr.ver.abi_minor);
 	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
 	       r->min, r->avg, r->p50, r->p99, r->max);
 	printf(" fifo_seen=%lu", c->fifo_seen);
-	kc_summary(&c->kc_before, &c->kc_after);
+	kc_summary(&c->pr.kc_before, &c->pr.kc_after);
 	printf("\n");
 }
 
@@ -4178,8 +4229,8 @@ static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
 	struct jw w = { .f = stdout };
 	char abi[32];
 
-	snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-		 c->ver.abi_minor);
+	snprintf(abi, sizeof(abi), "%u.%u", c->pr.ver.abi_major,
+		 c->pr.ver.abi_minor);
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "command", "prio-wake");
 	jw_open(&w, "params", '{');
@@ -4199,9 +4250,9 @@ static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
 	jw_u64(&w, "rate_window_us", c->window_us);
 	jw_str(&w, "kernel", kernel);
 	jw_str(&w, "abi", abi);
-	json_features(&w, c->ver.features);
+	json_features(&w, c->pr.ver.features);
 	jw_close(&w, '}');
-	kc_json(&w, &c->kc_before, &c->kc_after);
+	kc_json(&w, &c->pr.kc_before, &c->pr.kc_after);
 	jw_open(&w, "results", '{');
 	jw_u64(&w, "fifo_seen", c->fifo_seen);
 	jw_u64(&w, "told", c->told);
@@ -4253,7 +4304,6 @@ static int cmd_prio_wake(int argc, char **argv)
 	static struct pw_ctx c;
 	struct timespec settle = { .tv_nsec = 50 * 1000 * 1000 };
 	struct pp_result r;
-	struct utsname uts;
 	unsigned long i;
 	int ret, rc = 1;
 
@@ -4261,25 +4311,12 @@ static int cmd_prio_wake(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	memset(&c, 0, sizeof(c));
+	pr_init(&c.pr, &o.pr);
 	c.o = &o;
-	c.ep = -1;
-	c.snd = -1;
-	if (uname(&uts))
-		snprintf(uts.release, sizeof(uts.release), "unknown");
 	if (pw_pick_sender(&c))
 		return 1;
-	c.dev = open_mkipc(&c.ver);
-	if (c.dev < 0)
-		return 1;
-	if (!(c.ver.features & MKIPC_FEAT_PRIO))
-		err("warning: the module lacks the completion boost (%s %#llx)",
-		    "features", (__u64)c.ver.features);
-	c.lat = calloc(o.pr.count, sizeof(*c.lat));
-	if (!c.lat) {
-		err("out of memory for %lu samples", o.pr.count);
-		goto out;
-	}
-	if (prm_apply(&o.pr.prm))
+	if (pr_open(&c.pr, false, "the completion boost") ||
+	    prm_apply(&o.pr.prm))
 		goto out;
 	i = strtoul(o.pr.prm.boost_now, NULL, 10);
 	c.window_us = (__u64)i * 100 / 1000;
@@ -4287,17 +4324,7 @@ static int cmd_prio_wake(int argc, char **argv)
 		err("warning: intervals from %llu us, rate limit %llu us: %s",
 		    pw_min_interval_us(&o), c.window_us,
 		    "some wake-ups go unboosted");
-	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC, 0, NULL);
-	if (c.ep < 0) {
-		err("MKIPC_IOC_EP_CREATE: %s", strerror(-c.ep));
-		goto out;
-	}
-	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
-	if (c.snd < 0) {
-		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
-		goto out;
-	}
-	if (pp_pin(c.sender_cpu))
+	if (pr_endpoint(&c.pr, 0) || pp_pin(c.sender_cpu))
 		goto out;
 	for (i = 0; i < o.hogs; i++) {
 		if (pr_thread_create(&c.hog[i], pw_hog_main, &c, SCHED_OTHER,
@@ -4305,37 +4332,32 @@ static int cmd_prio_wake(int argc, char **argv)
 			goto out_stop;
 		c.nhog++;
 	}
-	if (pr_thread_create(&c.recv, pw_recv_main, &c, SCHED_OTHER, 0,
-			     o.pr.cpu))
+	if (pr_start_peer(&c.pr, pw_recv_main, &c))
 		goto out_stop;
-	c.recv_started = true;
 	/* the hogs spin and the receiver waits when the first message goes */
 	nanosleep(&settle, NULL);
-	kc_take(&c.kc_before);
+	kc_take(&c.pr.kc_before);
 	ret = pw_sender(&c);
 	if (pw_stop(&c, ret) || ret)
 		goto out;
-	kc_take(&c.kc_after);
+	kc_take(&c.pr.kc_after);
 	prm_restore();
 
-	if (o.pr.samples && pp_write_samples(o.pr.samples, c.lat, o.pr.count))
+	if (o.pr.samples &&
+	    pp_write_samples(o.pr.samples, c.pr.lat, o.pr.count))
 		goto out;
-	pp_analyze(c.lat, o.pr.count, &r);
+	pp_analyze(c.pr.lat, o.pr.count, &r);
 	if (o.pr.json)
-		pw_report_json(&c, &r, uts.release);
+		pw_report_json(&c, &r, c.pr.uts.release);
 	else
-		pw_report_text(&c, &r, uts.release);
+		pw_report_text(&c, &r, c.pr.uts.release);
 	rc = 0;
 	goto out;
 
 out_stop:
 	pw_stop(&c, true);
 out:
-	prm_restore();
-	pp_close(&c.snd);
-	pp_close(&c.ep);
-	pp_close(&c.dev);
-	free(c.lat);
+	pr_close(&c.pr);
 	return rc;
 }
 

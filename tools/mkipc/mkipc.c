@@ -3018,8 +3018,11 @@ out:
 
 #define PR_MAX_OPTS	32	/* a command's options, its own and these */
 
+struct pr_cmd;
+
 /* The options of prio-inv and prio-wake both. */
 struct pr_opts {
+	const struct pr_cmd *cmd;	/* whose they are */
 	unsigned long count;		/* timed calls or messages */
 	unsigned long warmup, cpu;
 	unsigned long interval_us;	/* mean time between two */
@@ -3094,7 +3097,7 @@ static int pr_parse(const struct pr_cmd *cmd, int argc, char **argv,
 	memcpy(opts + n, pr_tail_opts, sizeof(pr_tail_opts));
 
 	*o = (struct pr_opts) {
-		.count = 2000, .warmup = 20, .cpu = 0,
+		.cmd = cmd, .count = 2000, .warmup = 20, .cpu = 0,
 		.interval_us = cmd->interval_us,
 		.jitter_pct = cmd->jitter_pct, .timeout_ms = 10000,
 	};
@@ -3258,6 +3261,56 @@ static int pr_stop_peer(struct pr_run *r, bool failed)
 		mkipc_ep_shutdown(r->ep);
 	pthread_join(r->peer, &res);
 	return res ? -1 : 0;
+}
+
+/* The times of a run's calls or messages, at random intervals. */
+struct pr_pace {
+	__u64 seed;
+	__u64 lo, hi;		/* an interval's bounds, ns */
+	__u64 next;		/* the next one's time */
+};
+
+/* Intervals uniform in --interval-us +- --jitter-pct, the first after @t. */
+static void pr_pace_init(struct pr_pace *p, const struct pr_opts *o, __u64 t)
+{
+	p->seed = o->seed;
+	p->lo = o->interval_us * (100 - o->jitter_pct) * 10ULL;
+	p->hi = o->interval_us * (100 + o->jitter_pct) * 10ULL;
+	p->next = t;
+}
+
+/* Sleeps until the next time, an interval after the last. */
+static void pr_pace_wait(struct pr_pace *p)
+{
+	p->next += pr_rand_range(&p->seed, p->lo, p->hi);
+	pr_sleep_until(p->next);
+}
+
+/* The next interval counts from @t if later: never two closer. */
+static void pr_pace_from(struct pr_pace *p, __u64 t)
+{
+	if (t > p->next)
+		p->next = t;
+}
+
+/* The shortest and the longest interval, us. */
+static __u64 pr_min_interval_us(const struct pr_opts *o)
+{
+	return o->interval_us * (100 - o->jitter_pct) / 100;
+}
+
+static __u64 pr_max_interval_us(const struct pr_opts *o)
+{
+	return o->interval_us * (100 + o->jitter_pct) / 100;
+}
+
+/* "# calls=2000 warmup=20, intervals uniform in [500, 1500] us (seed 1)" */
+static void pr_print_pace(const struct pr_opts *o)
+{
+	printf("# %s=%lu warmup=%lu, intervals uniform in [%llu, %llu] us",
+	       o->cmd->count, o->count, o->warmup, pr_min_interval_us(o),
+	       pr_max_interval_us(o));
+	printf(" (seed %llu)", (__u64)o->seed);
 }
 
 /* Puts the module parameters back and closes what the run opened. */
@@ -3504,30 +3557,27 @@ static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
 static int pi_caller(struct pi_ctx *c, __u8 *spun)
 {
 	const struct pi_opts *o = c->o;
-	__u64 seed = o->pr.seed, next, t0, t1, lo, hi;
 	struct mkipc_call a;
 	struct pi_reply rep;
+	struct pr_pace pace;
 	unsigned long i;
+	__u64 t0, t1;
 	bool in_spin;
 
-	lo = o->pr.interval_us * 500ULL;
-	hi = o->pr.interval_us * 1500ULL;
 	memset(&a, 0, sizeof(a));
 	mkipc_msg_init(&a.req, 0, NULL, 0);
 	mkipc_msg_init(&a.rep, 0, &rep, sizeof(rep));
 	a.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	/* the load threads have begun their first period by then */
-	next = c->start_ns + c->period_ns;
+	pr_pace_init(&pace, &o->pr, c->start_ns + c->period_ns);
 	for (i = 0; i < o->pr.warmup + o->pr.count; i++) {
-		next += pr_rand_range(&seed, lo, hi);
-		pr_sleep_until(next);
+		pr_pace_wait(&pace);
 		in_spin = __atomic_load_n(&c->spinning, __ATOMIC_RELAXED);
 		t0 = now_ns();
 		if (pi_call(c, &a, &rep, i + 1))
 			return -1;
 		t1 = now_ns();
-		if (t1 > next)
-			next = t1;
+		pr_pace_from(&pace, t1);
 		if (i < o->pr.warmup)
 			continue;
 		c->pr.lat[i - o->pr.warmup] = t1 - t0;
@@ -3675,10 +3725,8 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	       100.0 * o->load_threads * o->load_spin_us / per);
 	printf("# real-time throttling: %ld of %ld us (left alone)\n",
 	       runtime, period);
-	printf("# calls=%lu warmup=%lu, intervals uniform in [%lu, %lu] us",
-	       o->pr.count, o->pr.warmup, o->pr.interval_us / 2,
-	       o->pr.interval_us * 3 / 2);
-	printf(" (seed %llu)\n", (__u64)o->pr.seed);
+	pr_print_pace(&o->pr);
+	printf("\n");
 	printf("# server work %lu us of CPU time a call, timeout %lu ms\n",
 	       o->work_us, o->pr.timeout_ms);
 	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
@@ -4078,20 +4126,18 @@ static int pw_stop(struct pw_ctx *c, bool failed)
 static int pw_sender(struct pw_ctx *c)
 {
 	const struct pw_opts *o = c->o;
-	__u64 seed = o->pr.seed, next, lo, hi, sent;
 	struct mkipc_send sd;
+	struct pr_pace pace;
 	unsigned long i;
+	__u64 sent;
 	int ret;
 
-	lo = o->pr.interval_us * (100 - o->pr.jitter_pct) * 10ULL;
-	hi = o->pr.interval_us * (100 + o->pr.jitter_pct) * 10ULL;
 	memset(&sd, 0, sizeof(sd));
 	mkipc_msg_init(&sd.msg, 0, &sent, sizeof(sent));
 	sd.timeout_ns = o->pr.timeout_ms * 1000000ULL;
-	next = now_ns();
+	pr_pace_init(&pace, &o->pr, now_ns());
 	for (i = 1; i <= o->pr.warmup + o->pr.count; i++) {
-		next += pr_rand_range(&seed, lo, hi);
-		pr_sleep_until(next);
+		pr_pace_wait(&pace);
 		sd.msg.label = i;
 		sent = now_ns();
 		ret = mkipc_send(c->pr.snd, &sd);
@@ -4100,9 +4146,7 @@ static int pw_sender(struct pw_ctx *c)
 			    ret == -EPIPE ? " (the receiver gave up)" : "");
 			return -1;
 		}
-		/* never two sends closer than the shortest interval */
-		if (sent > next)
-			next = sent;
+		pr_pace_from(&pace, sent);
 	}
 	return 0;
 }
@@ -4154,16 +4198,10 @@ static int pw_parse(int argc, char **argv, struct pw_opts *o)
 	return pr_parse(&pw_cmd, argc, argv, &o->pr);
 }
 
-/* The shortest interval between two sends, us. */
-static __u64 pw_min_interval_us(const struct pw_opts *o)
-{
-	return o->pr.interval_us * (100 - o->pr.jitter_pct) / 100;
-}
-
 /* The rate-limit line: does every wake-up get its boost? */
 static void pw_print_window(const struct pw_ctx *c)
 {
-	__u64 lo = pw_min_interval_us(c->o);
+	__u64 lo = pr_min_interval_us(&c->o->pr);
 
 	if (!c->window_us) {
 		printf("# rate limit: none, boost_ns=%s: no boost\n",
@@ -4186,11 +4224,8 @@ static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
 	       o->recv_nice, o->pr.cpu);
 	printf(" with %lu CFS hog(s) at nice %ld; sender on CPU %d\n",
 	       o->hogs, o->hog_nice, c->sender_cpu);
-	printf("# msgs=%lu warmup=%lu, intervals uniform in [%llu, %lu] us",
-	       o->pr.count, o->pr.warmup, pw_min_interval_us(o),
-	       o->pr.interval_us * (100 + o->pr.jitter_pct) / 100);
-	printf(" (seed %llu), each carrying its send time\n",
-	       (__u64)o->pr.seed);
+	pr_print_pace(&o->pr);
+	printf(", each carrying its send time\n");
 	printf("# ");
 	prm_print(&o->pr.prm);
 	printf("\n");
@@ -4241,7 +4276,7 @@ static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
 	jw_i64(&w, "recv_nice", o->recv_nice);
 	jw_u64(&w, "interval_us", o->pr.interval_us);
 	jw_u64(&w, "jitter_pct", o->pr.jitter_pct);
-	jw_u64(&w, "min_interval_us", pw_min_interval_us(o));
+	jw_u64(&w, "min_interval_us", pr_min_interval_us(&o->pr));
 	jw_u64(&w, "msgs", o->pr.count);
 	jw_u64(&w, "warmup", o->pr.warmup);
 	jw_u64(&w, "seed", o->pr.seed);
@@ -4320,9 +4355,9 @@ static int cmd_prio_wake(int argc, char **argv)
 		goto out;
 	i = strtoul(o.pr.prm.boost_now, NULL, 10);
 	c.window_us = (__u64)i * 100 / 1000;
-	if (c.window_us >= pw_min_interval_us(&o))
+	if (c.window_us >= pr_min_interval_us(&o.pr))
 		err("warning: intervals from %llu us, rate limit %llu us: %s",
-		    pw_min_interval_us(&o), c.window_us,
+		    pr_min_interval_us(&o.pr), c.window_us,
 		    "some wake-ups go unboosted");
 	if (pr_endpoint(&c.pr, 0) || pp_pin(c.sender_cpu))
 		goto out;

@@ -354,6 +354,32 @@ static void json_features(struct jw *w, __u64 features)
 }
 
 /* Opens /dev/mkipc and reads its version; prints why not on failure. */
+/* "0.3" for @ver, "-" without one. */
+static const char *abi_str(const struct mkipc_version *ver, char *buf,
+			   size_t size)
+{
+	if (ver)
+		snprintf(buf, size, "%u.%u", ver->abi_major, ver->abi_minor);
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+/* "kernel", "abi" and "features" (null "abi" without @ver). */
+static void json_kernel(struct jw *w, const char *kernel,
+			const struct mkipc_version *ver)
+{
+	char abi[32];
+
+	jw_str(w, "kernel", kernel);
+	if (!ver) {
+		jw_null(w, "abi");
+		return;
+	}
+	jw_str(w, "abi", abi_str(ver, abi, sizeof(abi)));
+	json_features(w, ver->features);
+}
+
 static int open_mkipc(struct mkipc_version *ver)
 {
 	int dev, ret;
@@ -551,7 +577,7 @@ static int prm_apply(struct prm_prio *p)
 	return 0;
 }
 
-/* "priority_tracking=Y boost_ns=10000 (set by this run)" and the like. */
+/* "priority_tracking=Y boost_ns=10000 (set by this run...)\n" and the like */
 static void prm_print(const struct prm_prio *p)
 {
 	printf("priority_tracking=%s boost_ns=%s", p->tracking_now,
@@ -561,6 +587,14 @@ static void prm_print(const struct prm_prio *p)
 		       p->tracking ? "priority_tracking" : "",
 		       p->tracking && p->boost_set ? " and " : "",
 		       p->boost_set ? "boost_ns" : "");
+	printf("\n");
+}
+
+/* " priority_tracking=Y boost_ns=10000" for a SUMMARY line */
+static void prm_summary(const struct prm_prio *p)
+{
+	printf(" priority_tracking=%s boost_ns=%s", p->tracking_now,
+	       p->boost_now);
 }
 
 static void prm_json(struct jw *w, const struct prm_prio *p)
@@ -2431,6 +2465,39 @@ static void pp_analyze(__u64 *s, unsigned long n, struct pp_result *r)
 	r->avg = (double)(sum / n);
 }
 
+/* "what (ns): min 1  avg 2.0  p50 2  p99 3  max 4  (5 calls)" */
+static void pp_print_lat(const char *what, const struct pp_result *r,
+			 const char *unit)
+{
+	if (!r->n) {
+		printf("%s: none\n", what);
+		return;
+	}
+	printf("%s (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu",
+	       what, r->min, r->avg, r->p50, r->p99, r->max);
+	printf("  (%lu %s)\n", r->n, unit);
+}
+
+/* " min_ns=1 avg_ns=2.0 p50_ns=2 p99_ns=3 max_ns=4" for a SUMMARY line */
+static void pp_summary_lat(const struct pp_result *r)
+{
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
+	       r->min, r->avg, r->p50, r->p99, r->max);
+}
+
+/* min, avg, p50, p99, max of @r as members of the open object. */
+static void pp_json_lat(struct jw *w, const struct pp_result *r)
+{
+	jw_u64(w, "samples", r->n);
+	if (!r->n)
+		return;
+	jw_u64(w, "min_ns", r->min);
+	jw_double(w, "avg_ns", r->avg);
+	jw_u64(w, "p50_ns", r->p50);
+	jw_u64(w, "p99_ns", r->p99);
+	jw_u64(w, "max_ns", r->max);
+}
+
 static const char *pp_onoff(bool b)
 {
 	return b ? "on" : "off";
@@ -2445,11 +2512,7 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	char rights[16], abi[32], who[32];
 	int b, lo = -1, hi = -1, bar;
 
-	if (c->have_ver)
-		snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-			 c->ver.abi_minor);
-	else
-		snprintf(abi, sizeof(abi), "-");
+	abi_str(c->have_ver ? &c->ver : NULL, abi, sizeof(abi));
 	printf("# mkipc pingpong: transport=%s mode=%s cpus=%s (client CPU %d, server CPU %d)\n",
 	       pp_transport_names[o->transport], pp_mode_names[o->mode],
 	       o->cpus, c->cpu_a, c->cpu_b);
@@ -2487,7 +2550,6 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 		printf(" endpoint inherit_rt=%s; ",
 		       o->inherit_rt ? "yes" : "no");
 		prm_print(&o->prm);
-		printf("\n");
 		kc_print(&c->kc_before, &c->kc_after);
 	}
 	printf("# kernel %s, mkipc ABI %s", kernel, abi);
@@ -2499,8 +2561,7 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	       r->timer_med);
 	printf(" (median of %d; min %llu); every sample includes that once\n",
 	       PP_TIMER_PAIRS, r->timer_min);
-	printf("round trip (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu  (%lu samples)\n",
-	       r->min, r->avg, r->p50, r->p99, r->max, r->n);
+	pp_print_lat("round trip", r, "samples");
 
 	for (b = 0; b < PP_HIST_BUCKETS; b++) {
 		if (!r->hist[b])
@@ -2529,15 +2590,15 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 		       o->owaitq, o->sync);
 	else
 		printf(" call=- lfq=- owaitq=- sync=-");
-	if (mk)
-		printf(" caller=%s inherit_rt=%d priority_tracking=%s boost_ns=%s",
-		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt,
-		       o->prm.tracking_now, o->prm.boost_now);
-	else
+	if (mk) {
+		printf(" caller=%s inherit_rt=%d",
+		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt);
+		prm_summary(&o->prm);
+	} else {
 		printf(" caller=- inherit_rt=- priority_tracking=- boost_ns=-");
+	}
 	printf(" kernel=%s abi=%s timer_ns=%llu", kernel, abi, r->timer_med);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
-	       r->min, r->avg, r->p50, r->p99, r->max);
+	pp_summary_lat(r);
 	if (mk)
 		kc_summary(&c->kc_before, &c->kc_after);
 	printf("\n");
@@ -2548,7 +2609,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 {
 	const struct pp_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32], rights[16], who[32];
+	char rights[16], who[32];
 	int b;
 
 	jw_open(&w, NULL, '{');
@@ -2585,15 +2646,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 	} else {
 		jw_null(&w, "optimizations");
 	}
-	jw_str(&w, "kernel", kernel);
-	if (c->have_ver) {
-		snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-			 c->ver.abi_minor);
-		jw_str(&w, "abi", abi);
-		json_features(&w, c->ver.features);
-	} else {
-		jw_null(&w, "abi");
-	}
+	json_kernel(&w, kernel, c->have_ver ? &c->ver : NULL);
 	jw_close(&w, '}');
 	if (o->transport == PP_MKIPC) {
 		jw_open(&w, "endpoint", '{');
@@ -2620,12 +2673,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 	jw_u64(&w, "pairs", PP_TIMER_PAIRS);
 	jw_close(&w, '}');
 	jw_open(&w, "results", '{');
-	jw_u64(&w, "samples", r->n);
-	jw_u64(&w, "min_ns", r->min);
-	jw_double(&w, "avg_ns", r->avg);
-	jw_u64(&w, "p50_ns", r->p50);
-	jw_u64(&w, "p99_ns", r->p99);
-	jw_u64(&w, "max_ns", r->max);
+	pp_json_lat(&w, r);
 	jw_open(&w, "histogram", '[');
 	for (b = 0; b < PP_HIST_BUCKETS; b++) {
 		if (!r->hist[b])
@@ -3313,6 +3361,95 @@ static void pr_print_pace(const struct pr_opts *o)
 	printf(" (seed %llu)", (__u64)o->seed);
 }
 
+/*
+ * "# kernel 6.1.0, mkipc ABI 0.3 (features 0x3f)", what goes missing
+ * without the priority feature (@without) said, and the counters' line.
+ */
+static void pr_print_kernel(const struct pr_run *r, const char *without)
+{
+	bool prio = r->ver.features & MKIPC_FEAT_PRIO;
+
+	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s%s)\n",
+	       r->uts.release, r->ver.abi_major, r->ver.abi_minor,
+	       (__u64)r->ver.features, prio ? "" : ": no prio feature, no ",
+	       prio ? "" : without);
+	kc_print(&r->kc_before, &r->kc_after);
+}
+
+/* A SUMMARY line's start: "SUMMARY bench=prio-inv cpu=0" */
+static void pr_summary_begin(const struct pr_run *r)
+{
+	printf("SUMMARY bench=%s cpu=%lu", r->o->cmd->name, r->o->cpu);
+}
+
+/* " calls=2000 warmup=20 seed=1" */
+static void pr_summary_count(const struct pr_opts *o)
+{
+	printf(" %s=%lu warmup=%lu seed=%llu", o->cmd->count, o->count,
+	       o->warmup, (__u64)o->seed);
+}
+
+/* " kernel=6.1.0 abi=0.3 min_ns=1 ... max_ns=4" */
+static void pr_summary_result(const struct pr_run *r,
+			      const struct pp_result *lat)
+{
+	char abi[32];
+
+	printf(" kernel=%s abi=%s", r->uts.release,
+	       abi_str(&r->ver, abi, sizeof(abi)));
+	pp_summary_lat(lat);
+}
+
+/* The line's end: the counters' changes. */
+static void pr_summary_end(const struct pr_run *r)
+{
+	kc_summary(&r->kc_before, &r->kc_after);
+	printf("\n");
+}
+
+/* Opens the JSON report and its "params", the first "cpu". */
+static void pr_json_begin(struct jw *w, const struct pr_run *r)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "command", r->o->cmd->name);
+	jw_open(w, "params", '{');
+	jw_u64(w, "cpu", r->o->cpu);
+}
+
+/* "calls" (or "msgs"), "warmup", "seed", "timeout_ms" */
+static void pr_json_count(struct jw *w, const struct pr_opts *o)
+{
+	jw_u64(w, o->cmd->count, o->count);
+	jw_u64(w, "warmup", o->warmup);
+	jw_u64(w, "seed", o->seed);
+	jw_u64(w, "timeout_ms", o->timeout_ms);
+}
+
+/* Ends "params" with the kernel's, has the counters, opens "results". */
+static void pr_json_results(struct jw *w, const struct pr_run *r)
+{
+	json_kernel(w, r->uts.release, &r->ver);
+	jw_close(w, '}');
+	kc_json(w, &r->kc_before, &r->kc_after);
+	jw_open(w, "results", '{');
+}
+
+/* "@key": { "samples": ..., "min_ns": ..., ... } */
+static void pr_json_lat(struct jw *w, const char *key,
+			const struct pp_result *lat)
+{
+	jw_open(w, key, '{');
+	pp_json_lat(w, lat);
+	jw_close(w, '}');
+}
+
+/* Ends "results" and the report. */
+static void pr_json_end(struct jw *w)
+{
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
 /* Puts the module parameters back and closes what the run opened. */
 static void pr_close(struct pr_run *r)
 {
@@ -3693,21 +3830,8 @@ struct pi_result {
 	unsigned long periods, missed;
 };
 
-/* "what (ns): min 1  avg 2.0  p50 2  p99 3  max 4  (5 calls)" */
-static void pr_print_lat(const char *what, const struct pp_result *r,
-			 const char *unit)
-{
-	if (!r->n) {
-		printf("%s: none\n", what);
-		return;
-	}
-	printf("%s (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu",
-	       what, r->min, r->avg, r->p50, r->p99, r->max);
-	printf("  (%lu %s)\n", r->n, unit);
-}
-
 static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
-			   long runtime, long period, const char *kernel)
+			   long runtime, long period)
 {
 	const struct pi_opts *o = c->o;
 	__u64 per = o->load_spin_us + o->load_sleep_us;
@@ -3718,7 +3842,6 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	       o->pr.cpu);
 	printf("# endpoint inherit_rt=%s; ", o->inherit_rt ? "yes" : "no");
 	prm_print(&o->pr.prm);
-	printf("\n");
 	printf("# load: %lu thread(s), each spinning %lu us of CPU time",
 	       o->load_threads, o->load_spin_us);
 	printf(" every %llu us (%.1f%% of the CPU in all)\n", per,
@@ -3729,67 +3852,39 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	printf("\n");
 	printf("# server work %lu us of CPU time a call, timeout %lu ms\n",
 	       o->work_us, o->pr.timeout_ms);
-	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
-	       c->pr.ver.abi_major, c->pr.ver.abi_minor,
-	       (__u64)c->pr.ver.features,
-	       c->pr.ver.features & MKIPC_FEAT_PRIO ? "" :
-	       ": no prio feature, no inheritance");
-	kc_print(&c->pr.kc_before, &c->pr.kc_after);
+	pr_print_kernel(&c->pr, "inheritance");
 	printf("# load periods run %lu, begun late and skipped %lu\n",
 	       r->periods, r->missed);
 	printf("# the server was at SCHED_FIFO >= %lu when it took %lu",
 	       o->caller_prio, c->raised);
 	printf(" of %lu calls (%lu told)\n", o->pr.count, c->seen);
-	pr_print_lat("call latency", &r->all, "calls");
-	pr_print_lat("begun while the load spun", &r->spin, "calls");
-	printf("SUMMARY bench=prio-inv cpu=%lu caller_prio=%lu", o->pr.cpu,
-	       o->caller_prio);
-	printf(" load_threads=%lu load_prio=%lu load_spin_us=%lu",
-	       o->load_threads, o->load_prio, o->load_spin_us);
-	printf(" load_sleep_us=%lu work_us=%lu interval_us=%lu",
-	       o->load_sleep_us, o->work_us, o->pr.interval_us);
-	printf(" calls=%lu warmup=%lu seed=%llu inherit_rt=%d", o->pr.count,
-	       o->pr.warmup, (__u64)o->pr.seed, o->inherit_rt);
-	printf(" priority_tracking=%s boost_ns=%s kernel=%s abi=%u.%u",
-	       o->pr.prm.tracking_now, o->pr.prm.boost_now, kernel,
-	       c->pr.ver.abi_major, c->pr.ver.abi_minor);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
-	       r->all.min, r->all.avg, r->all.p50, r->all.p99, r->all.max);
+	pp_print_lat("call latency", &r->all, "calls");
+	pp_print_lat("begun while the load spun", &r->spin, "calls");
+	pr_summary_begin(&c->pr);
+	printf(" caller_prio=%lu load_threads=%lu load_prio=%lu",
+	       o->caller_prio, o->load_threads, o->load_prio);
+	printf(" load_spin_us=%lu load_sleep_us=%lu work_us=%lu",
+	       o->load_spin_us, o->load_sleep_us, o->work_us);
+	printf(" interval_us=%lu", o->pr.interval_us);
+	pr_summary_count(&o->pr);
+	printf(" inherit_rt=%d", o->inherit_rt);
+	prm_summary(&o->pr.prm);
+	pr_summary_result(&c->pr, &r->all);
 	printf(" spin_calls=%lu spin_p50_ns=%llu spin_p99_ns=%llu",
 	       r->spin.n, r->spin.p50, r->spin.p99);
 	printf(" spin_max_ns=%llu raised=%lu load_periods=%lu",
 	       r->spin.max, c->raised, r->periods);
 	printf(" load_missed=%lu", r->missed);
-	kc_summary(&c->pr.kc_before, &c->pr.kc_after);
-	printf("\n");
-}
-
-/* min, avg, p50, p99, max of @r as members of the open object. */
-static void pr_json_lat(struct jw *w, const struct pp_result *r)
-{
-	jw_u64(w, "samples", r->n);
-	if (!r->n)
-		return;
-	jw_u64(w, "min_ns", r->min);
-	jw_double(w, "avg_ns", r->avg);
-	jw_u64(w, "p50_ns", r->p50);
-	jw_u64(w, "p99_ns", r->p99);
-	jw_u64(w, "max_ns", r->max);
+	pr_summary_end(&c->pr);
 }
 
 static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
-			   long runtime, long period, const char *kernel)
+			   long runtime, long period)
 {
 	const struct pi_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32];
 
-	snprintf(abi, sizeof(abi), "%u.%u", c->pr.ver.abi_major,
-		 c->pr.ver.abi_minor);
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "command", "prio-inv");
-	jw_open(&w, "params", '{');
-	jw_u64(&w, "cpu", o->pr.cpu);
+	pr_json_begin(&w, &c->pr);
 	jw_u64(&w, "caller_fifo_prio", o->caller_prio);
 	jw_str(&w, "server", "SCHED_OTHER nice 0");
 	jw_u64(&w, "load_threads", o->load_threads);
@@ -3798,32 +3893,19 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	jw_u64(&w, "load_sleep_us", o->load_sleep_us);
 	jw_u64(&w, "work_us", o->work_us);
 	jw_u64(&w, "interval_us", o->pr.interval_us);
-	jw_u64(&w, "calls", o->pr.count);
-	jw_u64(&w, "warmup", o->pr.warmup);
-	jw_u64(&w, "seed", o->pr.seed);
-	jw_u64(&w, "timeout_ms", o->pr.timeout_ms);
+	pr_json_count(&w, &o->pr);
 	jw_bool(&w, "inherit_rt", o->inherit_rt);
 	prm_json(&w, &o->pr.prm);
 	jw_i64(&w, "sched_rt_runtime_us", runtime);
 	jw_i64(&w, "sched_rt_period_us", period);
-	jw_str(&w, "kernel", kernel);
-	jw_str(&w, "abi", abi);
-	json_features(&w, c->pr.ver.features);
-	jw_close(&w, '}');
-	kc_json(&w, &c->pr.kc_before, &c->pr.kc_after);
-	jw_open(&w, "results", '{');
+	pr_json_results(&w, &c->pr);
 	jw_u64(&w, "load_periods", r->periods);
 	jw_u64(&w, "load_missed", r->missed);
 	jw_u64(&w, "server_raised", c->raised);
 	jw_u64(&w, "server_told", c->seen);
-	jw_open(&w, "latency", '{');
-	pr_json_lat(&w, &r->all);
-	jw_close(&w, '}');
-	jw_open(&w, "latency_load_spinning", '{');
-	pr_json_lat(&w, &r->spin);
-	jw_close(&w, '}');
-	jw_close(&w, '}');
-	jw_close(&w, '}');
+	pr_json_lat(&w, "latency", &r->all);
+	pr_json_lat(&w, "latency_load_spinning", &r->spin);
+	pr_json_end(&w);
 }
 
 static int pi_write_samples(const char *path, const __u64 *lat,
@@ -3940,9 +4022,9 @@ static int cmd_prio_inv(int argc, char **argv)
 		pp_analyze(slat, n, &r.spin);
 	pp_analyze(c.pr.lat, o.pr.count, &r.all);
 	if (o.pr.json)
-		pi_report_json(&c, &r, runtime, period, c.pr.uts.release);
+		pi_report_json(&c, &r, runtime, period);
 	else
-		pi_report_text(&c, &r, runtime, period, c.pr.uts.release);
+		pi_report_text(&c, &r, runtime, period);
 	rc = 0;
 	goto out;
 
@@ -4215,8 +4297,7 @@ static void pw_print_window(const struct pw_ctx *c)
 	       "does NOT: some wake-ups go unboosted");
 }
 
-static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
-			   const char *kernel)
+static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r)
 {
 	const struct pw_opts *o = c->o;
 
@@ -4228,48 +4309,31 @@ static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
 	printf(", each carrying its send time\n");
 	printf("# ");
 	prm_print(&o->pr.prm);
-	printf("\n");
 	pw_print_window(c);
-	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
-	       c->pr.ver.abi_major, c->pr.ver.abi_minor,
-	       (__u64)c->pr.ver.features,
-	       c->pr.ver.features & MKIPC_FEAT_PRIO ? "" :
-	       ": no prio feature, no boost");
-	kc_print(&c->pr.kc_before, &c->pr.kc_after);
+	pr_print_kernel(&c->pr, "boost");
 	printf("# the receiver was SCHED_FIFO just after %lu of %lu receives",
 	       c->fifo_seen, o->pr.count);
 	printf(" (%lu told; a boost may end before it looks)\n", c->told);
-	pr_print_lat("wake-to-run latency", r, "messages");
-	printf("SUMMARY bench=prio-wake cpu=%lu sender_cpu=%d hogs=%lu",
-	       o->pr.cpu, c->sender_cpu, o->hogs);
-	printf(" hog_nice=%ld recv_nice=%ld interval_us=%lu jitter_pct=%lu",
-	       o->hog_nice, o->recv_nice, o->pr.interval_us, o->pr.jitter_pct);
-	printf(" msgs=%lu warmup=%lu seed=%llu priority_tracking=%s",
-	       o->pr.count, o->pr.warmup, (__u64)o->pr.seed,
-	       o->pr.prm.tracking_now);
-	printf(" boost_ns=%s rate_window_us=%llu kernel=%s abi=%u.%u",
-	       o->pr.prm.boost_now, c->window_us, kernel, c->pr.ver.abi_major,
-	       c->pr.ver.abi_minor);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
-	       r->min, r->avg, r->p50, r->p99, r->max);
+	pp_print_lat("wake-to-run latency", r, "messages");
+	pr_summary_begin(&c->pr);
+	printf(" sender_cpu=%d hogs=%lu hog_nice=%ld recv_nice=%ld",
+	       c->sender_cpu, o->hogs, o->hog_nice, o->recv_nice);
+	printf(" interval_us=%lu jitter_pct=%lu", o->pr.interval_us,
+	       o->pr.jitter_pct);
+	pr_summary_count(&o->pr);
+	prm_summary(&o->pr.prm);
+	printf(" rate_window_us=%llu", c->window_us);
+	pr_summary_result(&c->pr, r);
 	printf(" fifo_seen=%lu", c->fifo_seen);
-	kc_summary(&c->pr.kc_before, &c->pr.kc_after);
-	printf("\n");
+	pr_summary_end(&c->pr);
 }
 
-static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
-			   const char *kernel)
+static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r)
 {
 	const struct pw_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32];
 
-	snprintf(abi, sizeof(abi), "%u.%u", c->pr.ver.abi_major,
-		 c->pr.ver.abi_minor);
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "command", "prio-wake");
-	jw_open(&w, "params", '{');
-	jw_u64(&w, "cpu", o->pr.cpu);
+	pr_json_begin(&w, &c->pr);
 	jw_i64(&w, "sender_cpu", c->sender_cpu);
 	jw_u64(&w, "hogs", o->hogs);
 	jw_i64(&w, "hog_nice", o->hog_nice);
@@ -4277,25 +4341,14 @@ static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
 	jw_u64(&w, "interval_us", o->pr.interval_us);
 	jw_u64(&w, "jitter_pct", o->pr.jitter_pct);
 	jw_u64(&w, "min_interval_us", pr_min_interval_us(&o->pr));
-	jw_u64(&w, "msgs", o->pr.count);
-	jw_u64(&w, "warmup", o->pr.warmup);
-	jw_u64(&w, "seed", o->pr.seed);
-	jw_u64(&w, "timeout_ms", o->pr.timeout_ms);
+	pr_json_count(&w, &o->pr);
 	prm_json(&w, &o->pr.prm);
 	jw_u64(&w, "rate_window_us", c->window_us);
-	jw_str(&w, "kernel", kernel);
-	jw_str(&w, "abi", abi);
-	json_features(&w, c->pr.ver.features);
-	jw_close(&w, '}');
-	kc_json(&w, &c->pr.kc_before, &c->pr.kc_after);
-	jw_open(&w, "results", '{');
+	pr_json_results(&w, &c->pr);
 	jw_u64(&w, "fifo_seen", c->fifo_seen);
 	jw_u64(&w, "told", c->told);
-	jw_open(&w, "latency", '{');
-	pr_json_lat(&w, r);
-	jw_close(&w, '}');
-	jw_close(&w, '}');
-	jw_close(&w, '}');
+	pr_json_lat(&w, "latency", r);
+	pr_json_end(&w);
 }
 
 /* --sender-cpu, or the first CPU we may use other than --cpu. */
@@ -4383,9 +4436,9 @@ static int cmd_prio_wake(int argc, char **argv)
 		goto out;
 	pp_analyze(c.pr.lat, o.pr.count, &r);
 	if (o.pr.json)
-		pw_report_json(&c, &r, c.pr.uts.release);
+		pw_report_json(&c, &r);
 	else
-		pw_report_text(&c, &r, c.pr.uts.release);
+		pw_report_text(&c, &r);
 	rc = 0;
 	goto out;
 

@@ -2424,8 +2424,9 @@ static __u64 pp_pct(const __u64 *sorted, unsigned long n, unsigned int pct)
 	return sorted[rank ? rank - 1 : 0];
 }
 
+/* The @n samples @s to @path, one a line, each with @flag[i] if given. */
 static int pp_write_samples(const char *path, const __u64 *s,
-			    unsigned long n)
+			    const __u8 *flag, unsigned long n)
 {
 	unsigned long i;
 	FILE *f;
@@ -2435,8 +2436,12 @@ static int pp_write_samples(const char *path, const __u64 *s,
 		err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		fprintf(f, "%llu\n", s[i]);
+	for (i = 0; i < n; i++) {
+		if (flag)
+			fprintf(f, "%llu %u\n", s[i], flag[i]);
+		else
+			fprintf(f, "%llu\n", s[i]);
+	}
 	if (fclose(f)) {
 		err("%s: %s", path, strerror(errno));
 		return -1;
@@ -3023,7 +3028,7 @@ static int cmd_pingpong(int argc, char **argv)
 	if (ret)
 		goto out;
 
-	if (o.samples && pp_write_samples(o.samples, samples, o.iters))
+	if (o.samples && pp_write_samples(o.samples, samples, NULL, o.iters))
 		goto out;
 	pp_analyze(samples, o.iters, &r);
 	if (o.json)
@@ -3908,26 +3913,6 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	pr_json_end(&w);
 }
 
-static int pi_write_samples(const char *path, const __u64 *lat,
-			    const __u8 *spun, unsigned long n)
-{
-	unsigned long i;
-	FILE *f;
-
-	f = fopen(path, "w");
-	if (!f) {
-		err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		fprintf(f, "%llu %u\n", lat[i], spun[i]);
-	if (fclose(f)) {
-		err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int cmd_prio_inv(int argc, char **argv)
 {
 	static struct pi_opts o;
@@ -4013,7 +3998,7 @@ static int cmd_prio_inv(int argc, char **argv)
 		r.missed += c.load[i].missed;
 	}
 	if (o.pr.samples &&
-	    pi_write_samples(o.pr.samples, c.pr.lat, spun, o.pr.count))
+	    pp_write_samples(o.pr.samples, c.pr.lat, spun, o.pr.count))
 		goto out;
 	for (i = 0, n = 0; i < o.pr.count; i++)
 		if (spun[i])
@@ -4432,7 +4417,7 @@ static int cmd_prio_wake(int argc, char **argv)
 	prm_restore();
 
 	if (o.pr.samples &&
-	    pp_write_samples(o.pr.samples, c.pr.lat, o.pr.count))
+	    pp_write_samples(o.pr.samples, c.pr.lat, NULL, o.pr.count))
 		goto out;
 	pp_analyze(c.pr.lat, o.pr.count, &r);
 	if (o.pr.json)

@@ -3115,6 +3115,19 @@ static const struct option pr_tail_opts[] = {
 	{ }
 };
 
+/* --help: the lines of options pr_parse() parses, the same in both. */
+#define PR_HELP_TRACKING \
+	"  --priority-tracking Y|N  set the module parameter for this run and put\n" \
+	"                         it back after\n"
+#define PR_HELP_SEED \
+	"  --seed N               seed of the intervals (default: from the clock)\n"
+#define PR_HELP_END \
+	"  --json                 one JSON object on stdout\n" \
+	"  --help                 this text\n" \
+	"\n" \
+	"The text report ends with one SUMMARY line holding every parameter and\n" \
+	"result as key=value.\n"
+
 /* A command as pr_parse() sees it. */
 struct pr_cmd {
 	const char *name;		/* "prio-inv" */
@@ -3561,19 +3574,14 @@ static const char pi_help[] =
 	"  --interval-us US       mean time between calls (default 1000)\n"
 	"  --no-inherit-rt        create the endpoint without MKIPC_EP_INHERIT_RT\n"
 	"                         (the server then inherits nice levels only)\n"
-	"  --priority-tracking Y|N  set the module parameter for this run and put\n"
-	"                         it back after\n"
+	PR_HELP_TRACKING
 	"  --boost-ns N           likewise boost_ns (0..10000000)\n"
 	"  --timeout-ms MS        a call taking longer fails the run (default\n"
 	"                         10000)\n"
-	"  --seed N               seed of the intervals (default: from the clock)\n"
+	PR_HELP_SEED
 	"  --samples FILE         every timed call's latency (ns), in order, one\n"
 	"                         a line, with 1 after it if the load spun\n"
-	"  --json                 one JSON object on stdout\n"
-	"  --help                 this text\n"
-	"\n"
-	"The text report ends with one SUMMARY line holding every parameter and\n"
-	"result as key=value.\n";
+	PR_HELP_END;
 
 static void pi_usage(FILE *f)
 {
@@ -4088,18 +4096,13 @@ static const char pw_help[] =
 	"  --recv-nice N          the receiver's (default 0)\n"
 	"  --interval-us US       mean time between messages (default 2000)\n"
 	"  --jitter-pct P         intervals uniform in +-P% of it (default 10)\n"
-	"  --priority-tracking Y|N  set the module parameter for this run and put\n"
-	"                         it back after\n"
+	PR_HELP_TRACKING
 	"  --boost-ns N           likewise boost_ns (0..10000000; 0: no boost)\n"
 	"  --timeout-ms MS        a receive waiting longer fails the run\n"
 	"                         (default 10000)\n"
-	"  --seed N               seed of the intervals (default: from the clock)\n"
+	PR_HELP_SEED
 	"  --samples FILE         every timed latency (ns), in order, one a line\n"
-	"  --json                 one JSON object on stdout\n"
-	"  --help                 this text\n"
-	"\n"
-	"The text report ends with one SUMMARY line holding every parameter and\n"
-	"result as key=value.\n";
+	PR_HELP_END;
 
 static void pw_usage(FILE *f)
 {

@@ -3468,6 +3468,21 @@ static void pr_json_end(struct jw *w)
 	jw_close(w, '}');
 }
 
+/*
+ * After the run: the samples to --samples, each with @flag[i] if given,
+ * then sorted and summed up in @res. 0, or -1 having said why.
+ */
+static int pr_samples(struct pr_run *r, const __u8 *flag,
+		      struct pp_result *res)
+{
+	const struct pr_opts *o = r->o;
+
+	if (o->samples && pp_write_samples(o->samples, r->lat, flag, o->count))
+		return -1;
+	pp_analyze(r->lat, o->count, res);
+	return 0;
+}
+
 /* Puts the module parameters back and closes what the run opened. */
 static void pr_close(struct pr_run *r)
 {
@@ -4005,15 +4020,13 @@ static int cmd_prio_inv(int argc, char **argv)
 		r.periods += c.load[i].periods;
 		r.missed += c.load[i].missed;
 	}
-	if (o.pr.samples &&
-	    pp_write_samples(o.pr.samples, c.pr.lat, spun, o.pr.count))
-		goto out;
 	for (i = 0, n = 0; i < o.pr.count; i++)
 		if (spun[i])
 			slat[n++] = c.pr.lat[i];
+	if (pr_samples(&c.pr, spun, &r.all))
+		goto out;
 	if (n)
 		pp_analyze(slat, n, &r.spin);
-	pp_analyze(c.pr.lat, o.pr.count, &r.all);
 	if (o.pr.json)
 		pi_report_json(&c, &r, runtime, period);
 	else
@@ -4419,10 +4432,8 @@ static int cmd_prio_wake(int argc, char **argv)
 	kc_take(&c.pr.kc_after);
 	prm_restore();
 
-	if (o.pr.samples &&
-	    pp_write_samples(o.pr.samples, c.pr.lat, NULL, o.pr.count))
+	if (pr_samples(&c.pr, NULL, &r))
 		goto out;
-	pp_analyze(c.pr.lat, o.pr.count, &r);
 	if (o.pr.json)
 		pw_report_json(&c, &r);
 	else

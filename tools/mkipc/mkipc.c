@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,32 @@ static void json_features(struct jw *w, __u64 features)
 }
 
 /* Opens /dev/mkipc and reads its version; prints why not on failure. */
+/* "0.3" for @ver, "-" without one. */
+static const char *abi_str(const struct mkipc_version *ver, char *buf,
+			   size_t size)
+{
+	if (ver)
+		snprintf(buf, size, "%u.%u", ver->abi_major, ver->abi_minor);
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+/* "kernel", "abi" and "features" (null "abi" without @ver). */
+static void json_kernel(struct jw *w, const char *kernel,
+			const struct mkipc_version *ver)
+{
+	char abi[32];
+
+	jw_str(w, "kernel", kernel);
+	if (!ver) {
+		jw_null(w, "abi");
+		return;
+	}
+	jw_str(w, "abi", abi_str(ver, abi, sizeof(abi)));
+	json_features(w, ver->features);
+}
+
 static int open_mkipc(struct mkipc_version *ver)
 {
 	int dev, ret;
@@ -500,11 +527,25 @@ struct prm_prio {
 	char boost_now[PRM_VALLEN];
 };
 
-/* Parses --priority-tracking (Y or N; also y, n, 1, 0, on, off). */
-static int prm_parse_yn(const char *s, struct prm_prio *p)
+/* The getopt_long() values of the options setting them, in every command. */
+enum {
+	OPT_PRM_TRACKING = 512,	/* --priority-tracking */
+	OPT_PRM_BOOST_NS,	/* --boost-ns */
+};
+
+/*
+ * Parses option @c (OPT_PRM_*), its argument @s: --priority-tracking
+ * (Y or N; also y, n, 1, 0, on, off) or --boost-ns. 0, or -1 having said
+ * why.
+ */
+static int prm_parse_opt(int c, const char *s, struct prm_prio *p)
 {
-	if (!strcmp(s, "Y") || !strcmp(s, "y") || !strcmp(s, "1") ||
-	    !strcmp(s, "on")) {
+	if (c == OPT_PRM_BOOST_NS) {
+		if (parse_ulong("boost-ns", s, 0, BOOST_NS_MAX, &p->boost_ns))
+			return -1;
+		p->boost_set = true;
+	} else if (!strcmp(s, "Y") || !strcmp(s, "y") || !strcmp(s, "1") ||
+		   !strcmp(s, "on")) {
 		p->tracking = "Y";
 	} else if (!strcmp(s, "N") || !strcmp(s, "n") || !strcmp(s, "0") ||
 		   !strcmp(s, "off")) {
@@ -536,7 +577,7 @@ static int prm_apply(struct prm_prio *p)
 	return 0;
 }
 
-/* "priority_tracking=Y boost_ns=10000 (set by this run)" and the like. */
+/* "priority_tracking=Y boost_ns=10000 (set by this run...)\n" and the like */
 static void prm_print(const struct prm_prio *p)
 {
 	printf("priority_tracking=%s boost_ns=%s", p->tracking_now,
@@ -546,6 +587,14 @@ static void prm_print(const struct prm_prio *p)
 		       p->tracking ? "priority_tracking" : "",
 		       p->tracking && p->boost_set ? " and " : "",
 		       p->boost_set ? "boost_ns" : "");
+	printf("\n");
+}
+
+/* " priority_tracking=Y boost_ns=10000" for a SUMMARY line */
+static void prm_summary(const struct prm_prio *p)
+{
+	printf(" priority_tracking=%s boost_ns=%s", p->tracking_now,
+	       p->boost_now);
 }
 
 static void prm_json(struct jw *w, const struct prm_prio *p)
@@ -2375,8 +2424,9 @@ static __u64 pp_pct(const __u64 *sorted, unsigned long n, unsigned int pct)
 	return sorted[rank ? rank - 1 : 0];
 }
 
+/* The @n samples @s to @path, one a line, each with @flag[i] if given. */
 static int pp_write_samples(const char *path, const __u64 *s,
-			    unsigned long n)
+			    const __u8 *flag, unsigned long n)
 {
 	unsigned long i;
 	FILE *f;
@@ -2386,8 +2436,12 @@ static int pp_write_samples(const char *path, const __u64 *s,
 		err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		fprintf(f, "%llu\n", s[i]);
+	for (i = 0; i < n; i++) {
+		if (flag)
+			fprintf(f, "%llu %u\n", s[i], flag[i]);
+		else
+			fprintf(f, "%llu\n", s[i]);
+	}
 	if (fclose(f)) {
 		err("%s: %s", path, strerror(errno));
 		return -1;
@@ -2416,6 +2470,39 @@ static void pp_analyze(__u64 *s, unsigned long n, struct pp_result *r)
 	r->avg = (double)(sum / n);
 }
 
+/* "what (ns): min 1  avg 2.0  p50 2  p99 3  max 4  (5 calls)" */
+static void pp_print_lat(const char *what, const struct pp_result *r,
+			 const char *unit)
+{
+	if (!r->n) {
+		printf("%s: none\n", what);
+		return;
+	}
+	printf("%s (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu",
+	       what, r->min, r->avg, r->p50, r->p99, r->max);
+	printf("  (%lu %s)\n", r->n, unit);
+}
+
+/* " min_ns=1 avg_ns=2.0 p50_ns=2 p99_ns=3 max_ns=4" for a SUMMARY line */
+static void pp_summary_lat(const struct pp_result *r)
+{
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
+	       r->min, r->avg, r->p50, r->p99, r->max);
+}
+
+/* min, avg, p50, p99, max of @r as members of the open object. */
+static void pp_json_lat(struct jw *w, const struct pp_result *r)
+{
+	jw_u64(w, "samples", r->n);
+	if (!r->n)
+		return;
+	jw_u64(w, "min_ns", r->min);
+	jw_double(w, "avg_ns", r->avg);
+	jw_u64(w, "p50_ns", r->p50);
+	jw_u64(w, "p99_ns", r->p99);
+	jw_u64(w, "max_ns", r->max);
+}
+
 static const char *pp_onoff(bool b)
 {
 	return b ? "on" : "off";
@@ -2430,11 +2517,7 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	char rights[16], abi[32], who[32];
 	int b, lo = -1, hi = -1, bar;
 
-	if (c->have_ver)
-		snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-			 c->ver.abi_minor);
-	else
-		snprintf(abi, sizeof(abi), "-");
+	abi_str(c->have_ver ? &c->ver : NULL, abi, sizeof(abi));
 	printf("# mkipc pingpong: transport=%s mode=%s cpus=%s (client CPU %d, server CPU %d)\n",
 	       pp_transport_names[o->transport], pp_mode_names[o->mode],
 	       o->cpus, c->cpu_a, c->cpu_b);
@@ -2472,7 +2555,6 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 		printf(" endpoint inherit_rt=%s; ",
 		       o->inherit_rt ? "yes" : "no");
 		prm_print(&o->prm);
-		printf("\n");
 		kc_print(&c->kc_before, &c->kc_after);
 	}
 	printf("# kernel %s, mkipc ABI %s", kernel, abi);
@@ -2484,8 +2566,7 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	       r->timer_med);
 	printf(" (median of %d; min %llu); every sample includes that once\n",
 	       PP_TIMER_PAIRS, r->timer_min);
-	printf("round trip (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu  (%lu samples)\n",
-	       r->min, r->avg, r->p50, r->p99, r->max, r->n);
+	pp_print_lat("round trip", r, "samples");
 
 	for (b = 0; b < PP_HIST_BUCKETS; b++) {
 		if (!r->hist[b])
@@ -2514,15 +2595,15 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 		       o->owaitq, o->sync);
 	else
 		printf(" call=- lfq=- owaitq=- sync=-");
-	if (mk)
-		printf(" caller=%s inherit_rt=%d priority_tracking=%s boost_ns=%s",
-		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt,
-		       o->prm.tracking_now, o->prm.boost_now);
-	else
+	if (mk) {
+		printf(" caller=%s inherit_rt=%d",
+		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt);
+		prm_summary(&o->prm);
+	} else {
 		printf(" caller=- inherit_rt=- priority_tracking=- boost_ns=-");
+	}
 	printf(" kernel=%s abi=%s timer_ns=%llu", kernel, abi, r->timer_med);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
-	       r->min, r->avg, r->p50, r->p99, r->max);
+	pp_summary_lat(r);
 	if (mk)
 		kc_summary(&c->kc_before, &c->kc_after);
 	printf("\n");
@@ -2533,7 +2614,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 {
 	const struct pp_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32], rights[16], who[32];
+	char rights[16], who[32];
 	int b;
 
 	jw_open(&w, NULL, '{');
@@ -2570,15 +2651,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 	} else {
 		jw_null(&w, "optimizations");
 	}
-	jw_str(&w, "kernel", kernel);
-	if (c->have_ver) {
-		snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-			 c->ver.abi_minor);
-		jw_str(&w, "abi", abi);
-		json_features(&w, c->ver.features);
-	} else {
-		jw_null(&w, "abi");
-	}
+	json_kernel(&w, kernel, c->have_ver ? &c->ver : NULL);
 	jw_close(&w, '}');
 	if (o->transport == PP_MKIPC) {
 		jw_open(&w, "endpoint", '{');
@@ -2605,12 +2678,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 	jw_u64(&w, "pairs", PP_TIMER_PAIRS);
 	jw_close(&w, '}');
 	jw_open(&w, "results", '{');
-	jw_u64(&w, "samples", r->n);
-	jw_u64(&w, "min_ns", r->min);
-	jw_double(&w, "avg_ns", r->avg);
-	jw_u64(&w, "p50_ns", r->p50);
-	jw_u64(&w, "p99_ns", r->p99);
-	jw_u64(&w, "max_ns", r->max);
+	pp_json_lat(&w, r);
 	jw_open(&w, "histogram", '[');
 	for (b = 0; b < PP_HIST_BUCKETS; b++) {
 		if (!r->hist[b])
@@ -2633,8 +2701,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
 		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NAIVE, OPT_STALL,
 		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_CALLER_NICE,
-		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_TRACKING, OPT_BOOST_NS,
-		OPT_HELP,
+		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_HELP,
 	};
 	static const struct option opts[] = {
 		{ "iters", required_argument, NULL, OPT_ITERS },
@@ -2657,8 +2724,9 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		{ "caller-nice", required_argument, NULL, OPT_CALLER_NICE },
 		{ "caller-fifo", required_argument, NULL, OPT_CALLER_FIFO },
 		{ "inherit-rt", no_argument, NULL, OPT_INHERIT_RT },
-		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
-		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
+		{ "priority-tracking", required_argument, NULL,
+		  OPT_PRM_TRACKING },
+		{ "boost-ns", required_argument, NULL, OPT_PRM_BOOST_NS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ }
 	};
@@ -2781,16 +2849,10 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 			o->inherit_rt = true;
 			prio_given = true;
 			break;
-		case OPT_TRACKING:
-			if (prm_parse_yn(optarg, &o->prm))
+		case OPT_PRM_TRACKING:
+		case OPT_PRM_BOOST_NS:
+			if (prm_parse_opt(c, optarg, &o->prm))
 				return EXIT_USAGE;
-			prio_given = true;
-			break;
-		case OPT_BOOST_NS:
-			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
-					&o->prm.boost_ns))
-				return EXIT_USAGE;
-			o->prm.boost_set = true;
 			prio_given = true;
 			break;
 		case OPT_HELP:
@@ -2966,7 +3028,7 @@ static int cmd_pingpong(int argc, char **argv)
 	if (ret)
 		goto out;
 
-	if (o.samples && pp_write_samples(o.samples, samples, o.iters))
+	if (o.samples && pp_write_samples(o.samples, samples, NULL, o.iters))
 		goto out;
 	pp_analyze(samples, o.iters, &r);
 	if (o.json)
@@ -3000,6 +3062,439 @@ out:
 
 /* ------------------------------------------------------------------ */
 /*
+ * What prio-inv and prio-wake share: their common options and how they
+ * are parsed, the module, endpoint and peer thread of a run.
+ */
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define PR_MAX_OPTS	32	/* a command's options, its own and these */
+
+struct pr_cmd;
+
+/* The options of prio-inv and prio-wake both. */
+struct pr_opts {
+	const struct pr_cmd *cmd;	/* whose they are */
+	unsigned long count;		/* timed calls or messages */
+	unsigned long warmup, cpu;
+	unsigned long interval_us;	/* mean time between two */
+	unsigned long jitter_pct;	/* intervals uniform in +- this % */
+	unsigned long timeout_ms;
+	__u64 seed;
+	struct prm_prio prm;
+	bool json;
+	const char *samples;
+};
+
+/* A command's own options take getopt_long() values from PR_OPT_OWN. */
+enum {
+	PR_OPT_COUNT = 256, PR_OPT_WARMUP, PR_OPT_CPU, PR_OPT_INTERVAL,
+	PR_OPT_TIMEOUT, PR_OPT_SEED, PR_OPT_SAMPLES, PR_OPT_JSON,
+	PR_OPT_HELP,
+	PR_OPT_OWN = 300,
+};
+
+/* Before a command's own options; PR_OPT_COUNT takes its name. */
+static const struct option pr_head_opts[] = {
+	{ NULL, required_argument, NULL, PR_OPT_COUNT },
+	{ "warmup", required_argument, NULL, PR_OPT_WARMUP },
+	{ "cpu", required_argument, NULL, PR_OPT_CPU },
+};
+
+/* After them. */
+static const struct option pr_tail_opts[] = {
+	{ "interval-us", required_argument, NULL, PR_OPT_INTERVAL },
+	{ "priority-tracking", required_argument, NULL, OPT_PRM_TRACKING },
+	{ "boost-ns", required_argument, NULL, OPT_PRM_BOOST_NS },
+	{ "timeout-ms", required_argument, NULL, PR_OPT_TIMEOUT },
+	{ "seed", required_argument, NULL, PR_OPT_SEED },
+	{ "samples", required_argument, NULL, PR_OPT_SAMPLES },
+	{ "json", no_argument, NULL, PR_OPT_JSON },
+	{ "help", no_argument, NULL, PR_OPT_HELP },
+	{ }
+};
+
+/* --help: the lines of options pr_parse() parses, the same in both. */
+#define PR_HELP_TRACKING \
+	"  --priority-tracking Y|N  set the module parameter for this run and put\n" \
+	"                         it back after\n"
+#define PR_HELP_SEED \
+	"  --seed N               seed of the intervals (default: from the clock)\n"
+#define PR_HELP_END \
+	"  --json                 one JSON object on stdout\n" \
+	"  --help                 this text\n" \
+	"\n" \
+	"The text report ends with one SUMMARY line holding every parameter and\n" \
+	"result as key=value.\n"
+
+/* A command as pr_parse() sees it. */
+struct pr_cmd {
+	const char *name;		/* "prio-inv" */
+	const char *count;		/* the option of pr_opts.count */
+	unsigned long interval_min;	/* --interval-us: the least */
+	unsigned long interval_us;	/* and the default */
+	unsigned long jitter_pct;	/* the default */
+	const struct option *opts;	/* its own, ending in { } */
+	int (*opt)(struct pr_opts *o, int c);	/* one of them: 0 or -1 */
+	void (*usage)(FILE *f);
+};
+
+/*
+ * Parses the command line of @cmd into @o, whose own options the caller
+ * has set to their defaults: 0, -1 after --help, else the exit status.
+ */
+static int pr_parse(const struct pr_cmd *cmd, int argc, char **argv,
+		    struct pr_opts *o)
+{
+	struct option opts[PR_MAX_OPTS];
+	size_t n = ARRAY_SIZE(pr_head_opts), k;
+	unsigned long v;
+	int c;
+
+	memcpy(opts, pr_head_opts, sizeof(pr_head_opts));
+	opts[0].name = cmd->count;
+	for (k = 0; cmd->opts[k].name; k++)
+		opts[n++] = cmd->opts[k];
+	if (n + ARRAY_SIZE(pr_tail_opts) > ARRAY_SIZE(opts)) {
+		err("%s: too many options for PR_MAX_OPTS", cmd->name);
+		return 1;
+	}
+	memcpy(opts + n, pr_tail_opts, sizeof(pr_tail_opts));
+
+	*o = (struct pr_opts) {
+		.cmd = cmd, .count = 2000, .warmup = 20, .cpu = 0,
+		.interval_us = cmd->interval_us,
+		.jitter_pct = cmd->jitter_pct, .timeout_ms = 10000,
+	};
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case PR_OPT_COUNT:
+			if (parse_ulong(cmd->count, optarg, 1, 10000000,
+					&o->count))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_WARMUP:
+			if (parse_ulong("warmup", optarg, 0, 1000000,
+					&o->warmup))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_CPU:
+			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
+					&o->cpu))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_INTERVAL:
+			if (parse_ulong("interval-us", optarg,
+					cmd->interval_min, 10000000,
+					&o->interval_us))
+				return EXIT_USAGE;
+			break;
+		case OPT_PRM_TRACKING:
+		case OPT_PRM_BOOST_NS:
+			if (prm_parse_opt(c, optarg, &o->prm))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_TIMEOUT:
+			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
+					&o->timeout_ms))
+				return EXIT_USAGE;
+			break;
+		case PR_OPT_SEED:
+			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
+				return EXIT_USAGE;
+			o->seed = v;
+			break;
+		case PR_OPT_SAMPLES:
+			o->samples = optarg;
+			break;
+		case PR_OPT_JSON:
+			o->json = true;
+			break;
+		case PR_OPT_HELP:
+		case 'h':
+			cmd->usage(stdout);
+			return -1;
+		default:
+			if (c < PR_OPT_OWN) {
+				cmd->usage(stderr);
+				return EXIT_USAGE;
+			}
+			if (cmd->opt(o, c))
+				return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		err("%s: unexpected argument '%s'", cmd->name, argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->seed)
+		o->seed = pr_seed();
+	return 0;
+}
+
+/* A run of prio-inv or prio-wake: the module, its endpoint, its peer. */
+struct pr_run {
+	const struct pr_opts *o;
+	struct mkipc_version ver;
+	int dev, ep, snd;
+	pthread_t peer;			/* the server, the receiver */
+	bool peer_started;
+	__u64 *lat;			/* the timed samples, ns */
+	struct kc_snap kc_before, kc_after;
+	struct utsname uts;		/* its release: the kernel's */
+};
+
+static void pr_init(struct pr_run *r, const struct pr_opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->dev = -1;
+	r->ep = -1;
+	r->snd = -1;
+	if (uname(&r->uts))
+		snprintf(r->uts.release, sizeof(r->uts.release), "unknown");
+}
+
+/*
+ * Opens the module, which must do call/reply if @call, warns when it
+ * lacks the priority feature (@lacks: what then goes missing), and
+ * allocates the samples: 0, or -1 having said why.
+ */
+static int pr_open(struct pr_run *r, bool call, const char *lacks)
+{
+	__u64 features;
+
+	r->dev = open_mkipc(&r->ver);
+	if (r->dev < 0)
+		return -1;
+	features = r->ver.features;
+	if (call && !(features & MKIPC_FEAT_CALL)) {
+		err("the loaded module lacks call/reply (features %#llx)",
+		    features);
+		return -1;
+	}
+	if (!(features & MKIPC_FEAT_PRIO))
+		err("warning: the module lacks %s (features %#llx)", lacks,
+		    features);
+	r->lat = calloc(r->o->count, sizeof(*r->lat));
+	if (!r->lat) {
+		err("out of memory for %lu samples", r->o->count);
+		return -1;
+	}
+	return 0;
+}
+
+/* The endpoint, created with @flags, and a send-only descriptor of it. */
+static int pr_endpoint(struct pr_run *r, __u32 flags)
+{
+	r->ep = mkipc_ep_create(r->dev, MKIPC_EP_CLOEXEC | flags, 0, NULL);
+	if (r->ep < 0) {
+		err("MKIPC_IOC_EP_CREATE: %s", strerror(-r->ep));
+		return -1;
+	}
+	r->snd = mkipc_ep_sender(r->ep, MKIPC_EP_CLOEXEC);
+	if (r->snd < 0) {
+		err("MKIPC_IOC_EP_SENDER: %s", strerror(-r->snd));
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the peer, @fn(@arg), SCHED_OTHER on --cpu. */
+static int pr_start_peer(struct pr_run *r, void *(*fn)(void *), void *arg)
+{
+	if (pr_thread_create(&r->peer, fn, arg, SCHED_OTHER, 0, r->o->cpu))
+		return -1;
+	r->peer_started = true;
+	return 0;
+}
+
+/*
+ * Ends the peer with the stop message, or by shutting the endpoint down
+ * after a failure or when the message cannot go: 0 if it ended cleanly.
+ */
+static int pr_stop_peer(struct pr_run *r, bool failed)
+{
+	struct mkipc_send sd;
+	void *res = NULL;
+
+	if (!r->peer_started)
+		return 0;
+	memset(&sd, 0, sizeof(sd));
+	sd.msg.label = PP_STOP;
+	if (failed || mkipc_send(r->snd, &sd))
+		mkipc_ep_shutdown(r->ep);
+	pthread_join(r->peer, &res);
+	return res ? -1 : 0;
+}
+
+/* The times of a run's calls or messages, at random intervals. */
+struct pr_pace {
+	__u64 seed;
+	__u64 lo, hi;		/* an interval's bounds, ns */
+	__u64 next;		/* the next one's time */
+};
+
+/* Intervals uniform in --interval-us +- --jitter-pct, the first after @t. */
+static void pr_pace_init(struct pr_pace *p, const struct pr_opts *o, __u64 t)
+{
+	p->seed = o->seed;
+	p->lo = o->interval_us * (100 - o->jitter_pct) * 10ULL;
+	p->hi = o->interval_us * (100 + o->jitter_pct) * 10ULL;
+	p->next = t;
+}
+
+/* Sleeps until the next time, an interval after the last. */
+static void pr_pace_wait(struct pr_pace *p)
+{
+	p->next += pr_rand_range(&p->seed, p->lo, p->hi);
+	pr_sleep_until(p->next);
+}
+
+/* The next interval counts from @t if later: never two closer. */
+static void pr_pace_from(struct pr_pace *p, __u64 t)
+{
+	if (t > p->next)
+		p->next = t;
+}
+
+/* The shortest and the longest interval, us. */
+static __u64 pr_min_interval_us(const struct pr_opts *o)
+{
+	return o->interval_us * (100 - o->jitter_pct) / 100;
+}
+
+static __u64 pr_max_interval_us(const struct pr_opts *o)
+{
+	return o->interval_us * (100 + o->jitter_pct) / 100;
+}
+
+/* "# calls=2000 warmup=20, intervals uniform in [500, 1500] us (seed 1)" */
+static void pr_print_pace(const struct pr_opts *o)
+{
+	printf("# %s=%lu warmup=%lu, intervals uniform in [%llu, %llu] us",
+	       o->cmd->count, o->count, o->warmup, pr_min_interval_us(o),
+	       pr_max_interval_us(o));
+	printf(" (seed %llu)", (__u64)o->seed);
+}
+
+/*
+ * "# kernel 6.1.0, mkipc ABI 0.3 (features 0x3f)", what goes missing
+ * without the priority feature (@without) said, and the counters' line.
+ */
+static void pr_print_kernel(const struct pr_run *r, const char *without)
+{
+	bool prio = r->ver.features & MKIPC_FEAT_PRIO;
+
+	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s%s)\n",
+	       r->uts.release, r->ver.abi_major, r->ver.abi_minor,
+	       (__u64)r->ver.features, prio ? "" : ": no prio feature, no ",
+	       prio ? "" : without);
+	kc_print(&r->kc_before, &r->kc_after);
+}
+
+/* A SUMMARY line's start: "SUMMARY bench=prio-inv cpu=0" */
+static void pr_summary_begin(const struct pr_run *r)
+{
+	printf("SUMMARY bench=%s cpu=%lu", r->o->cmd->name, r->o->cpu);
+}
+
+/* " calls=2000 warmup=20 seed=1" */
+static void pr_summary_count(const struct pr_opts *o)
+{
+	printf(" %s=%lu warmup=%lu seed=%llu", o->cmd->count, o->count,
+	       o->warmup, (__u64)o->seed);
+}
+
+/* " kernel=6.1.0 abi=0.3 min_ns=1 ... max_ns=4" */
+static void pr_summary_result(const struct pr_run *r,
+			      const struct pp_result *lat)
+{
+	char abi[32];
+
+	printf(" kernel=%s abi=%s", r->uts.release,
+	       abi_str(&r->ver, abi, sizeof(abi)));
+	pp_summary_lat(lat);
+}
+
+/* The line's end: the counters' changes. */
+static void pr_summary_end(const struct pr_run *r)
+{
+	kc_summary(&r->kc_before, &r->kc_after);
+	printf("\n");
+}
+
+/* Opens the JSON report and its "params", the first "cpu". */
+static void pr_json_begin(struct jw *w, const struct pr_run *r)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "command", r->o->cmd->name);
+	jw_open(w, "params", '{');
+	jw_u64(w, "cpu", r->o->cpu);
+}
+
+/* "calls" (or "msgs"), "warmup", "seed", "timeout_ms" */
+static void pr_json_count(struct jw *w, const struct pr_opts *o)
+{
+	jw_u64(w, o->cmd->count, o->count);
+	jw_u64(w, "warmup", o->warmup);
+	jw_u64(w, "seed", o->seed);
+	jw_u64(w, "timeout_ms", o->timeout_ms);
+}
+
+/* Ends "params" with the kernel's, has the counters, opens "results". */
+static void pr_json_results(struct jw *w, const struct pr_run *r)
+{
+	json_kernel(w, r->uts.release, &r->ver);
+	jw_close(w, '}');
+	kc_json(w, &r->kc_before, &r->kc_after);
+	jw_open(w, "results", '{');
+}
+
+/* "@key": { "samples": ..., "min_ns": ..., ... } */
+static void pr_json_lat(struct jw *w, const char *key,
+			const struct pp_result *lat)
+{
+	jw_open(w, key, '{');
+	pp_json_lat(w, lat);
+	jw_close(w, '}');
+}
+
+/* Ends "results" and the report. */
+static void pr_json_end(struct jw *w)
+{
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
+/*
+ * After the run: the samples to --samples, each with @flag[i] if given,
+ * then sorted and summed up in @res. 0, or -1 having said why.
+ */
+static int pr_samples(struct pr_run *r, const __u8 *flag,
+		      struct pp_result *res)
+{
+	const struct pr_opts *o = r->o;
+
+	if (o->samples && pp_write_samples(o->samples, r->lat, flag, o->count))
+		return -1;
+	pp_analyze(r->lat, o->count, res);
+	return 0;
+}
+
+/* Puts the module parameters back and closes what the run opened. */
+static void pr_close(struct pr_run *r)
+{
+	prm_restore();
+	pp_close(&r->snd);
+	pp_close(&r->ep);
+	pp_close(&r->dev);
+	free(r->lat);
+}
+
+/* ------------------------------------------------------------------ */
+/*
  * mkipc prio-inv: priority inversion across a call. A SCHED_FIFO caller
  * is served by a SCHED_OTHER server on one CPU while SCHED_FIFO load of a
  * priority between theirs spins there part of the time: without
@@ -3009,16 +3504,18 @@ out:
 
 #define PI_MAX_LOAD	16
 
+enum {
+	PI_OPT_CALLER_PRIO = PR_OPT_OWN, PI_OPT_LOAD_THREADS,
+	PI_OPT_LOAD_PRIO, PI_OPT_LOAD_SPIN, PI_OPT_LOAD_SLEEP, PI_OPT_WORK,
+	PI_OPT_NO_INHERIT_RT,
+};
+
 struct pi_opts {
-	unsigned long calls, warmup, cpu;
+	struct pr_opts pr;
 	unsigned long caller_prio;
 	unsigned long load_threads, load_prio, load_spin_us, load_sleep_us;
-	unsigned long work_us, interval_us, timeout_ms;
-	__u64 seed;
+	unsigned long work_us;
 	bool inherit_rt;
-	struct prm_prio prm;
-	bool json;
-	const char *samples;
 };
 
 /* What the server replies: its scheduling settings when it took the call. */
@@ -3040,21 +3537,17 @@ struct pi_load {
 };
 
 struct pi_ctx {
+	struct pr_run pr;	/* its peer: the server */
 	const struct pi_opts *o;
-	struct mkipc_version ver;
-	int dev, ep, snd;
 	__u64 start_ns, period_ns;
 	int spinning;		/* load threads spinning now */
 	bool stop;		/* load threads, server: end */
-	pthread_t server;
-	bool server_started;
 	struct pi_load load[PI_MAX_LOAD];
 	unsigned int nload;	/* started */
 	/* the caller's results */
 	unsigned long raised;	/* calls the server took at >= our priority */
 	unsigned long seen;	/* calls the server could tell its settings */
 	unsigned long spun;	/* calls begun while the load spun */
-	struct kc_snap kc_before, kc_after;
 };
 
 static const char pi_help[] =
@@ -3096,19 +3589,14 @@ static const char pi_help[] =
 	"  --interval-us US       mean time between calls (default 1000)\n"
 	"  --no-inherit-rt        create the endpoint without MKIPC_EP_INHERIT_RT\n"
 	"                         (the server then inherits nice levels only)\n"
-	"  --priority-tracking Y|N  set the module parameter for this run and put\n"
-	"                         it back after\n"
+	PR_HELP_TRACKING
 	"  --boost-ns N           likewise boost_ns (0..10000000)\n"
 	"  --timeout-ms MS        a call taking longer fails the run (default\n"
 	"                         10000)\n"
-	"  --seed N               seed of the intervals (default: from the clock)\n"
+	PR_HELP_SEED
 	"  --samples FILE         every timed call's latency (ns), in order, one\n"
 	"                         a line, with 1 after it if the load spun\n"
-	"  --json                 one JSON object on stdout\n"
-	"  --help                 this text\n"
-	"\n"
-	"The text report ends with one SUMMARY line holding every parameter and\n"
-	"result as key=value.\n";
+	PR_HELP_END;
 
 static void pi_usage(FILE *f)
 {
@@ -3126,14 +3614,14 @@ static void *pi_server_main(void *arg)
 
 	if (setpriority(PRIO_PROCESS, 0, 0)) {
 		err("server: setpriority(nice 0): %s", strerror(errno));
-		mkipc_ep_shutdown(c->ep);
+		mkipc_ep_shutdown(c->pr.ep);
 		return (void *)1;
 	}
 	memset(&rr, 0, sizeof(rr));
 	mkipc_msg_init(&rr.reply.msg, 0, &rep, sizeof(rep));
 	for (;;) {
 		mkipc_msg_init(&rr.recv.msg, 0, NULL, 0);
-		ret = mkipc_reply_recv(c->ep, &rr);
+		ret = mkipc_reply_recv(c->pr.ep, &rr);
 		if (ret) {
 			if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
 				return NULL;
@@ -3163,7 +3651,7 @@ static void *pi_server_main(void *arg)
 		rr.reply.token = rr.recv.token;
 		rr.reply.msg.label = rr.recv.msg.label + 1;
 	}
-	mkipc_ep_shutdown(c->ep);
+	mkipc_ep_shutdown(c->pr.ep);
 	return (void *)1;
 }
 
@@ -3196,20 +3684,11 @@ static void *pi_load_main(void *arg)
 /* Stops the load threads and the server; 0 if the server ended cleanly. */
 static int pi_stop(struct pi_ctx *c, bool failed)
 {
-	struct mkipc_send sd;
 	unsigned int i;
-	void *res = NULL;
-	int ret = 0;
+	int ret;
 
 	__atomic_store_n(&c->stop, true, __ATOMIC_RELEASE);
-	if (c->server_started) {
-		memset(&sd, 0, sizeof(sd));
-		sd.msg.label = PP_STOP;
-		if (failed || mkipc_send(c->snd, &sd))
-			mkipc_ep_shutdown(c->ep);
-		pthread_join(c->server, &res);
-		ret = res ? -1 : 0;
-	}
+	ret = pr_stop_peer(&c->pr, failed);
 	for (i = 0; i < c->nload; i++)
 		pthread_join(c->load[i].t, NULL);
 	return ret;
@@ -3224,7 +3703,7 @@ static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
 	a->req.label = seq;
 	a->rep.size = sizeof(*rep);
 	memset(rep, 0, sizeof(*rep));
-	ret = mkipc_call(c->snd, a);
+	ret = mkipc_call(c->pr.snd, a);
 	if (ret) {
 		err("call %llu: %s%s", seq, strerror(-ret),
 		    ret == -ETIMEDOUT ? " (--timeout-ms passed)" : "");
@@ -3240,37 +3719,34 @@ static int pi_call(struct pi_ctx *c, struct mkipc_call *a,
 }
 
 /* The caller's loop: WARMUP untimed calls, then CALLS timed ones. */
-static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
+static int pi_caller(struct pi_ctx *c, __u8 *spun)
 {
 	const struct pi_opts *o = c->o;
-	__u64 seed = o->seed, next, t0, t1, lo, hi;
 	struct mkipc_call a;
 	struct pi_reply rep;
+	struct pr_pace pace;
 	unsigned long i;
+	__u64 t0, t1;
 	bool in_spin;
 
-	lo = o->interval_us * 500ULL;
-	hi = o->interval_us * 1500ULL;
 	memset(&a, 0, sizeof(a));
 	mkipc_msg_init(&a.req, 0, NULL, 0);
 	mkipc_msg_init(&a.rep, 0, &rep, sizeof(rep));
-	a.timeout_ns = o->timeout_ms * 1000000ULL;
+	a.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	/* the load threads have begun their first period by then */
-	next = c->start_ns + c->period_ns;
-	for (i = 0; i < o->warmup + o->calls; i++) {
-		next += pr_rand_range(&seed, lo, hi);
-		pr_sleep_until(next);
+	pr_pace_init(&pace, &o->pr, c->start_ns + c->period_ns);
+	for (i = 0; i < o->pr.warmup + o->pr.count; i++) {
+		pr_pace_wait(&pace);
 		in_spin = __atomic_load_n(&c->spinning, __ATOMIC_RELAXED);
 		t0 = now_ns();
 		if (pi_call(c, &a, &rep, i + 1))
 			return -1;
 		t1 = now_ns();
-		if (t1 > next)
-			next = t1;
-		if (i < o->warmup)
+		pr_pace_from(&pace, t1);
+		if (i < o->pr.warmup)
 			continue;
-		lat[i - o->warmup] = t1 - t0;
-		spun[i - o->warmup] = in_spin;
+		c->pr.lat[i - o->pr.warmup] = t1 - t0;
+		spun[i - o->pr.warmup] = in_spin;
 		c->spun += in_spin;
 		if (rep.seen) {
 			c->seen++;
@@ -3282,146 +3758,71 @@ static int pi_caller(struct pi_ctx *c, __u64 *lat, __u8 *spun)
 	return 0;
 }
 
+/* An option of prio-inv's own. */
+static int pi_opt(struct pr_opts *po, int c)
+{
+	struct pi_opts *o = container_of(po, struct pi_opts, pr);
+
+	switch (c) {
+	case PI_OPT_CALLER_PRIO:
+		return parse_ulong("caller-prio", optarg, 2, 99,
+				   &o->caller_prio);
+	case PI_OPT_LOAD_THREADS:
+		return parse_ulong("load-threads", optarg, 0, PI_MAX_LOAD,
+				   &o->load_threads);
+	case PI_OPT_LOAD_PRIO:
+		return parse_ulong("load-prio", optarg, 1, 98, &o->load_prio);
+	case PI_OPT_LOAD_SPIN:
+		return parse_ulong("load-spin-us", optarg, 1, 1000000,
+				   &o->load_spin_us);
+	case PI_OPT_LOAD_SLEEP:
+		return parse_ulong("load-sleep-us", optarg, 1, 10000000,
+				   &o->load_sleep_us);
+	case PI_OPT_WORK:
+		return parse_ulong("work-us", optarg, 0, 1000000, &o->work_us);
+	case PI_OPT_NO_INHERIT_RT:
+		o->inherit_rt = false;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct pr_cmd pi_cmd = {
+	.name = "prio-inv", .count = "calls",
+	.interval_min = 2, .interval_us = 1000, .jitter_pct = 50,
+	.opts = (const struct option []) {
+		{ "caller-prio", required_argument, NULL, PI_OPT_CALLER_PRIO },
+		{ "load-threads", required_argument, NULL,
+		  PI_OPT_LOAD_THREADS },
+		{ "load-prio", required_argument, NULL, PI_OPT_LOAD_PRIO },
+		{ "load-spin-us", required_argument, NULL, PI_OPT_LOAD_SPIN },
+		{ "load-sleep-us", required_argument, NULL,
+		  PI_OPT_LOAD_SLEEP },
+		{ "work-us", required_argument, NULL, PI_OPT_WORK },
+		{ "no-inherit-rt", no_argument, NULL, PI_OPT_NO_INHERIT_RT },
+		{ }
+	},
+	.opt = pi_opt,
+	.usage = pi_usage,
+};
+
 static int pi_parse(int argc, char **argv, struct pi_opts *o)
 {
-	enum {
-		OPT_CALLS = 256, OPT_WARMUP, OPT_CPU, OPT_CALLER_PRIO,
-		OPT_LOAD_THREADS, OPT_LOAD_PRIO, OPT_LOAD_SPIN, OPT_LOAD_SLEEP,
-		OPT_WORK, OPT_INTERVAL, OPT_NO_INHERIT_RT, OPT_TRACKING,
-		OPT_BOOST_NS, OPT_TIMEOUT, OPT_SEED, OPT_SAMPLES, OPT_JSON,
-		OPT_HELP,
-	};
-	static const struct option opts[] = {
-		{ "calls", required_argument, NULL, OPT_CALLS },
-		{ "warmup", required_argument, NULL, OPT_WARMUP },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "caller-prio", required_argument, NULL, OPT_CALLER_PRIO },
-		{ "load-threads", required_argument, NULL, OPT_LOAD_THREADS },
-		{ "load-prio", required_argument, NULL, OPT_LOAD_PRIO },
-		{ "load-spin-us", required_argument, NULL, OPT_LOAD_SPIN },
-		{ "load-sleep-us", required_argument, NULL, OPT_LOAD_SLEEP },
-		{ "work-us", required_argument, NULL, OPT_WORK },
-		{ "interval-us", required_argument, NULL, OPT_INTERVAL },
-		{ "no-inherit-rt", no_argument, NULL, OPT_NO_INHERIT_RT },
-		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
-		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
-		{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "samples", required_argument, NULL, OPT_SAMPLES },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ }
-	};
-	unsigned long v;
-	int c;
+	int ret;
 
 	*o = (struct pi_opts) {
-		.calls = 2000, .warmup = 20, .cpu = 0, .caller_prio = 80,
-		.load_threads = 1, .load_prio = 50, .load_spin_us = 2000,
-		.load_sleep_us = 3000, .work_us = 50, .interval_us = 1000,
-		.timeout_ms = 10000, .inherit_rt = true,
+		.caller_prio = 80, .load_threads = 1, .load_prio = 50,
+		.load_spin_us = 2000, .load_sleep_us = 3000, .work_us = 50,
+		.inherit_rt = true,
 	};
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_CALLS:
-			if (parse_ulong("calls", optarg, 1, 10000000,
-					&o->calls))
-				return EXIT_USAGE;
-			break;
-		case OPT_WARMUP:
-			if (parse_ulong("warmup", optarg, 0, 1000000,
-					&o->warmup))
-				return EXIT_USAGE;
-			break;
-		case OPT_CPU:
-			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
-					&o->cpu))
-				return EXIT_USAGE;
-			break;
-		case OPT_CALLER_PRIO:
-			if (parse_ulong("caller-prio", optarg, 2, 99,
-					&o->caller_prio))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_THREADS:
-			if (parse_ulong("load-threads", optarg, 0, PI_MAX_LOAD,
-					&o->load_threads))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_PRIO:
-			if (parse_ulong("load-prio", optarg, 1, 98,
-					&o->load_prio))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_SPIN:
-			if (parse_ulong("load-spin-us", optarg, 1, 1000000,
-					&o->load_spin_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_LOAD_SLEEP:
-			if (parse_ulong("load-sleep-us", optarg, 1, 10000000,
-					&o->load_sleep_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_WORK:
-			if (parse_ulong("work-us", optarg, 0, 1000000,
-					&o->work_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_INTERVAL:
-			if (parse_ulong("interval-us", optarg, 2, 10000000,
-					&o->interval_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_NO_INHERIT_RT:
-			o->inherit_rt = false;
-			break;
-		case OPT_TRACKING:
-			if (prm_parse_yn(optarg, &o->prm))
-				return EXIT_USAGE;
-			break;
-		case OPT_BOOST_NS:
-			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
-					&o->prm.boost_ns))
-				return EXIT_USAGE;
-			o->prm.boost_set = true;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
-					&o->timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
-				return EXIT_USAGE;
-			o->seed = v;
-			break;
-		case OPT_SAMPLES:
-			o->samples = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-		case 'h':
-			pi_usage(stdout);
-			return -1;
-		default:
-			pi_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		err("prio-inv: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
+	ret = pr_parse(&pi_cmd, argc, argv, &o->pr);
+	if (ret)
+		return ret;
 	if (o->load_prio >= o->caller_prio) {
 		err("--load-prio %lu: must be below --caller-prio %lu",
 		    o->load_prio, o->caller_prio);
 		return EXIT_USAGE;
 	}
-	if (!o->seed)
-		o->seed = pr_seed();
 	return 0;
 }
 
@@ -3437,13 +3838,13 @@ static int pi_check_rt(const struct pi_opts *o, long *runtime, long *period)
 	pr_rt_limits(runtime, period);
 	if (share >= 0.9) {
 		err("the load would take %.0f%% of CPU %lu: keep it below 90%%",
-		    100 * share, o->cpu);
+		    100 * share, o->pr.cpu);
 		return -1;
 	}
 	if (*runtime >= 0 && *period > 0 &&
 	    share >= 0.9 * *runtime / *period) {
 		err("the load would take %.0f%% of CPU %lu, %s %ld of %ld us: %s",
-		    100 * share, o->cpu, "real-time throttling allows",
+		    100 * share, o->pr.cpu, "real-time throttling allows",
 		    *runtime, *period,
 		    "lower it (sched_rt_runtime_us is left alone)");
 		return -1;
@@ -3457,21 +3858,8 @@ struct pi_result {
 	unsigned long periods, missed;
 };
 
-/* "what (ns): min 1  avg 2.0  p50 2  p99 3  max 4  (5 calls)" */
-static void pr_print_lat(const char *what, const struct pp_result *r,
-			 const char *unit)
-{
-	if (!r->n) {
-		printf("%s: none\n", what);
-		return;
-	}
-	printf("%s (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu",
-	       what, r->min, r->avg, r->p50, r->p99, r->max);
-	printf("  (%lu %s)\n", r->n, unit);
-}
-
 static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
-			   long runtime, long period, const char *kernel)
+			   long runtime, long period)
 {
 	const struct pi_opts *o = c->o;
 	__u64 per = o->load_spin_us + o->load_sleep_us;
@@ -3479,82 +3867,52 @@ static void pi_report_text(const struct pi_ctx *c, const struct pi_result *r,
 	printf("# mkipc prio-inv: caller SCHED_FIFO %lu, server SCHED_OTHER",
 	       o->caller_prio);
 	printf(" nice 0, load SCHED_FIFO %lu, all on CPU %lu\n", o->load_prio,
-	       o->cpu);
+	       o->pr.cpu);
 	printf("# endpoint inherit_rt=%s; ", o->inherit_rt ? "yes" : "no");
-	prm_print(&o->prm);
-	printf("\n");
+	prm_print(&o->pr.prm);
 	printf("# load: %lu thread(s), each spinning %lu us of CPU time",
 	       o->load_threads, o->load_spin_us);
 	printf(" every %llu us (%.1f%% of the CPU in all)\n", per,
 	       100.0 * o->load_threads * o->load_spin_us / per);
 	printf("# real-time throttling: %ld of %ld us (left alone)\n",
 	       runtime, period);
-	printf("# calls=%lu warmup=%lu, intervals uniform in [%lu, %lu] us",
-	       o->calls, o->warmup, o->interval_us / 2,
-	       o->interval_us * 3 / 2);
-	printf(" (seed %llu)\n", (__u64)o->seed);
+	pr_print_pace(&o->pr);
+	printf("\n");
 	printf("# server work %lu us of CPU time a call, timeout %lu ms\n",
-	       o->work_us, o->timeout_ms);
-	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
-	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
-	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
-	       ": no prio feature, no inheritance");
-	kc_print(&c->kc_before, &c->kc_after);
+	       o->work_us, o->pr.timeout_ms);
+	pr_print_kernel(&c->pr, "inheritance");
 	printf("# load periods run %lu, begun late and skipped %lu\n",
 	       r->periods, r->missed);
 	printf("# the server was at SCHED_FIFO >= %lu when it took %lu",
 	       o->caller_prio, c->raised);
-	printf(" of %lu calls (%lu told)\n", o->calls, c->seen);
-	pr_print_lat("call latency", &r->all, "calls");
-	pr_print_lat("begun while the load spun", &r->spin, "calls");
-	printf("SUMMARY bench=prio-inv cpu=%lu caller_prio=%lu", o->cpu,
-	       o->caller_prio);
-	printf(" load_threads=%lu load_prio=%lu load_spin_us=%lu",
-	       o->load_threads, o->load_prio, o->load_spin_us);
-	printf(" load_sleep_us=%lu work_us=%lu interval_us=%lu",
-	       o->load_sleep_us, o->work_us, o->interval_us);
-	printf(" calls=%lu warmup=%lu seed=%llu inherit_rt=%d", o->calls,
-	       o->warmup, (__u64)o->seed, o->inherit_rt);
-	printf(" priority_tracking=%s boost_ns=%s kernel=%s abi=%u.%u",
-	       o->prm.tracking_now, o->prm.boost_now, kernel,
-	       c->ver.abi_major, c->ver.abi_minor);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
-	       r->all.min, r->all.avg, r->all.p50, r->all.p99, r->all.max);
+	printf(" of %lu calls (%lu told)\n", o->pr.count, c->seen);
+	pp_print_lat("call latency", &r->all, "calls");
+	pp_print_lat("begun while the load spun", &r->spin, "calls");
+	pr_summary_begin(&c->pr);
+	printf(" caller_prio=%lu load_threads=%lu load_prio=%lu",
+	       o->caller_prio, o->load_threads, o->load_prio);
+	printf(" load_spin_us=%lu load_sleep_us=%lu work_us=%lu",
+	       o->load_spin_us, o->load_sleep_us, o->work_us);
+	printf(" interval_us=%lu", o->pr.interval_us);
+	pr_summary_count(&o->pr);
+	printf(" inherit_rt=%d", o->inherit_rt);
+	prm_summary(&o->pr.prm);
+	pr_summary_result(&c->pr, &r->all);
 	printf(" spin_calls=%lu spin_p50_ns=%llu spin_p99_ns=%llu",
 	       r->spin.n, r->spin.p50, r->spin.p99);
 	printf(" spin_max_ns=%llu raised=%lu load_periods=%lu",
 	       r->spin.max, c->raised, r->periods);
 	printf(" load_missed=%lu", r->missed);
-	kc_summary(&c->kc_before, &c->kc_after);
-	printf("\n");
-}
-
-/* min, avg, p50, p99, max of @r as members of the open object. */
-static void pr_json_lat(struct jw *w, const struct pp_result *r)
-{
-	jw_u64(w, "samples", r->n);
-	if (!r->n)
-		return;
-	jw_u64(w, "min_ns", r->min);
-	jw_double(w, "avg_ns", r->avg);
-	jw_u64(w, "p50_ns", r->p50);
-	jw_u64(w, "p99_ns", r->p99);
-	jw_u64(w, "max_ns", r->max);
+	pr_summary_end(&c->pr);
 }
 
 static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
-			   long runtime, long period, const char *kernel)
+			   long runtime, long period)
 {
 	const struct pi_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32];
 
-	snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-		 c->ver.abi_minor);
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "command", "prio-inv");
-	jw_open(&w, "params", '{');
-	jw_u64(&w, "cpu", o->cpu);
+	pr_json_begin(&w, &c->pr);
 	jw_u64(&w, "caller_fifo_prio", o->caller_prio);
 	jw_str(&w, "server", "SCHED_OTHER nice 0");
 	jw_u64(&w, "load_threads", o->load_threads);
@@ -3562,64 +3920,30 @@ static void pi_report_json(const struct pi_ctx *c, const struct pi_result *r,
 	jw_u64(&w, "load_spin_us", o->load_spin_us);
 	jw_u64(&w, "load_sleep_us", o->load_sleep_us);
 	jw_u64(&w, "work_us", o->work_us);
-	jw_u64(&w, "interval_us", o->interval_us);
-	jw_u64(&w, "calls", o->calls);
-	jw_u64(&w, "warmup", o->warmup);
-	jw_u64(&w, "seed", o->seed);
-	jw_u64(&w, "timeout_ms", o->timeout_ms);
+	jw_u64(&w, "interval_us", o->pr.interval_us);
+	pr_json_count(&w, &o->pr);
 	jw_bool(&w, "inherit_rt", o->inherit_rt);
-	prm_json(&w, &o->prm);
+	prm_json(&w, &o->pr.prm);
 	jw_i64(&w, "sched_rt_runtime_us", runtime);
 	jw_i64(&w, "sched_rt_period_us", period);
-	jw_str(&w, "kernel", kernel);
-	jw_str(&w, "abi", abi);
-	json_features(&w, c->ver.features);
-	jw_close(&w, '}');
-	kc_json(&w, &c->kc_before, &c->kc_after);
-	jw_open(&w, "results", '{');
+	pr_json_results(&w, &c->pr);
 	jw_u64(&w, "load_periods", r->periods);
 	jw_u64(&w, "load_missed", r->missed);
 	jw_u64(&w, "server_raised", c->raised);
 	jw_u64(&w, "server_told", c->seen);
-	jw_open(&w, "latency", '{');
-	pr_json_lat(&w, &r->all);
-	jw_close(&w, '}');
-	jw_open(&w, "latency_load_spinning", '{');
-	pr_json_lat(&w, &r->spin);
-	jw_close(&w, '}');
-	jw_close(&w, '}');
-	jw_close(&w, '}');
-}
-
-static int pi_write_samples(const char *path, const __u64 *lat,
-			    const __u8 *spun, unsigned long n)
-{
-	unsigned long i;
-	FILE *f;
-
-	f = fopen(path, "w");
-	if (!f) {
-		err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		fprintf(f, "%llu %u\n", lat[i], spun[i]);
-	if (fclose(f)) {
-		err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	pr_json_lat(&w, "latency", &r->all);
+	pr_json_lat(&w, "latency_load_spinning", &r->spin);
+	pr_json_end(&w);
 }
 
 static int cmd_prio_inv(int argc, char **argv)
 {
 	static struct pi_opts o;
 	static struct pi_ctx c;
-	__u64 *lat = NULL, *slat = NULL;
+	__u64 *slat = NULL;
 	__u8 *spun = NULL;
 	struct mkipc_ep_info info;
 	struct pi_result r;
-	struct utsname uts;
 	long runtime, period;
 	unsigned long i, n;
 	int ret, rc = 1;
@@ -3630,58 +3954,34 @@ static int cmd_prio_inv(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	memset(&c, 0, sizeof(c));
 	memset(&r, 0, sizeof(r));
+	pr_init(&c.pr, &o.pr);
 	c.o = &o;
-	c.ep = -1;
-	c.snd = -1;
-	if (uname(&uts))
-		snprintf(uts.release, sizeof(uts.release), "unknown");
 	if (pi_check_rt(&o, &runtime, &period))
 		return 1;
 	if (sched_getaffinity(0, sizeof(set), &set) ||
-	    !CPU_ISSET(o.cpu, &set)) {
-		err("CPU %lu is not available to this process", o.cpu);
+	    !CPU_ISSET(o.pr.cpu, &set)) {
+		err("CPU %lu is not available to this process", o.pr.cpu);
 		return 1;
 	}
 
-	c.dev = open_mkipc(&c.ver);
-	if (c.dev < 0)
-		return 1;
-	if (!(c.ver.features & MKIPC_FEAT_CALL)) {
-		err("the loaded module lacks call/reply (features %#llx)",
-		    (__u64)c.ver.features);
+	if (pr_open(&c.pr, true, "priority inheritance"))
+		goto out;
+	slat = calloc(o.pr.count, sizeof(*slat));
+	spun = calloc(o.pr.count, sizeof(*spun));
+	if (!slat || !spun) {
+		err("out of memory for %lu samples", o.pr.count);
 		goto out;
 	}
-	if (!(c.ver.features & MKIPC_FEAT_PRIO))
-		err("warning: the module lacks priority inheritance (%s %#llx)",
-		    "features", (__u64)c.ver.features);
-	lat = calloc(o.calls, sizeof(*lat));
-	slat = calloc(o.calls, sizeof(*slat));
-	spun = calloc(o.calls, sizeof(*spun));
-	if (!lat || !slat || !spun) {
-		err("out of memory for %lu samples", o.calls);
+	if (prm_apply(&o.pr.prm) ||
+	    pr_endpoint(&c.pr, o.inherit_rt ? MKIPC_EP_INHERIT_RT : 0))
 		goto out;
-	}
-	if (prm_apply(&o.prm))
-		goto out;
-	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC |
-			       (o.inherit_rt ? MKIPC_EP_INHERIT_RT : 0), 0,
-			       NULL);
-	if (c.ep < 0) {
-		err("MKIPC_IOC_EP_CREATE: %s", strerror(-c.ep));
-		goto out;
-	}
-	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
-	if (c.snd < 0) {
-		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
-		goto out;
-	}
 	memset(&info, 0, sizeof(info));
-	ret = mkipc_ep_info(c.ep, &info);
+	ret = mkipc_ep_info(c.pr.ep, &info);
 	if (ret) {
 		err("MKIPC_IOC_EP_INFO: %s", strerror(-ret));
 		goto out;
 	}
-	if ((c.ver.features & MKIPC_FEAT_PRIO) &&
+	if ((c.pr.ver.features & MKIPC_FEAT_PRIO) &&
 	    !(info.flags & MKIPC_EP_INHERIT_RT) != !o.inherit_rt) {
 		err("endpoint %llu: flags %#x, %s MKIPC_EP_INHERIT_RT",
 		    (__u64)info.id, info.flags, o.inherit_rt ?
@@ -3694,27 +3994,25 @@ static int cmd_prio_inv(int argc, char **argv)
 	 * starts cannot run ahead of it on that CPU, and the load threads
 	 * sleep until start_ns.
 	 */
-	if (pp_pin(o.cpu) || pr_set_sched(SCHED_FIFO, o.caller_prio, 0))
+	if (pp_pin(o.pr.cpu) || pr_set_sched(SCHED_FIFO, o.caller_prio, 0))
 		goto out;
-	if (pr_thread_create(&c.server, pi_server_main, &c, SCHED_OTHER, 0,
-			     o.cpu))
+	if (pr_start_peer(&c.pr, pi_server_main, &c))
 		goto out_stop;
-	c.server_started = true;
 	c.period_ns = (o.load_spin_us + o.load_sleep_us) * 1000ULL;
 	c.start_ns = now_ns() + 20000000ULL;
 	for (i = 0; i < o.load_threads; i++) {
 		c.load[i].c = &c;
 		c.load[i].idx = i;
 		if (pr_thread_create(&c.load[i].t, pi_load_main, &c.load[i],
-				     SCHED_FIFO, o.load_prio, o.cpu))
+				     SCHED_FIFO, o.load_prio, o.pr.cpu))
 			goto out_stop;
 		c.nload++;
 	}
-	kc_take(&c.kc_before);
-	ret = pi_caller(&c, lat, spun);
+	kc_take(&c.pr.kc_before);
+	ret = pi_caller(&c, spun);
 	if (pi_stop(&c, ret) || ret)
 		goto out_sched;
-	kc_take(&c.kc_after);
+	kc_take(&c.pr.kc_after);
 	pr_set_sched(SCHED_OTHER, 0, 0);
 	prm_restore();
 
@@ -3722,18 +4020,17 @@ static int cmd_prio_inv(int argc, char **argv)
 		r.periods += c.load[i].periods;
 		r.missed += c.load[i].missed;
 	}
-	if (o.samples && pi_write_samples(o.samples, lat, spun, o.calls))
-		goto out;
-	for (i = 0, n = 0; i < o.calls; i++)
+	for (i = 0, n = 0; i < o.pr.count; i++)
 		if (spun[i])
-			slat[n++] = lat[i];
+			slat[n++] = c.pr.lat[i];
+	if (pr_samples(&c.pr, spun, &r.all))
+		goto out;
 	if (n)
 		pp_analyze(slat, n, &r.spin);
-	pp_analyze(lat, o.calls, &r.all);
-	if (o.json)
-		pi_report_json(&c, &r, runtime, period, uts.release);
+	if (o.pr.json)
+		pi_report_json(&c, &r, runtime, period);
 	else
-		pi_report_text(&c, &r, runtime, period, uts.release);
+		pi_report_text(&c, &r, runtime, period);
 	rc = 0;
 	goto out;
 
@@ -3742,11 +4039,7 @@ out_stop:
 out_sched:
 	pr_set_sched(SCHED_OTHER, 0, 0);
 out:
-	prm_restore();
-	pp_close(&c.snd);
-	pp_close(&c.ep);
-	pp_close(&c.dev);
-	free(lat);
+	pr_close(&c.pr);
 	free(slat);
 	free(spun);
 	return rc;
@@ -3763,32 +4056,28 @@ out:
 
 #define PW_MAX_HOGS	64
 
+enum {
+	PW_OPT_SENDER_CPU = PR_OPT_OWN, PW_OPT_HOGS, PW_OPT_HOG_NICE,
+	PW_OPT_RECV_NICE, PW_OPT_JITTER,
+};
+
 struct pw_opts {
-	unsigned long msgs, warmup, cpu, hogs;
+	struct pr_opts pr;
+	unsigned long hogs;
 	long sender_cpu;		/* -1: the first other CPU */
 	long hog_nice, recv_nice;
-	unsigned long interval_us, jitter_pct, timeout_ms;
-	__u64 seed;
-	struct prm_prio prm;
-	bool json;
-	const char *samples;
 };
 
 struct pw_ctx {
+	struct pr_run pr;		/* its peer: the receiver */
 	const struct pw_opts *o;
-	struct mkipc_version ver;
-	int dev, ep, snd;
 	int sender_cpu;
 	bool stop;			/* hogs: end */
-	pthread_t recv;
-	bool recv_started;
 	pthread_t hog[PW_MAX_HOGS];
 	unsigned int nhog;		/* started */
-	__u64 *lat;			/* the receiver's samples */
 	unsigned long fifo_seen;	/* receives it returned from FIFO */
 	unsigned long told;		/* receives it could tell its policy */
 	__u64 window_us;		/* the boost's rate limit; 0: no boost */
-	struct kc_snap kc_before, kc_after;
 };
 
 static const char pw_help[] =
@@ -3820,18 +4109,13 @@ static const char pw_help[] =
 	"  --recv-nice N          the receiver's (default 0)\n"
 	"  --interval-us US       mean time between messages (default 2000)\n"
 	"  --jitter-pct P         intervals uniform in +-P% of it (default 10)\n"
-	"  --priority-tracking Y|N  set the module parameter for this run and put\n"
-	"                         it back after\n"
+	PR_HELP_TRACKING
 	"  --boost-ns N           likewise boost_ns (0..10000000; 0: no boost)\n"
 	"  --timeout-ms MS        a receive waiting longer fails the run\n"
 	"                         (default 10000)\n"
-	"  --seed N               seed of the intervals (default: from the clock)\n"
+	PR_HELP_SEED
 	"  --samples FILE         every timed latency (ns), in order, one a line\n"
-	"  --json                 one JSON object on stdout\n"
-	"  --help                 this text\n"
-	"\n"
-	"The text report ends with one SUMMARY line holding every parameter and\n"
-	"result as key=value.\n";
+	PR_HELP_END;
 
 static void pw_usage(FILE *f)
 {
@@ -3854,10 +4138,10 @@ static void *pw_recv_main(void *arg)
 		goto fail;
 	}
 	memset(&rv, 0, sizeof(rv));
-	rv.timeout_ns = o->timeout_ms * 1000000ULL;
+	rv.timeout_ns = o->pr.timeout_ms * 1000000ULL;
 	for (;;) {
 		mkipc_msg_init(&rv.msg, 0, &sent, sizeof(sent));
-		ret = mkipc_recv(c->ep, &rv);
+		ret = mkipc_recv(c->pr.ep, &rv);
 		t = now_ns();
 		if (ret) {
 			err("receiver: MKIPC_IOC_RECV (message %llu): %s%s",
@@ -3875,17 +4159,17 @@ static void *pw_recv_main(void *arg)
 			    want);
 			goto fail;
 		}
-		if (want > o->warmup) {
+		if (want > o->pr.warmup) {
 			if (!pr_getattr(&sa)) {
 				c->told++;
 				c->fifo_seen += sa.sched_policy == SCHED_FIFO;
 			}
-			c->lat[want - 1 - o->warmup] = t - sent;
+			c->pr.lat[want - 1 - o->pr.warmup] = t - sent;
 		}
 		want++;
 	}
 fail:
-	mkipc_ep_shutdown(c->ep);
+	mkipc_ep_shutdown(c->pr.ep);
 	return (void *)1;
 }
 
@@ -3907,19 +4191,11 @@ static void *pw_hog_main(void *arg)
 /* Ends the receiver and the hogs; 0 if all ended cleanly. */
 static int pw_stop(struct pw_ctx *c, bool failed)
 {
-	struct mkipc_send sd;
 	unsigned int i;
 	void *res = NULL;
-	int ret = 0;
+	int ret;
 
-	if (c->recv_started) {
-		memset(&sd, 0, sizeof(sd));
-		sd.msg.label = PP_STOP;
-		if (failed || mkipc_send(c->snd, &sd))
-			mkipc_ep_shutdown(c->ep);
-		pthread_join(c->recv, &res);
-		ret = res ? -1 : 0;
-	}
+	ret = pr_stop_peer(&c->pr, failed);
 	__atomic_store_n(&c->stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < c->nhog; i++) {
 		pthread_join(c->hog[i], &res);
@@ -3933,173 +4209,86 @@ static int pw_stop(struct pw_ctx *c, bool failed)
 static int pw_sender(struct pw_ctx *c)
 {
 	const struct pw_opts *o = c->o;
-	__u64 seed = o->seed, next, lo, hi, sent;
 	struct mkipc_send sd;
+	struct pr_pace pace;
 	unsigned long i;
+	__u64 sent;
 	int ret;
 
-	lo = o->interval_us * (100 - o->jitter_pct) * 10ULL;
-	hi = o->interval_us * (100 + o->jitter_pct) * 10ULL;
 	memset(&sd, 0, sizeof(sd));
 	mkipc_msg_init(&sd.msg, 0, &sent, sizeof(sent));
-	sd.timeout_ns = o->timeout_ms * 1000000ULL;
-	next = now_ns();
-	for (i = 1; i <= o->warmup + o->msgs; i++) {
-		next += pr_rand_range(&seed, lo, hi);
-		pr_sleep_until(next);
+	sd.timeout_ns = o->pr.timeout_ms * 1000000ULL;
+	pr_pace_init(&pace, &o->pr, now_ns());
+	for (i = 1; i <= o->pr.warmup + o->pr.count; i++) {
+		pr_pace_wait(&pace);
 		sd.msg.label = i;
 		sent = now_ns();
-		ret = mkipc_send(c->snd, &sd);
+		ret = mkipc_send(c->pr.snd, &sd);
 		if (ret) {
 			err("send %lu: %s%s", i, strerror(-ret),
 			    ret == -EPIPE ? " (the receiver gave up)" : "");
 			return -1;
 		}
-		/* never two sends closer than the shortest interval */
-		if (sent > next)
-			next = sent;
+		pr_pace_from(&pace, sent);
 	}
 	return 0;
 }
+
+/* An option of prio-wake's own. */
+static int pw_opt(struct pr_opts *po, int c)
+{
+	struct pw_opts *o = container_of(po, struct pw_opts, pr);
+	unsigned long v;
+
+	switch (c) {
+	case PW_OPT_SENDER_CPU:
+		if (parse_ulong("sender-cpu", optarg, 0, CPU_SETSIZE - 1, &v))
+			return -1;
+		o->sender_cpu = v;
+		return 0;
+	case PW_OPT_HOGS:
+		return parse_ulong("hogs", optarg, 0, PW_MAX_HOGS, &o->hogs);
+	case PW_OPT_HOG_NICE:
+		return parse_long("hog-nice", optarg, -20, 19, &o->hog_nice);
+	case PW_OPT_RECV_NICE:
+		return parse_long("recv-nice", optarg, -20, 19,
+				  &o->recv_nice);
+	case PW_OPT_JITTER:
+		return parse_ulong("jitter-pct", optarg, 0, 90,
+				   &o->pr.jitter_pct);
+	}
+	return -1;
+}
+
+static const struct pr_cmd pw_cmd = {
+	.name = "prio-wake", .count = "msgs",
+	.interval_min = 1, .interval_us = 2000, .jitter_pct = 10,
+	.opts = (const struct option []) {
+		{ "sender-cpu", required_argument, NULL, PW_OPT_SENDER_CPU },
+		{ "hogs", required_argument, NULL, PW_OPT_HOGS },
+		{ "hog-nice", required_argument, NULL, PW_OPT_HOG_NICE },
+		{ "recv-nice", required_argument, NULL, PW_OPT_RECV_NICE },
+		{ "jitter-pct", required_argument, NULL, PW_OPT_JITTER },
+		{ }
+	},
+	.opt = pw_opt,
+	.usage = pw_usage,
+};
 
 static int pw_parse(int argc, char **argv, struct pw_opts *o)
 {
-	enum {
-		OPT_MSGS = 256, OPT_WARMUP, OPT_CPU, OPT_SENDER_CPU, OPT_HOGS,
-		OPT_HOG_NICE, OPT_RECV_NICE, OPT_INTERVAL, OPT_JITTER,
-		OPT_TRACKING, OPT_BOOST_NS, OPT_TIMEOUT, OPT_SEED, OPT_SAMPLES,
-		OPT_JSON, OPT_HELP,
-	};
-	static const struct option opts[] = {
-		{ "msgs", required_argument, NULL, OPT_MSGS },
-		{ "warmup", required_argument, NULL, OPT_WARMUP },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "sender-cpu", required_argument, NULL, OPT_SENDER_CPU },
-		{ "hogs", required_argument, NULL, OPT_HOGS },
-		{ "hog-nice", required_argument, NULL, OPT_HOG_NICE },
-		{ "recv-nice", required_argument, NULL, OPT_RECV_NICE },
-		{ "interval-us", required_argument, NULL, OPT_INTERVAL },
-		{ "jitter-pct", required_argument, NULL, OPT_JITTER },
-		{ "priority-tracking", required_argument, NULL, OPT_TRACKING },
-		{ "boost-ns", required_argument, NULL, OPT_BOOST_NS },
-		{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "samples", required_argument, NULL, OPT_SAMPLES },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ }
-	};
-	unsigned long v;
-	int c;
-
-	*o = (struct pw_opts) {
-		.msgs = 2000, .warmup = 20, .cpu = 0, .sender_cpu = -1,
-		.hogs = 2, .interval_us = 2000, .jitter_pct = 10,
-		.timeout_ms = 10000,
-	};
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MSGS:
-			if (parse_ulong("msgs", optarg, 1, 10000000, &o->msgs))
-				return EXIT_USAGE;
-			break;
-		case OPT_WARMUP:
-			if (parse_ulong("warmup", optarg, 0, 1000000,
-					&o->warmup))
-				return EXIT_USAGE;
-			break;
-		case OPT_CPU:
-			if (parse_ulong("cpu", optarg, 0, CPU_SETSIZE - 1,
-					&o->cpu))
-				return EXIT_USAGE;
-			break;
-		case OPT_SENDER_CPU:
-			if (parse_ulong("sender-cpu", optarg, 0,
-					CPU_SETSIZE - 1, &v))
-				return EXIT_USAGE;
-			o->sender_cpu = v;
-			break;
-		case OPT_HOGS:
-			if (parse_ulong("hogs", optarg, 0, PW_MAX_HOGS,
-					&o->hogs))
-				return EXIT_USAGE;
-			break;
-		case OPT_HOG_NICE:
-		case OPT_RECV_NICE:
-			if (parse_long(c == OPT_HOG_NICE ? "hog-nice" :
-				       "recv-nice", optarg, -20, 19,
-				       c == OPT_HOG_NICE ? &o->hog_nice :
-				       &o->recv_nice))
-				return EXIT_USAGE;
-			break;
-		case OPT_INTERVAL:
-			if (parse_ulong("interval-us", optarg, 1, 10000000,
-					&o->interval_us))
-				return EXIT_USAGE;
-			break;
-		case OPT_JITTER:
-			if (parse_ulong("jitter-pct", optarg, 0, 90,
-					&o->jitter_pct))
-				return EXIT_USAGE;
-			break;
-		case OPT_TRACKING:
-			if (prm_parse_yn(optarg, &o->prm))
-				return EXIT_USAGE;
-			break;
-		case OPT_BOOST_NS:
-			if (parse_ulong("boost-ns", optarg, 0, BOOST_NS_MAX,
-					&o->prm.boost_ns))
-				return EXIT_USAGE;
-			o->prm.boost_set = true;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_ulong("timeout-ms", optarg, 1, 3600000,
-					&o->timeout_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_SEED:
-			if (parse_ulong("seed", optarg, 1, ULONG_MAX, &v))
-				return EXIT_USAGE;
-			o->seed = v;
-			break;
-		case OPT_SAMPLES:
-			o->samples = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-		case 'h':
-			pw_usage(stdout);
-			return -1;
-		default:
-			pw_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		err("prio-wake: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (!o->seed)
-		o->seed = pr_seed();
-	return 0;
-}
-
-/* The shortest interval between two sends, us. */
-static __u64 pw_min_interval_us(const struct pw_opts *o)
-{
-	return o->interval_us * (100 - o->jitter_pct) / 100;
+	*o = (struct pw_opts) { .hogs = 2, .sender_cpu = -1 };
+	return pr_parse(&pw_cmd, argc, argv, &o->pr);
 }
 
 /* The rate-limit line: does every wake-up get its boost? */
 static void pw_print_window(const struct pw_ctx *c)
 {
-	__u64 lo = pw_min_interval_us(c->o);
+	__u64 lo = pr_min_interval_us(&c->o->pr);
 
 	if (!c->window_us) {
 		printf("# rate limit: none, boost_ns=%s: no boost\n",
-		       c->o->prm.boost_now);
+		       c->o->pr.prm.boost_now);
 		return;
 	}
 	printf("# rate limit: one boost per user per CPU per %llu us",
@@ -4109,87 +4298,58 @@ static void pw_print_window(const struct pw_ctx *c)
 	       "does NOT: some wake-ups go unboosted");
 }
 
-static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r,
-			   const char *kernel)
+static void pw_report_text(const struct pw_ctx *c, const struct pp_result *r)
 {
 	const struct pw_opts *o = c->o;
 
 	printf("# mkipc prio-wake: receiver SCHED_OTHER nice %ld in RECV on CPU %lu",
-	       o->recv_nice, o->cpu);
+	       o->recv_nice, o->pr.cpu);
 	printf(" with %lu CFS hog(s) at nice %ld; sender on CPU %d\n",
 	       o->hogs, o->hog_nice, c->sender_cpu);
-	printf("# msgs=%lu warmup=%lu, intervals uniform in [%llu, %lu] us",
-	       o->msgs, o->warmup, pw_min_interval_us(o),
-	       o->interval_us * (100 + o->jitter_pct) / 100);
-	printf(" (seed %llu), each carrying its send time\n", (__u64)o->seed);
+	pr_print_pace(&o->pr);
+	printf(", each carrying its send time\n");
 	printf("# ");
-	prm_print(&o->prm);
-	printf("\n");
+	prm_print(&o->pr.prm);
 	pw_print_window(c);
-	printf("# kernel %s, mkipc ABI %u.%u (features %#llx%s)\n", kernel,
-	       c->ver.abi_major, c->ver.abi_minor, (__u64)c->ver.features,
-	       c->ver.features & MKIPC_FEAT_PRIO ? "" :
-	       ": no prio feature, no boost");
-	kc_print(&c->kc_before, &c->kc_after);
+	pr_print_kernel(&c->pr, "boost");
 	printf("# the receiver was SCHED_FIFO just after %lu of %lu receives",
-	       c->fifo_seen, o->msgs);
+	       c->fifo_seen, o->pr.count);
 	printf(" (%lu told; a boost may end before it looks)\n", c->told);
-	pr_print_lat("wake-to-run latency", r, "messages");
-	printf("SUMMARY bench=prio-wake cpu=%lu sender_cpu=%d hogs=%lu",
-	       o->cpu, c->sender_cpu, o->hogs);
-	printf(" hog_nice=%ld recv_nice=%ld interval_us=%lu jitter_pct=%lu",
-	       o->hog_nice, o->recv_nice, o->interval_us, o->jitter_pct);
-	printf(" msgs=%lu warmup=%lu seed=%llu priority_tracking=%s",
-	       o->msgs, o->warmup, (__u64)o->seed, o->prm.tracking_now);
-	printf(" boost_ns=%s rate_window_us=%llu kernel=%s abi=%u.%u",
-	       o->prm.boost_now, c->window_us, kernel, c->ver.abi_major,
-	       c->ver.abi_minor);
-	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
-	       r->min, r->avg, r->p50, r->p99, r->max);
+	pp_print_lat("wake-to-run latency", r, "messages");
+	pr_summary_begin(&c->pr);
+	printf(" sender_cpu=%d hogs=%lu hog_nice=%ld recv_nice=%ld",
+	       c->sender_cpu, o->hogs, o->hog_nice, o->recv_nice);
+	printf(" interval_us=%lu jitter_pct=%lu", o->pr.interval_us,
+	       o->pr.jitter_pct);
+	pr_summary_count(&o->pr);
+	prm_summary(&o->pr.prm);
+	printf(" rate_window_us=%llu", c->window_us);
+	pr_summary_result(&c->pr, r);
 	printf(" fifo_seen=%lu", c->fifo_seen);
-	kc_summary(&c->kc_before, &c->kc_after);
-	printf("\n");
+	pr_summary_end(&c->pr);
 }
 
-static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r,
-			   const char *kernel)
+static void pw_report_json(const struct pw_ctx *c, const struct pp_result *r)
 {
 	const struct pw_opts *o = c->o;
 	struct jw w = { .f = stdout };
-	char abi[32];
 
-	snprintf(abi, sizeof(abi), "%u.%u", c->ver.abi_major,
-		 c->ver.abi_minor);
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "command", "prio-wake");
-	jw_open(&w, "params", '{');
-	jw_u64(&w, "cpu", o->cpu);
+	pr_json_begin(&w, &c->pr);
 	jw_i64(&w, "sender_cpu", c->sender_cpu);
 	jw_u64(&w, "hogs", o->hogs);
 	jw_i64(&w, "hog_nice", o->hog_nice);
 	jw_i64(&w, "recv_nice", o->recv_nice);
-	jw_u64(&w, "interval_us", o->interval_us);
-	jw_u64(&w, "jitter_pct", o->jitter_pct);
-	jw_u64(&w, "min_interval_us", pw_min_interval_us(o));
-	jw_u64(&w, "msgs", o->msgs);
-	jw_u64(&w, "warmup", o->warmup);
-	jw_u64(&w, "seed", o->seed);
-	jw_u64(&w, "timeout_ms", o->timeout_ms);
-	prm_json(&w, &o->prm);
+	jw_u64(&w, "interval_us", o->pr.interval_us);
+	jw_u64(&w, "jitter_pct", o->pr.jitter_pct);
+	jw_u64(&w, "min_interval_us", pr_min_interval_us(&o->pr));
+	pr_json_count(&w, &o->pr);
+	prm_json(&w, &o->pr.prm);
 	jw_u64(&w, "rate_window_us", c->window_us);
-	jw_str(&w, "kernel", kernel);
-	jw_str(&w, "abi", abi);
-	json_features(&w, c->ver.features);
-	jw_close(&w, '}');
-	kc_json(&w, &c->kc_before, &c->kc_after);
-	jw_open(&w, "results", '{');
+	pr_json_results(&w, &c->pr);
 	jw_u64(&w, "fifo_seen", c->fifo_seen);
 	jw_u64(&w, "told", c->told);
-	jw_open(&w, "latency", '{');
-	pr_json_lat(&w, r);
-	jw_close(&w, '}');
-	jw_close(&w, '}');
-	jw_close(&w, '}');
+	pr_json_lat(&w, "latency", r);
+	pr_json_end(&w);
 }
 
 /* --sender-cpu, or the first CPU we may use other than --cpu. */
@@ -4203,8 +4363,8 @@ static int pw_pick_sender(struct pw_ctx *c)
 		err("sched_getaffinity: %s", strerror(errno));
 		return -1;
 	}
-	if (!CPU_ISSET(o->cpu, &set)) {
-		err("CPU %lu is not available to this process", o->cpu);
+	if (!CPU_ISSET(o->pr.cpu, &set)) {
+		err("CPU %lu is not available to this process", o->pr.cpu);
 		return -1;
 	}
 	if (o->sender_cpu >= 0) {
@@ -4217,13 +4377,13 @@ static int pw_pick_sender(struct pw_ctx *c)
 		return 0;
 	}
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (cpu != (int)o->cpu && CPU_ISSET(cpu, &set)) {
+		if (cpu != (int)o->pr.cpu && CPU_ISSET(cpu, &set)) {
 			c->sender_cpu = cpu;
 			return 0;
 		}
 	}
 	err("the sender needs a CPU other than %lu (or --sender-cpu)",
-	    o->cpu);
+	    o->pr.cpu);
 	return -1;
 }
 
@@ -4233,7 +4393,6 @@ static int cmd_prio_wake(int argc, char **argv)
 	static struct pw_ctx c;
 	struct timespec settle = { .tv_nsec = 50 * 1000 * 1000 };
 	struct pp_result r;
-	struct utsname uts;
 	unsigned long i;
 	int ret, rc = 1;
 
@@ -4241,81 +4400,51 @@ static int cmd_prio_wake(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	memset(&c, 0, sizeof(c));
+	pr_init(&c.pr, &o.pr);
 	c.o = &o;
-	c.ep = -1;
-	c.snd = -1;
-	if (uname(&uts))
-		snprintf(uts.release, sizeof(uts.release), "unknown");
 	if (pw_pick_sender(&c))
 		return 1;
-	c.dev = open_mkipc(&c.ver);
-	if (c.dev < 0)
-		return 1;
-	if (!(c.ver.features & MKIPC_FEAT_PRIO))
-		err("warning: the module lacks the completion boost (%s %#llx)",
-		    "features", (__u64)c.ver.features);
-	c.lat = calloc(o.msgs, sizeof(*c.lat));
-	if (!c.lat) {
-		err("out of memory for %lu samples", o.msgs);
+	if (pr_open(&c.pr, false, "the completion boost") ||
+	    prm_apply(&o.pr.prm))
 		goto out;
-	}
-	if (prm_apply(&o.prm))
-		goto out;
-	i = strtoul(o.prm.boost_now, NULL, 10);
+	i = strtoul(o.pr.prm.boost_now, NULL, 10);
 	c.window_us = (__u64)i * 100 / 1000;
-	if (c.window_us >= pw_min_interval_us(&o))
+	if (c.window_us >= pr_min_interval_us(&o.pr))
 		err("warning: intervals from %llu us, rate limit %llu us: %s",
-		    pw_min_interval_us(&o), c.window_us,
+		    pr_min_interval_us(&o.pr), c.window_us,
 		    "some wake-ups go unboosted");
-	c.ep = mkipc_ep_create(c.dev, MKIPC_EP_CLOEXEC, 0, NULL);
-	if (c.ep < 0) {
-		err("MKIPC_IOC_EP_CREATE: %s", strerror(-c.ep));
-		goto out;
-	}
-	c.snd = mkipc_ep_sender(c.ep, MKIPC_EP_CLOEXEC);
-	if (c.snd < 0) {
-		err("MKIPC_IOC_EP_SENDER: %s", strerror(-c.snd));
-		goto out;
-	}
-	if (pp_pin(c.sender_cpu))
+	if (pr_endpoint(&c.pr, 0) || pp_pin(c.sender_cpu))
 		goto out;
 	for (i = 0; i < o.hogs; i++) {
 		if (pr_thread_create(&c.hog[i], pw_hog_main, &c, SCHED_OTHER,
-				     0, o.cpu))
+				     0, o.pr.cpu))
 			goto out_stop;
 		c.nhog++;
 	}
-	if (pr_thread_create(&c.recv, pw_recv_main, &c, SCHED_OTHER, 0,
-			     o.cpu))
+	if (pr_start_peer(&c.pr, pw_recv_main, &c))
 		goto out_stop;
-	c.recv_started = true;
 	/* the hogs spin and the receiver waits when the first message goes */
 	nanosleep(&settle, NULL);
-	kc_take(&c.kc_before);
+	kc_take(&c.pr.kc_before);
 	ret = pw_sender(&c);
 	if (pw_stop(&c, ret) || ret)
 		goto out;
-	kc_take(&c.kc_after);
+	kc_take(&c.pr.kc_after);
 	prm_restore();
 
-	if (o.samples && pp_write_samples(o.samples, c.lat, o.msgs))
+	if (pr_samples(&c.pr, NULL, &r))
 		goto out;
-	pp_analyze(c.lat, o.msgs, &r);
-	if (o.json)
-		pw_report_json(&c, &r, uts.release);
+	if (o.pr.json)
+		pw_report_json(&c, &r);
 	else
-		pw_report_text(&c, &r, uts.release);
+		pw_report_text(&c, &r);
 	rc = 0;
 	goto out;
 
 out_stop:
 	pw_stop(&c, true);
 out:
-	prm_restore();
-	pp_close(&c.snd);
-	pp_close(&c.ep);
-	pp_close(&c.dev);
-	free(c.lat);
+	pr_close(&c.pr);
 	return rc;
 }
 

@@ -142,8 +142,13 @@ int mkipc_waitq_sleep(ktime_t deadline)
 		schedule();
 		return 0;
 	}
-	/* 0 only when the timer fired; woken early is -EINTR. */
-	if (!schedule_hrtimeout_range(&deadline, current->timer_slack_ns,
+	/*
+	 * 0 only when the timer fired; woken early is -EINTR. The slack is
+	 * advice that sched_setattr() from another task (prio_boost.c's, for
+	 * one) rewrites without a lock: read it once, marked.
+	 */
+	if (!schedule_hrtimeout_range(&deadline,
+				      READ_ONCE(current->timer_slack_ns),
 				      HRTIMER_MODE_ABS))
 		return -ETIMEDOUT;
 	return 0;

@@ -189,14 +189,21 @@ static void mkipc_prio_read(struct task_struct *p, struct mkipc_prio *l,
 			    bool *rof)
 {
 	unsigned long flags;
+	bool reset;
 
 	raw_spin_lock_irqsave(&p->pi_lock, flags);
 	l->policy = p->policy;
 	l->rt = mkipc_rt(p->policy) ? p->rt_priority : 0;
 	l->nice = task_nice(p);
-	if (rof)
-		*rof = p->sched_reset_on_fork;
+	/*
+	 * The bit is written under pi_lock, held here; the bits sharing its
+	 * byte (sched_contributes_to_load, ...) under other locks, hence
+	 * data_race(): their races are not this read's.
+	 */
+	reset = data_race(p->sched_reset_on_fork);
 	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+	if (rof)
+		*rof = reset;
 }
 
 /*

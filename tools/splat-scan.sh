@@ -17,7 +17,13 @@
 #    one alone is not: a timer interrupt racing with hrtimer code that an
 #    mkipc thread's sleep called is the core kernel's race, and so is a
 #    timer interrupt landing in mkipc code (mkipc frames below the
-#    asm_sysvec_* line).
+#    asm_sysvec_* line);
+#  - two accesses that the kernel's sleeping-lock code made itself (both
+#    top frames in kernel/locking/mutex.c or rwsem.c: __mutex_lock,
+#    __mutex_remove_waiter, ...) are that lock's race, whoever called the
+#    lock: 6.1's __mutex_lock() reads the wait list without wait_lock
+#    after it slept (__mutex_waiter_is_first()), racing with another
+#    waiter's list_del(), on any contended mutex.
 # Those are listed as "outside mkipc, tolerated": the KCSAN lane judges
 # mkipc's races, not the whole kernel's.
 #
@@ -34,7 +40,7 @@ function flush() {
 		return
 	fatal = 1
 	if (scope == "mkipc" && first ~ /KCSAN:/ && !top[1] && !top[2] &&
-	    !(path[1] && path[2]))
+	    (!(path[1] && path[2]) || (lockfn(topfn[1]) && lockfn(topfn[2]))))
 		fatal = 0
 	if (fatal)
 		nfatal++
@@ -46,7 +52,12 @@ function flush() {
 	block = ""
 	access = 0
 	delete top
+	delete topfn
 	delete path
+}
+# Whether function @f belongs to the mutex or rwsem implementation.
+function lockfn(f) {
+	return f ~ /^(__mutex_|mutex_|__rwsem_|rwsem_|osq_)/
 }
 /(-+\[ cut here \]-+|WARNING: CPU:|WARNING: possible|WARNING: suspicious|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|KCSAN:|kmemleak: [0-9]+ new suspected|unreferenced object 0x|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_.* detected stalls|ODEBUG:)/ {
 	if (n > 2)
@@ -70,6 +81,9 @@ n && access && /asm_(sysvec|common_interrupt|exc)|<IRQ>|Reported by/ {
 }
 n && access && want_top && /\+0x[0-9a-f]+\/0x[0-9a-f]+/ {
 	top[access] = ($0 ~ /\[mkipc\]/)
+	topfn[access] = $0
+	sub(/\+0x.*/, "", topfn[access])
+	sub(/.* /, "", topfn[access])
 	want_top = 0
 }
 n && access && !cut && /\+0x[0-9a-f]+\/0x[0-9a-f]+ \[mkipc\]/ {

@@ -281,7 +281,9 @@ static struct mkipc_pt *mkipc_pt_find(struct task_struct *p)
 {
 	struct mkipc_pt *pt;
 
-	hash_for_each_possible_rcu(mkipc_pt_hash, pt, hnode, (unsigned long)p)
+	/* Under rcu_read_lock() or mkipc_prio_lock, which writers hold. */
+	hash_for_each_possible_rcu(mkipc_pt_hash, pt, hnode, (unsigned long)p,
+				   lockdep_is_held(&mkipc_prio_lock))
 		if (pt->task == p)
 			return pt;
 	return NULL;

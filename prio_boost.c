@@ -200,7 +200,7 @@ static void mkipc_prio_read(struct task_struct *p, struct mkipc_prio *l,
 	 * byte (sched_contributes_to_load, ...) under other locks, hence
 	 * data_race(): their races are not this read's.
 	 */
-	reset = data_race(p->sched_reset_on_fork);
+	reset = data_race(!!p->sched_reset_on_fork);
 	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
 	if (rof)
 		*rof = reset;

@@ -3760,13 +3760,7 @@ FIXTURE_SETUP(enomem)
 		SKIP(return, "no %s (kernel without CONFIG_FAILSLAB)",
 		     MKIPC_FAILSLAB);
 	}
-	ASSERT_EQ(0, mkipc_failslab_set("probability", "0"));
-	ASSERT_EQ(0, mkipc_failslab_set("interval", "1"));
-	ASSERT_EQ(0, mkipc_failslab_set("times", "-1"));
-	ASSERT_EQ(0, mkipc_failslab_set("space", "0"));
-	ASSERT_EQ(0, mkipc_failslab_set("verbose", "0"));
-	ASSERT_EQ(0, mkipc_failslab_set("task-filter", "Y"));
-	ASSERT_EQ(0, mkipc_failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, mkipc_failslab_arm());
 	/* Caches flagged at boot (slub_debug=A...), as mkipc_fault_test. */
 	ASSERT_EQ(0, mkipc_failslab_set("cache-filter", "Y"));
 	make_it_fail_fd = open("/proc/thread-self/make-it-fail",

@@ -181,18 +181,10 @@ FIXTURE_SETUP(fault)
 	self->ko_fd = ko_memfd(self->ko);
 	ASSERT_LE(0, self->ko_fd) TH_LOG("%s: %s", self->ko, strerror(errno));
 
-	ASSERT_EQ(0, failslab_probability(0));
-	ASSERT_EQ(0, mkipc_failslab_set("interval", "1"));
-	ASSERT_EQ(0, mkipc_failslab_set("times", "-1"));
-	ASSERT_EQ(0, mkipc_failslab_set("space", "0"));
-	/* Quiet: thousands of injected failures would flood the log. */
-	ASSERT_EQ(0, mkipc_failslab_set("verbose", "0"));
-	ASSERT_EQ(0, mkipc_failslab_set("task-filter", "Y"));
-	/* By default GFP_KERNEL allocations are spared: include them. */
-	ASSERT_EQ(0, mkipc_failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, mkipc_failslab_arm());
 	/* The boot-time flags are as the spared list says. */
 	ASSERT_EQ(1, cache_flagged("kmalloc-64"))
-		TH_LOG("caches not flagged: boot with slub_debug=A;-,vmap_area");
+		TH_LOG("caches not flagged: boot with slub_debug=A;-,vmap_area,ftrace_event_field");
 	for (i = 0; i < ARRAY_SIZE(spared_caches); i++) {
 		ASSERT_EQ(0, cache_flagged(spared_caches[i]))
 			TH_LOG("%s is flagged for failslab", spared_caches[i]);

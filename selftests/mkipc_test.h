@@ -171,6 +171,29 @@ static inline int mkipc_failslab_set(const char *knob, const char *val)
 	return mkipc_write_file(path, val);
 }
 
+/*
+ * failslab armed but idle: every slab allocation of a thread that writes
+ * 1 to its /proc/thread-self/make-it-fail may fail (GFP_KERNEL ones too),
+ * quietly, once the caller sets a probability. 0, or -1 if a knob failed.
+ */
+static inline int mkipc_failslab_arm(void)
+{
+	static const char *const knobs[][2] = {
+		{ "probability", "0" }, { "interval", "1" },
+		{ "times", "-1" }, { "space", "0" },
+		/* Thousands of injected failures would flood the log. */
+		{ "verbose", "0" }, { "task-filter", "Y" },
+		/* By default GFP_KERNEL allocations are spared. */
+		{ "ignore-gfp-wait", "N" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		if (mkipc_failslab_set(knobs[i][0], knobs[i][1]))
+			return -1;
+	return 0;
+}
+
 /* Joins thread @thr if it returns within @ms: 0, else -1 (it hangs). */
 static inline int mkipc_join_ms(pthread_t thr, int ms)
 {

@@ -3,8 +3,8 @@
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
 # sparse over the module (kbuild C=2) and over the mkipc tool and its
-# library, and an SPDX line-1 check over every tracked file. Any finding
-# fails.
+# library, tools/splat-scan-test.sh (what the KCSAN lane tolerates), and
+# an SPDX line-1 check over every tracked file. Any finding fails.
 #
 # usage: lint.sh FILE...   (KDIR= as for make)
 set -u -o pipefail
@@ -36,6 +36,13 @@ fi
 echo "# lint: sparse over the userspace tools (tools/mkipc, tools/libmkipc)"
 out=$(make -s --no-print-directory -C tools/mkipc sparse 2>&1)
 if [ $? -ne 0 ] || [ -n "$out" ]; then
+	echo "$out"
+	fail=1
+fi
+
+echo "# lint: splat-scan.sh's verdicts (tools/splat-scan-test.sh)"
+out=$(tools/splat-scan-test.sh 2>&1)
+if [ $? -ne 0 ]; then
 	echo "$out"
 	fail=1
 fi

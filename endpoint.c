@@ -490,7 +490,9 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 
 	/*
 	 * (Q) Orders the enqueue before the load of dead; pairs with (K) in
-	 * mkipc_ep_kill(). From here the message is the endpoint's.
+	 * mkipc_ep_kill(). Also before mkipc_prio_queued()'s look at the
+	 * idleq; pairs with (S) in a receiver's wait, after it listed
+	 * itself. From here the message is the endpoint's.
 	 */
 	smp_mb();
 	if (unlikely(READ_ONCE(ep->dead))) {

@@ -790,8 +790,15 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d,
 	struct mkipc_prio l;
 	bool raise = false;
 
-	if (!READ_ONCE(mkipc_priority_tracking) ||
-	    list_empty_careful(&q->list))
+	/*
+	 * The unlocked look at the list reads only ->next, which list_add
+	 * and list_del write with WRITE_ONCE(). It cannot miss a receiver
+	 * that will sleep: the enqueue, then (Q) in mkipc_ep_queue(), then
+	 * this load, against the receiver's list_add, then (S) in its wait,
+	 * then its look at the queue. Either this sees it listed or it sees
+	 * the message and takes it (mkipc_prio_take() raises it then).
+	 */
+	if (!READ_ONCE(mkipc_priority_tracking) || list_empty(&q->list))
 		return;
 
 	/* A look first: most wake-ups need neither. */

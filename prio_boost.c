@@ -145,7 +145,7 @@ struct mkipc_pt {
 	struct mkipc_pi_don *calling;	/* its call's donation, as a caller */
 	/* The completion boost. */
 	bool boosted;
-	bool on_decay;			/* on mkipc_decay_list */
+	bool on_decay;			/* queued for decay; mkipc_decay_lock */
 	ktime_t boost_end;
 	struct hrtimer timer;
 	struct list_head decay_node;	/* in mkipc_decay_list */
@@ -334,14 +334,35 @@ static void mkipc_pt_free_rcu(struct rcu_head *rcu)
 	kfree(pt);
 }
 
-/* Frees @pt if nothing holds it any more. */
+/*
+ * Stops @pt's boost timer and takes @pt off the decay list (the global one
+ * or mkipc_decay_run()'s own), where its callback may have queued it.
+ * Nothing arms the timer again meanwhile: only mkipc_boost() does, under
+ * the mutex the caller holds.
+ */
+static void mkipc_pt_timer_stop(struct mkipc_pt *pt)
+{
+	lockdep_assert_held(&mkipc_prio_lock);
+	hrtimer_cancel(&pt->timer);
+	spin_lock_irq(&mkipc_decay_lock);
+	if (pt->on_decay)
+		list_del_init(&pt->decay_node);
+	pt->on_decay = false;
+	spin_unlock_irq(&mkipc_decay_lock);
+}
+
+/*
+ * Frees @pt if nothing holds it any more. A boost that mkipc_decay_run()
+ * ended may still have a callback pending or running, of an extension
+ * whose end had passed too: stopped here, not waited for.
+ */
 static void mkipc_pt_put(struct mkipc_pt *pt)
 {
 	lockdep_assert_held(&mkipc_prio_lock);
-	if (!list_empty(&pt->dons) || pt->boosted || READ_ONCE(pt->on_decay) ||
-	    pt->calling || pt->changed)
+	if (!list_empty(&pt->dons) || pt->boosted || pt->calling ||
+	    pt->changed)
 		return;
-	hrtimer_cancel(&pt->timer);
+	mkipc_pt_timer_stop(pt);
 	hash_del_rcu(&pt->hnode);
 	atomic_dec(&mkipc_pt_count);
 	call_rcu(&pt->rcu, mkipc_pt_free_rcu);
@@ -651,7 +672,7 @@ static void mkipc_decay_run(void)
 		pt->on_decay = false;
 		spin_unlock_irq(&mkipc_decay_lock);
 		if (!pt->boosted)
-			continue;
+			continue;	/* a late callback of an ended boost */
 		if (ktime_before(ktime_get(), pt->boost_end)) {
 			/* Extended meanwhile. */
 			hrtimer_start(&pt->timer, pt->boost_end,
@@ -1046,12 +1067,7 @@ void mkipc_prio_uninit(void)
 
 	mutex_lock(&mkipc_prio_lock);
 	hash_for_each_safe(mkipc_pt_hash, bkt, tmp, pt, hnode) {
-		hrtimer_cancel(&pt->timer);
-		spin_lock_irq(&mkipc_decay_lock);
-		if (pt->on_decay)
-			list_del_init(&pt->decay_node);
-		pt->on_decay = false;
-		spin_unlock_irq(&mkipc_decay_lock);
+		mkipc_pt_timer_stop(pt);
 		WARN_ON_ONCE(!list_empty(&pt->dons) || pt->calling);
 		pt->boosted = false;
 		mkipc_pt_apply(pt, MKIPC_PRIO_DECAY, 0);

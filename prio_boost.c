@@ -105,7 +105,27 @@
 #define MKIPC_BOOST_SLOTS_BITS	8
 
 static bool mkipc_priority_tracking = true;
-module_param_named(priority_tracking, mkipc_priority_tracking, bool, 0644);
+
+/* param_set_bool() stores plainly; the hooks read it unlocked. */
+static int mkipc_priority_tracking_set(const char *val,
+				       const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	WRITE_ONCE(mkipc_priority_tracking, on);
+	return 0;
+}
+
+static const struct kernel_param_ops mkipc_priority_tracking_ops = {
+	.set = mkipc_priority_tracking_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(priority_tracking, &mkipc_priority_tracking_ops,
+		&mkipc_priority_tracking, 0644);
 MODULE_PARM_DESC(priority_tracking,
 		 "Priority inheritance and completion boost for calls and messages queued from now on (default: Y)");
 
@@ -217,6 +237,28 @@ static void mkipc_prio_peek(struct task_struct *p, struct mkipc_prio *l)
 	l->nice = PRIO_TO_NICE(READ_ONCE(p->static_prio));
 }
 
+/* Whether @p is on its way out: a hint, see below. */
+static bool mkipc_exiting(struct task_struct *p)
+{
+	/*
+	 * Its exit sets PF_EXITING, as other paths set other flags, with a
+	 * plain read-modify-write of ->flags. A thread that exits after
+	 * this is only restored in vain.
+	 */
+	return data_race(READ_ONCE(p->flags) & PF_EXITING);
+}
+
+/* One of @p's resource limits, read without its lock. */
+static unsigned long mkipc_rlimit(struct task_struct *p, unsigned int limit)
+{
+	/*
+	 * prlimit() stores a limit with a plain copy under task_lock(),
+	 * which the kernel's own unlocked readers do not take either: the
+	 * old or the new value, both the thread's right a moment apart.
+	 */
+	return data_race(task_rlimit(p, limit));
+}
+
 /* Whether a donation of @d would raise a thread at @l. */
 static bool mkipc_prio_raises(const struct mkipc_prio *d,
 			      const struct mkipc_prio *l)
@@ -246,14 +288,14 @@ static bool mkipc_prio_entitled(struct task_struct *p,
 	if (mkipc_rt(to->policy)) {
 		if (mkipc_rt(from->policy) && to->rt <= from->rt)
 			return true;
-		rtprio = task_rlimit(p, RLIMIT_RTPRIO);
+		rtprio = mkipc_rlimit(p, RLIMIT_RTPRIO);
 		if ((mkipc_rt(from->policy) || rtprio) && to->rt <= rtprio)
 			return true;
 	} else {
 		/* An RT thread keeps a nice level too, for going back. */
 		if (from->policy != SCHED_IDLE && to->nice >= from->nice)
 			return true;
-		if (nice_to_rlimit(to->nice) <= task_rlimit(p, RLIMIT_NICE))
+		if (nice_to_rlimit(to->nice) <= mkipc_rlimit(p, RLIMIT_NICE))
 			return true;
 	}
 	return has_capability_noaudit(p, CAP_SYS_NICE);
@@ -380,7 +422,7 @@ static int mkipc_pt_rt_cap(struct mkipc_pt *pt)
 
 	if (has_capability_noaudit(pt->task, CAP_SYS_NICE))
 		return MAX_RT_PRIO - 1;
-	cap = min_t(unsigned long, task_rlimit(pt->task, RLIMIT_RTPRIO),
+	cap = min_t(unsigned long, mkipc_rlimit(pt->task, RLIMIT_RTPRIO),
 		    MAX_RT_PRIO - 1);
 	if (mkipc_rt(pt->base.policy))
 		cap = max_t(int, cap, pt->base.rt);
@@ -469,7 +511,7 @@ static void mkipc_pt_apply(struct mkipc_pt *pt, enum mkipc_prio_why why,
 	}
 
 	mkipc_pt_want(pt, &want, true);
-	if (now.policy == SCHED_DEADLINE || (READ_ONCE(p->flags) & PF_EXITING)) {
+	if (now.policy == SCHED_DEADLINE || mkipc_exiting(p)) {
 		/* Never touched; or gone, with nothing to restore. */
 		pt->changed = false;
 		pt->applied = now;
@@ -623,7 +665,7 @@ static void mkipc_boost(struct task_struct *p)
 	struct mkipc_pt *pt;
 
 	lockdep_assert_held(&mkipc_prio_lock);
-	if (!ns || (READ_ONCE(p->flags) & PF_EXITING) ||
+	if (!ns || mkipc_exiting(p) ||
 	    !mkipc_fair(READ_ONCE(p->policy)))
 		return;
 	if (!mkipc_boost_budget(p, ns))

@@ -30,7 +30,9 @@ TRACE_EVENT(mkipc_prio,
 			     __field(int, new_prio)
 			     __field(int, why)),
 	    TP_fast_assign(__entry->pid = task_pid_nr(p);
-			   memcpy(__entry->comm, p->comm, TASK_COMM_LEN);
+			   /* Racing a rename at worst mixes two names. */
+			   data_race(memcpy(__entry->comm, p->comm,
+					    TASK_COMM_LEN));
 			   __entry->old_policy = old->policy;
 			   __entry->old_prio = old->policy == SCHED_FIFO ||
 					       old->policy == SCHED_RR ?

@@ -38,26 +38,9 @@
 #define WT_MAX_ROUNDS	(100UL << 20)
 #define WT_TIME_LIMIT	(1200 * HZ)
 
+/* A running test reads it unlocked: a marked store. */
 static unsigned int stall_ms = 10000;
-
-/* param_set_uint() stores plainly; a running test reads it unlocked. */
-static int stall_ms_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int ms;
-	int err = kstrtouint(val, 0, &ms);
-
-	if (err)
-		return err;
-	WRITE_ONCE(stall_ms, ms);
-	return 0;
-}
-
-static const struct kernel_param_ops stall_ms_ops = {
-	.set = stall_ms_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(stall_ms, &stall_ms_ops, &stall_ms, 0644);
+module_param_cb(stall_ms, &mkipc_param_uint_ops, &stall_ms, 0644);
 MODULE_PARM_DESC(stall_ms,
 		 "waitq_test: a hand-off taking this long is a stall (default: 10000)");
 

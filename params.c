@@ -13,7 +13,11 @@
  *
  * A change applies to objects created after it; existing ones keep the
  * kind they were created with. Anything else written gets EINVAL.
+ *
+ * Also the bool and uint parameter ops of the other units whose running
+ * code reads a parameter unlocked.
  */
+#include <linux/kstrtox.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -107,3 +111,40 @@ bool mkipc_handoff_default_sync(void)
 {
 	return READ_ONCE(mkipc_handoff_param.val) == 0;
 }
+
+/*
+ * The stock bool and uint parameters, but stored with WRITE_ONCE(), for
+ * those that running code reads unlocked with READ_ONCE(): the stock
+ * setters store plainly, a data race with such a read.
+ */
+static int mkipc_param_set_bool(const char *val, const struct kernel_param *kp)
+{
+	bool v;
+	int err = kstrtobool(val, &v);
+
+	if (err)
+		return err;
+	WRITE_ONCE(*(bool *)kp->arg, v);
+	return 0;
+}
+
+const struct kernel_param_ops mkipc_param_bool_ops = {
+	.set = mkipc_param_set_bool,
+	.get = param_get_bool,
+};
+
+static int mkipc_param_set_uint(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err)
+		return err;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+const struct kernel_param_ops mkipc_param_uint_ops = {
+	.set = mkipc_param_set_uint,
+	.get = param_get_uint,
+};

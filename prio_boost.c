@@ -104,27 +104,9 @@
 #define MKIPC_BOOST_NS_MAX	(10 * NSEC_PER_MSEC)
 #define MKIPC_BOOST_SLOTS_BITS	8
 
+/* The hooks read it unlocked: a marked store. */
 static bool mkipc_priority_tracking = true;
-
-/* param_set_bool() stores plainly; the hooks read it unlocked. */
-static int mkipc_priority_tracking_set(const char *val,
-				       const struct kernel_param *kp)
-{
-	bool on;
-	int err = kstrtobool(val, &on);
-
-	if (err)
-		return err;
-	WRITE_ONCE(mkipc_priority_tracking, on);
-	return 0;
-}
-
-static const struct kernel_param_ops mkipc_priority_tracking_ops = {
-	.set = mkipc_priority_tracking_set,
-	.get = param_get_bool,
-};
-
-module_param_cb(priority_tracking, &mkipc_priority_tracking_ops,
+module_param_cb(priority_tracking, &mkipc_param_bool_ops,
 		&mkipc_priority_tracking, 0644);
 MODULE_PARM_DESC(priority_tracking,
 		 "Priority inheritance and completion boost for calls and messages queued from now on (default: Y)");

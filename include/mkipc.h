@@ -8,6 +8,7 @@
 #ifndef _MKIPC_H
 #define _MKIPC_H
 
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -110,5 +111,9 @@ void mkipc_ep_debugfs_init(struct dentry *dir);
 
 /* params.c: synchronous hand-off on calls, module parameter "handoff". */
 bool mkipc_handoff_default_sync(void);
+
+/* params.c: bool and uint parameter ops whose store is WRITE_ONCE(). */
+extern const struct kernel_param_ops mkipc_param_bool_ops;
+extern const struct kernel_param_ops mkipc_param_uint_ops;
 
 #endif /* _MKIPC_H */

@@ -100,36 +100,40 @@ void mkipc_waitq_add(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 	spin_unlock(&owq->lock);
 }
 
+/* A wake-up unlisted @w and the condition did not hold: list it again. */
+void mkipc_waitq_relist(struct mkipc_waitq *wq, struct mkipc_waiter *w)
+{
+	struct mkipc_owaitq *owq = &wq->owq;
+
+	spin_lock(&owq->lock);
+	mkipc_owaitq_list(owq, w);
+	spin_unlock(&owq->lock);
+}
+
 /*
- * Listed (again, if a wake-up unlisted us and the condition did not hold),
- * then the task state, then a full barrier: the caller checks the
- * condition next. -ERESTARTSYS if @state lets a pending signal through.
+ * The task state, then a full barrier: the caller checks the condition
+ * next. MKIPC_WAITQ_UNLISTED if a wake-up took us off the queue (the
+ * caller lists us again, mkipc_waitq_relist(), if the condition does not
+ * hold, and arms again); -ERESTARTSYS if @state lets a pending signal
+ * through; else 0.
  */
 int mkipc_waitq_arm(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 		    unsigned int state)
 {
-	struct mkipc_owaitq *owq = &wq->owq;
-
 	if (wq->kind == MKIPC_WAITQ_STOCK)
 		return prepare_to_wait_event(&wq->wqh, &w->wqe, state) ?
 		       -ERESTARTSYS : 0;
 
-	for (;;) {
-		/*
-		 * (S): store the state, then a full barrier. Pairs with (W)
-		 * for the condition, and with the barrier in the waker's
-		 * wake_up_process() for ->woken: either we see ->woken set
-		 * here, or that wake-up sees our state and wakes us.
-		 */
-		set_current_state(state);
-		/* (R): listed still, or unlisted by a waker done with us. */
-		if (!smp_load_acquire(&w->o.woken))
-			break;
-		/* A wake-up unlisted us: list again, then (S) again. */
-		spin_lock(&owq->lock);
-		mkipc_owaitq_list(owq, w);
-		spin_unlock(&owq->lock);
-	}
+	/*
+	 * (S): store the state, then a full barrier. Pairs with (W) for the
+	 * condition, and with the barrier in the waker's wake_up_process()
+	 * for ->woken: either we see ->woken set here, or that wake-up sees
+	 * our state and wakes us.
+	 */
+	set_current_state(state);
+	/* (R): listed still, or unlisted by a waker done with us. */
+	if (smp_load_acquire(&w->o.woken))
+		return MKIPC_WAITQ_UNLISTED;
 	if (signal_pending_state(state, current))
 		return -ERESTARTSYS;
 	return 0;
@@ -207,9 +211,10 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 	list_for_each_entry_safe(w, tmp, &owq->waiters, o.link) {
 		/*
 		 * Unlist and mark first, wake after: marked before the wake,
-		 * the waiter either sees ->woken in arm() and lists itself
-		 * again before it checks the condition, or it has already
-		 * set its state and this wake-up reaches it. (Waking first
+		 * the waiter either sees ->woken in arm(), checks the
+		 * condition (which (R) shows it as the caller stored it) and
+		 * lists itself again before it sleeps if that fails, or it
+		 * has already set its state and this wake-up reaches it. (Waking first
 		 * could land on a waiter not yet asleep, which would then
 		 * sleep unlisted with the wake-up spent: a lost wake-up.)
 		 * Once ->woken is set the waiter may return and its task may

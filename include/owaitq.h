@@ -50,6 +50,12 @@
  * sleeper's check and its schedule() finds its state already set and makes
  * it runnable, so schedule() returns at once.
  *
+ * A waiter that a wake-up unlisted checks the condition before it lists
+ * itself again: it reads ->woken with acquire, after the waker's store of
+ * the condition, so a wake-up for what it waits for costs it no second
+ * trip through the lock; if the condition does not hold (another consumed
+ * it), it lists itself, sets its state (S) and checks once more.
+ *
  * A waiter that gives up (deadline, signal) unlists itself first and then
  * checks the condition once more: a wake-up that picked it before it left
  * finds the condition true on that check, and the wait returns 0.
@@ -117,8 +123,10 @@ struct mkipc_waiter {
 void mkipc_waitq_init(struct mkipc_waitq *wq, enum mkipc_waitq_kind kind);
 void mkipc_waitq_wake(struct mkipc_waitq *wq, enum mkipc_wake_how how);
 /*
- * Sleepers listed right now: a hint, stale as soon as it is returned, and
- * with no barrier; never use it to decide whether to wake.
+ * Sleepers listed right now: a hint, stale as soon as it is returned. For
+ * the owaitq kind it has no barrier of its own: a waker may skip its
+ * wake-up on it only with a full barrier between its store of the
+ * condition and this look (it then plays (W)), as with waitqueue_active().
  */
 bool mkipc_waitq_active(struct mkipc_waitq *wq);
 const char *mkipc_waitq_kind_name(enum mkipc_waitq_kind kind);
@@ -131,33 +139,46 @@ enum mkipc_waitq_kind mkipc_waitq_default_kind(void);
 /* The steps of mkipc_waitq_wait_event(); not for other use. */
 void mkipc_waitq_add(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 		     bool exclusive);
+/* What mkipc_waitq_arm() found, besides 0 and -ERESTARTSYS. */
+#define MKIPC_WAITQ_UNLISTED	1
 int mkipc_waitq_arm(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 		    unsigned int state);
+void mkipc_waitq_relist(struct mkipc_waitq *wq, struct mkipc_waiter *w);
 int mkipc_waitq_sleep(ktime_t deadline);
 void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
 
+/*
+ * A waiter woken by a wake-up (MKIPC_WAITQ_UNLISTED) checks its condition
+ * before it lists itself again: the common case, a wake-up for what it
+ * waited for, then costs no second trip through the lock.
+ */
 #define mkipc_waitq_wait_event(wq, condition, state, deadline, exclusive) \
 ({									\
 	struct mkipc_waitq *__mwq = (wq);				\
 	ktime_t __mdl = (deadline);					\
 	struct mkipc_waiter __mw;					\
-	int __merr = 0, __mslept = 0;					\
+	int __merr = 0, __mslept = 0, __marm = 0;			\
 	bool __mgone = false;						\
 									\
 	mkipc_waitq_add(__mwq, &__mw, (exclusive));			\
 	for (;;) {							\
 		/* Listed, state set, full barrier: then the check. */	\
 		if (!__mgone)						\
-			__merr = mkipc_waitq_arm(__mwq, &__mw, (state)); \
+			__marm = mkipc_waitq_arm(__mwq, &__mw, (state)); \
 		if (condition) {					\
 			__merr = 0;					\
 			break;						\
 		}							\
 		if (__mgone)						\
 			break;						\
-		if (__mslept || __merr) {				\
+		if (__marm == MKIPC_WAITQ_UNLISTED) {			\
+			/* Woken for nothing left: list again, arm. */	\
+			mkipc_waitq_relist(__mwq, &__mw);		\
+			continue;					\
+		}							\
+		if (__mslept || __marm) {				\
 			/* Giving up: unlist, then one more check. */	\
-			__merr = __mslept ?: __merr;			\
+			__merr = __mslept ?: __marm;			\
 			mkipc_waitq_del(__mwq, &__mw);			\
 			__mgone = true;					\
 			continue;					\

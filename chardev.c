@@ -43,7 +43,8 @@ static long mkipc_ioc_version(void __user *arg)
 	memset(&ver, 0, sizeof(ver));
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
-	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL;
+	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
+		       MKIPC_FEAT_DIRECT;
 #ifdef MKIPC_PRIO
 	ver.features |= MKIPC_FEAT_PRIO;
 #endif

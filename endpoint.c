@@ -12,17 +12,19 @@
  *			the last.
  *   struct mkipc_epf	one open file: the endpoint and the rights the file
  *			carries. Owned by the file.
- *   struct mkipc_kmsg	one message, in kernel memory, charged to the
- *			sender's memory cgroup. A sent message has a single
+ *   struct mkipc_kmsg	one message, in kernel memory: a small one (see
+ *			Memory, below) charged to the creator's memory
+ *			cgroup, a larger one to the sender's. A sent message has a single
  *			owner at a time: its sender, then the queue (or the
  *			front list), then the receiver, which frees it. A
  *			call's request is also the call's record and has two
  *			references: the caller's, held for the whole ioctl,
  *			and the endpoint's, which travels with it through the
  *			queue, the front list, a receiver's hands and the
- *			token table, and is dropped by whoever ends the call
- *			(the replier, the endpoint's death, or a receiver
- *			finding it cancelled).
+ *			token table (a call slot or the xarray), and is
+ *			dropped by whoever ends the call (the replier, the
+ *			endpoint's death, or a receiver finding it
+ *			cancelled).
  *
  * A call's state (kmsg->state) moves only by cmpxchg:
  *
@@ -44,6 +46,45 @@
  * Blocking sleeps on owaitq (or the stock wait queue, per endpoint):
  * receivers exclusively on recv_wq, senders waiting for room exclusively
  * on send_wq, a caller on its own call's done queue.
+ *
+ * Direct transfer (the fast path; MKIPC_EP_NO_DIRECT turns it off)
+ *
+ * A message that nothing is ahead of bypasses the queue: it goes into the
+ * endpoint's mailbox, one pointer, from which a receiver takes it first.
+ *
+ *   sender/caller                          receiver
+ *   count_in: nmsgs 0 -> 1 (first)         take: front list, then
+ *   (D) cmpxchg(mailbox, NULL, m)            xchg(mailbox, NULL), then
+ *   (Q) smp_mb(); dead?                      the queue
+ *   raise the first waiting receiver       (S) in its wait, if none
+ *   wake one receiver (WF_SYNC: a call)
+ *
+ * Order. The first to count a message (nmsgs from 0) is the only one that
+ * may use the mailbox: nothing counts then, so nothing is queued, first in
+ * line or in a receiver's hands undelivered (each counts from its count_in
+ * until delivered), and every message counted after it queues behind it;
+ * receivers look at the mailbox before the queue. A call withdrawn while
+ * in the mailbox stops counting but stays there until a receiver drops it:
+ * the next first sender then finds the mailbox full and queues, which is
+ * harmless, as a withdrawn call is never delivered. (D) is fully ordered:
+ * the message's contents before the pointer, for the receiver's xchg,
+ * whose own full barrier pairs with it.
+ *
+ * Everything else is the queue's: the same (Q)/(K) pair against death
+ * (the killer drains the mailbox with the queue), the same wake-up of one
+ * receiver, the same raise of the first waiting receiver before it
+ * (mkipc_prio_queued()), which moves to whichever receiver takes the call.
+ * Any receiver may take a message from the mailbox, as from the queue: a
+ * raised receiver that cannot run does not hold up a call another could
+ * serve. The mailbox only spares the queue's node, its allocation and its
+ * deferred free.
+ *
+ * Memory. Messages of up to MKIPC_KMSG_SMALL payload bytes come from the
+ * endpoint's spares (one xchg) and go back there (one cmpxchg), charged
+ * once to the creator's memory cgroup; a spare keeps its last sender's
+ * pid references. A taken call is named by one of MKIPC_EP_SLOTS call
+ * slots (see struct mkipc_cslot), found by index and validated by a
+ * generation, or by the xarray when all are in use.
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -52,11 +93,13 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -81,6 +124,8 @@ enum mkipc_call_state {
 
 struct mkipc_kmsg {
 	struct list_head link;		/* in ep->front, while there */
+	/* The endpoint whose spares it goes back to, or NULL (kfree). */
+	struct mkipc_ep *home;
 	u64 label;
 	u32 size;
 	bool is_call;
@@ -108,6 +153,39 @@ struct mkipc_kmsg {
 
 /* Reply payloads a call carries in its own allocation. */
 #define MKIPC_REPLY_INLINE	64
+/*
+ * Records with room for this many payload bytes (a request and its inline
+ * reply) are an endpoint's own: charged to its creator's memory cgroup
+ * once, when first allocated, and kept for reuse in ep->spare instead of
+ * freed, so that a steady exchange allocates and charges nothing.
+ */
+#define MKIPC_KMSG_SMALL	128
+#define MKIPC_EP_SPARES		4
+
+/*
+ * Call slots: the first MKIPC_EP_SLOTS calls a server holds at once are
+ * named by a slot of the endpoint's own, which a token indexes directly;
+ * more go to the xarray. A slot's word is its generation (32 bits, never
+ * 0) and a state:
+ *
+ *   FREE(g) --taker claims--> BUSY(g) --taker publishes--> TAKEN(g)
+ *   TAKEN(g) --reply, death, or the taker's failed delivery--> FREE(g+1)
+ *
+ * Only the cmpxchg out of TAKEN(g) ends a call, so exactly one of those
+ * wins; ->call and ->rep_cap are written only while BUSY, so while a
+ * slot reads TAKEN(g) they are g's (the generation only grows: no ABA).
+ * The token of slot i is g << 32 | (MKIPC_SLOT_TOKEN + i); xarray tokens
+ * stay below MKIPC_SLOT_TOKEN in their low half.
+ */
+#define MKIPC_EP_SLOTS		16
+#define MKIPC_SLOT_TOKEN	0xffffff00U
+enum { MKIPC_SLOT_FREE, MKIPC_SLOT_BUSY, MKIPC_SLOT_TAKEN };
+
+struct mkipc_cslot {
+	atomic64_t word;		/* generation << 2 | state */
+	struct mkipc_kmsg *call;	/* while TAKEN */
+	u32 rep_cap;			/* call->rep_cap, while TAKEN */
+};
 
 /* Per-endpoint counters, shown in debugfs mkipc/endpoints. */
 enum mkipc_ep_stat {
@@ -116,6 +194,7 @@ enum mkipc_ep_stat {
 	MKIPC_EPS_CALLS,
 	MKIPC_EPS_REPLIES,
 	MKIPC_EPS_ERRORS,
+	MKIPC_EPS_DIRECT,
 	MKIPC_EPS_NR
 };
 
@@ -133,7 +212,13 @@ struct mkipc_ep {
 	 */
 	struct xarray calls;
 	u32 token_gen;
+	struct mkipc_cslot slots[MKIPC_EP_SLOTS];	/* taken calls, first */
 	struct list_head front;		/* undeliverable messages, first in line */
+	/*
+	 * One message ahead of the queue: put there (cmpxchg from NULL) by
+	 * a sender that found nothing counted, taken (xchg) by a receiver.
+	 */
+	struct mkipc_kmsg *mailbox;
 	atomic_t nr_front;		/* entries in front: lockless hint */
 	/*
 	 * Messages that count against max_msgs: from their enqueue until
@@ -144,11 +229,15 @@ struct mkipc_ep {
 	atomic_t nmsgs;
 	bool dead;
 	bool sync;			/* synchronous hand-off on calls */
+	bool direct;			/* the mailbox is in use */
 	u32 flags;			/* MKIPC_EP_* baselines in effect */
 	u32 max_msgs;
 	u64 id;
 	atomic_t hwm;			/* queue high-water mark */
 	atomic_long_t cnt[MKIPC_EPS_NR];
+	/* Free small records, each taken and given back by one xchg. */
+	struct mkipc_kmsg *spare[MKIPC_EP_SPARES];
+	struct mem_cgroup *memcg;	/* the creator's: small records */
 	struct kref ref;
 	struct list_head node;		/* in mkipc_eps */
 	pid_t creator;			/* tgid, in the initial namespace */
@@ -172,11 +261,57 @@ static void mkipc_ep_count(struct mkipc_ep *ep, enum mkipc_ep_stat s)
 
 /* --- messages ------------------------------------------------------------ */
 
-static struct mkipc_kmsg *mkipc_kmsg_new(u32 size, bool ident)
+/* A small record: a spare of @ep's, else a new one charged to its creator. */
+static struct mkipc_kmsg *mkipc_kmsg_small(struct mkipc_ep *ep)
+{
+	struct mem_cgroup *old;
+	struct mkipc_kmsg *m;
+	int i;
+
+	for (i = 0; i < MKIPC_EP_SPARES; i++) {
+		/* A look first: an empty slot costs no atomic. */
+		if (READ_ONCE(ep->spare[i])) {
+			/* Full barrier: the record as its last owner left it. */
+			m = xchg(&ep->spare[i], NULL);
+			if (m)
+				return m;
+		}
+	}
+	old = set_active_memcg(ep->memcg);
+	m = kmalloc(struct_size(m, data, MKIPC_KMSG_SMALL), GFP_KERNEL_ACCOUNT);
+	set_active_memcg(old);
+	if (!m)
+		return NULL;
+	m->home = ep;
+	m->tgid = NULL;
+	m->tid = NULL;
+	return m;
+}
+
+/* Takes a reference to @pid in *@ref, unless *@ref already is one to it. */
+static void mkipc_pid_keep(struct pid **ref, struct pid *pid)
+{
+	if (*ref == pid)
+		return;
+	put_pid(*ref);
+	*ref = get_pid(pid);
+}
+
+static struct mkipc_kmsg *mkipc_kmsg_new(struct mkipc_ep *ep, u32 size,
+					 bool ident)
 {
 	struct mkipc_kmsg *m;
 
-	m = kmalloc(struct_size(m, data, size), GFP_KERNEL_ACCOUNT);
+	if (size <= MKIPC_KMSG_SMALL) {
+		m = mkipc_kmsg_small(ep);
+	} else {
+		m = kmalloc(struct_size(m, data, size), GFP_KERNEL_ACCOUNT);
+		if (m) {
+			m->home = NULL;
+			m->tgid = NULL;
+			m->tid = NULL;
+		}
+	}
 	if (!m)
 		return NULL;
 	m->size = size;
@@ -184,38 +319,59 @@ static struct mkipc_kmsg *mkipc_kmsg_new(u32 size, bool ident)
 	m->reply = NULL;
 	refcount_set(&m->ref, 1);
 	if (ident) {
-		m->tgid = get_pid(task_tgid(current));
-		m->tid = get_pid(task_pid(current));
+		/*
+		 * A spare keeps its last sender's pids: one that sends
+		 * again (a client's every call) takes no reference anew.
+		 */
+		mkipc_pid_keep(&m->tgid, task_tgid(current));
+		mkipc_pid_keep(&m->tid, task_pid(current));
 		m->euid = current_euid();
 		m->egid = current_egid();
-	} else {
-		m->tgid = NULL;
-		m->tid = NULL;
 	}
 	return m;
 }
 
+static void mkipc_kmsg_free(struct mkipc_kmsg *m)
+{
+	put_pid(m->tgid);
+	put_pid(m->tid);
+	kfree(m);
+}
+
 static void mkipc_kmsg_put(struct mkipc_kmsg *m)
 {
+	struct mkipc_ep *ep = m->home;
+	int i;
+
 	if (!refcount_dec_and_test(&m->ref))
 		return;
 	/* Every way a call ends detached its donation (prio_boost.c). */
 	WARN_ON_ONCE(m->is_call && READ_ONCE(m->pi.target));
-	put_pid(m->tgid);
-	put_pid(m->tid);
-	if (m->reply)
+	if (m->reply) {
 		mkipc_kmsg_put(m->reply);
-	kfree(m);
+		m->reply = NULL;
+	}
+	/*
+	 * Whoever drops the last reference is in an ioctl on the endpoint
+	 * (or frees it, after the drains that can land here), so @ep lives.
+	 */
+	for (i = 0; ep && i < MKIPC_EP_SPARES; i++) {
+		/* Full barrier: our writes to it before the next owner's. */
+		if (!READ_ONCE(ep->spare[i]) && !cmpxchg(&ep->spare[i], NULL, m))
+			return;
+	}
+	mkipc_kmsg_free(m);
 }
 
 /*
  * A new message with the payload of @msg and @extra bytes of room after
  * it; ERR_PTR on failure.
  */
-static struct mkipc_kmsg *mkipc_kmsg_from_user(const struct mkipc_msg *msg,
+static struct mkipc_kmsg *mkipc_kmsg_from_user(struct mkipc_ep *ep,
+					       const struct mkipc_msg *msg,
 					       u32 extra, bool ident)
 {
-	struct mkipc_kmsg *m = mkipc_kmsg_new(msg->size + extra, ident);
+	struct mkipc_kmsg *m = mkipc_kmsg_new(ep, msg->size + extra, ident);
 
 	if (!m)
 		return ERR_PTR(-ENOMEM);
@@ -257,8 +413,11 @@ static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
 		wake_up_interruptible_poll(&ep->poll_wq, events);
 }
 
-/* Takes a place in the bound for a message about to be queued. */
-static bool mkipc_ep_count_in(struct mkipc_ep *ep)
+/*
+ * Takes a place in the bound for a message about to be queued; *@first
+ * if no other message counted then.
+ */
+static bool mkipc_ep_count_in(struct mkipc_ep *ep, bool *first)
 {
 	int n = atomic_read(&ep->nmsgs);
 
@@ -266,6 +425,7 @@ static bool mkipc_ep_count_in(struct mkipc_ep *ep)
 		if (n >= ep->max_msgs)
 			return false;
 	} while (!atomic_try_cmpxchg(&ep->nmsgs, &n, n + 1));
+	*first = !n;
 	return true;
 }
 
@@ -273,9 +433,18 @@ static bool mkipc_ep_count_in(struct mkipc_ep *ep)
 static void mkipc_ep_count_out(struct mkipc_ep *ep)
 {
 	atomic_dec(&ep->nmsgs);
-	/* The wake-up orders the decrement before its test for sleepers. */
-	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
-	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
+	/*
+	 * (O) One full barrier for both looks below: orders the decrement
+	 * before them. Pairs with (S) in a sender's wait for room, and with
+	 * the barrier in mkipc_ep_poll() after it listed itself.
+	 */
+	smp_mb();
+	if (mkipc_waitq_active(&ep->send_wq))
+		mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+	/* (O) above is this look's barrier. */
+	if (waitqueue_active(&ep->poll_wq))
+		wake_up_interruptible_poll(&ep->poll_wq,
+					   EPOLLOUT | EPOLLWRNORM);
 }
 
 /*
@@ -302,14 +471,25 @@ static void mkipc_ep_drain_one(void *val, void *arg)
 static void mkipc_ep_free(struct kref *ref)
 {
 	struct mkipc_ep *ep = container_of(ref, struct mkipc_ep, ref);
+	int i;
 
 	mutex_lock(&mkipc_eps_lock);
 	list_del(&ep->node);
 	mutex_unlock(&mkipc_eps_lock);
 	/* Dead by now, so empty but for sends that raced the death. */
+	if (ep->mailbox)
+		mkipc_ep_discard(ep, ep->mailbox, MKIPC_CALL_QUEUED);
 	mkipc_queue_destroy(&ep->q, mkipc_ep_drain_one, ep);
 	WARN_ON_ONCE(!xa_empty(&ep->calls));
 	xa_destroy(&ep->calls);
+	for (i = 0; i < MKIPC_EP_SLOTS; i++)
+		WARN_ON_ONCE((atomic64_read(&ep->slots[i].word) & 3) !=
+			     MKIPC_SLOT_FREE);
+	/* Last: the drains above may have given records back. */
+	for (i = 0; i < MKIPC_EP_SPARES; i++)
+		if (ep->spare[i])
+			mkipc_kmsg_free(ep->spare[i]);
+	mem_cgroup_put(ep->memcg);
 	kfree(ep);
 	atomic_dec(&mkipc_ep_live);
 	mkipc_stat_inc(MKIPC_STAT_EP_DESTROYED);
@@ -320,13 +500,52 @@ static void mkipc_ep_put(struct mkipc_ep *ep)
 	kref_put(&ep->ref, mkipc_ep_free);
 }
 
-/* Takes everything out of the queue; for a dead endpoint. */
+/* Takes everything out of the mailbox and the queue; for a dead endpoint. */
 static void mkipc_ep_drain(struct mkipc_ep *ep)
 {
-	struct mkipc_kmsg *m;
+	struct mkipc_kmsg *m = xchg(&ep->mailbox, NULL);
+
+	if (m)
+		mkipc_ep_discard(ep, m, MKIPC_CALL_QUEUED);
 
 	while ((m = mkipc_queue_dequeue(&ep->q)))
 		mkipc_ep_discard(ep, m, MKIPC_CALL_QUEUED);
+}
+
+static u64 mkipc_slot_word(u32 gen, int state)
+{
+	return (u64)gen << 2 | state;
+}
+
+/*
+ * Ends the call slot @s holds if its word still is @word, a TAKEN one:
+ * the call (the endpoint's reference, now the caller's of this), or NULL.
+ */
+static struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word)
+{
+	struct mkipc_kmsg *m;
+	u32 gen = word >> 2;
+
+	if ((word & 3) != MKIPC_SLOT_TAKEN)
+		return NULL;
+	/* Read while TAKEN(gen): gen's, as the cmpxchg below proves. */
+	m = READ_ONCE(s->call);
+	/* Full barrier: the loads above come before the slot is free. */
+	if (!atomic64_try_cmpxchg(&s->word, &word,
+				  mkipc_slot_word(gen + 1 ?: 1,
+						  MKIPC_SLOT_FREE)))
+		return NULL;
+	return m;
+}
+
+/* The slot a token names, or NULL if it names none (an xarray token). */
+static struct mkipc_cslot *mkipc_slot_of(struct mkipc_ep *ep, u64 token)
+{
+	u32 i = (u32)token - MKIPC_SLOT_TOKEN;
+
+	if ((u32)token < MKIPC_SLOT_TOKEN || i >= MKIPC_EP_SLOTS)
+		return NULL;
+	return &ep->slots[i];
 }
 
 /* The endpoint dies (last close of the receive file, or shutdown). */
@@ -335,6 +554,7 @@ static void mkipc_ep_kill(struct mkipc_ep *ep)
 	struct mkipc_kmsg *m, *tmp;
 	unsigned long token;
 	LIST_HEAD(front);
+	int i;
 
 	xa_lock(&ep->calls);
 	if (ep->dead) {
@@ -362,13 +582,27 @@ static void mkipc_ep_kill(struct mkipc_ep *ep)
 	xa_for_each(&ep->calls, token, m)
 		if (xa_erase(&ep->calls, token) == m)
 			mkipc_ep_discard(ep, m, MKIPC_CALL_TAKEN);
+	/*
+	 * A taker publishes after (K) or sees dead after its publish (the
+	 * store-buffer pair (K)/(T) in mkipc_ep_token()): nothing is missed.
+	 */
+	for (i = 0; i < MKIPC_EP_SLOTS; i++) {
+		m = mkipc_slot_end(&ep->slots[i], atomic64_read(&ep->slots[i].word));
+		if (m)
+			mkipc_ep_discard(ep, m, MKIPC_CALL_TAKEN);
+	}
 
 	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ALL);
 	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ALL);
 	wake_up_poll(&ep->poll_wq, EPOLLHUP);
 }
 
-/* The next message: first in line, else the queue's oldest; or NULL. */
+/*
+ * The next message: first in line, else the mailbox's, else the queue's
+ * oldest; or NULL. A counted message in the mailbox is older than any in
+ * the queue (it went there only when none counted), and none can be in
+ * the mailbox while one is first in line (that one counts).
+ */
 static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 {
 	struct mkipc_kmsg *m = NULL;
@@ -382,6 +616,13 @@ static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 			atomic_dec(&ep->nr_front);
 		}
 		xa_unlock(&ep->calls);
+		if (m)
+			return m;
+	}
+	/* A look first: an empty mailbox costs no atomic. */
+	if (READ_ONCE(ep->mailbox)) {
+		/* Full barrier: pairs with the sender's cmpxchg, (D). */
+		m = xchg(&ep->mailbox, NULL);
 		if (m)
 			return m;
 	}
@@ -453,22 +694,38 @@ static void mkipc_ep_note_len(struct mkipc_ep *ep)
 /*
  * Queues @m, waiting for room unless @nonblock, and wakes a receiver the
  * way @how says, raised and boosted first (prio_boost.c; @pi is a call's
- * donation, NULL for a message). On error @m is still the caller's.
+ * donation, NULL for a message). A message nothing is ahead of goes into
+ * the mailbox instead of the queue (see "Direct transfer" at the top).
+ * On error @m is still the caller's.
  */
 static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 			  bool nonblock, ktime_t deadline, u64 timeout_ns,
 			  enum mkipc_wake_how how, struct mkipc_pi_don *pi)
 {
+	bool first;
 	int err;
 
 	for (;;) {
 		if (READ_ONCE(ep->dead))
 			return -EPIPE;
-		if (mkipc_ep_count_in(ep)) {
-			err = mkipc_queue_enqueue(&ep->q, m,
-						  GFP_KERNEL_ACCOUNT);
-			if (!err)
+		if (mkipc_ep_count_in(ep, &first)) {
+			/*
+			 * (D) The first to count: nothing is ahead, and the
+			 * mailbox is empty unless a withdrawn call sits in it
+			 * (then the queue). Full barrier: @m's contents
+			 * before the pointer, for the receiver's xchg.
+			 */
+			if (first && ep->direct &&
+			    !cmpxchg(&ep->mailbox, NULL, m)) {
+				mkipc_ep_count(ep, MKIPC_EPS_DIRECT);
+				mkipc_stat_inc(MKIPC_STAT_DIRECT);
 				break;
+			}
+			err = mkipc_queue_enqueue(&ep->q, m);
+			if (!err) {
+				mkipc_stat_inc(MKIPC_STAT_QUEUED);
+				break;
+			}
 			/*
 			 * Passes the place on: this sender may have been
 			 * woken for it, or another seen the bound full.
@@ -490,9 +747,11 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 
 	/*
 	 * (Q) Orders the enqueue before the load of dead; pairs with (K) in
-	 * mkipc_ep_kill(). Also before mkipc_prio_queued()'s look at the
-	 * idleq; pairs with (S) in a receiver's wait, after it listed
-	 * itself. From here the message is the endpoint's.
+	 * mkipc_ep_kill(). Also before every look for a sleeper below: at
+	 * the idleq (mkipc_prio_queued()) and the receivers' wait queue,
+	 * pairing with (S) in a receiver's wait after it listed itself; at
+	 * poll_wq, pairing with the barrier in mkipc_ep_poll(). From here
+	 * the message is the endpoint's.
 	 */
 	smp_mb();
 	if (unlikely(READ_ONCE(ep->dead))) {
@@ -502,8 +761,12 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	if (mkipc_stats_enabled)
 		mkipc_ep_note_len(ep);
 	mkipc_prio_queued(&ep->idleq, pi, &m->state, MKIPC_CALL_QUEUED);
-	mkipc_waitq_wake(&ep->recv_wq, how);
-	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
+	if (mkipc_waitq_active(&ep->recv_wq))
+		mkipc_waitq_wake(&ep->recv_wq, how);
+	/* (Q) above is this look's barrier. */
+	if (waitqueue_active(&ep->poll_wq))
+		wake_up_interruptible_poll(&ep->poll_wq,
+					   EPOLLIN | EPOLLRDNORM);
 	return 0;
 }
 
@@ -541,7 +804,7 @@ static long mkipc_ep_send(struct file *file, struct mkipc_ep *ep,
 	    mkipc_msg_bad(&s.msg))
 		return -EINVAL;
 
-	m = mkipc_kmsg_from_user(&s.msg, 0, true);
+	m = mkipc_kmsg_from_user(ep, &s.msg, 0, true);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
 	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, s.flags),
@@ -572,10 +835,44 @@ static bool mkipc_recv_bad(const struct mkipc_recv *r)
  */
 static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 {
-	u32 slot;
+	struct mkipc_cslot *s;
+	u32 slot, gen;
+	u64 word;
 	int err;
 
 	refcount_inc(&m->ref);
+	for (slot = 0; slot < MKIPC_EP_SLOTS; slot++) {
+		s = &ep->slots[slot];
+		word = atomic64_read(&s->word);
+		if ((word & 3) != MKIPC_SLOT_FREE ||
+		    !atomic64_try_cmpxchg(&s->word, &word,
+					  word | MKIPC_SLOT_BUSY))
+			continue;
+		gen = word >> 2;
+		m->token = (u64)gen << 32 | (MKIPC_SLOT_TOKEN + slot);
+		s->call = m;
+		s->rep_cap = m->rep_cap;
+		/*
+		 * (T) Publishes the fields above with the state, and orders
+		 * it before the load of dead: pairs with (K) in
+		 * mkipc_ep_kill(). Either the killer's scan sees TAKEN or we
+		 * see dead and end it ourselves (or the killer did).
+		 */
+		atomic64_xchg(&s->word, mkipc_slot_word(gen, MKIPC_SLOT_TAKEN));
+		if (unlikely(READ_ONCE(ep->dead))) {
+			/*
+			 * Taken back: the endpoint's reference is ours again.
+			 * Ended by the killer, which dropped that one: the
+			 * reference taken above stands in for it.
+			 */
+			if (mkipc_slot_end(s, mkipc_slot_word(gen,
+							      MKIPC_SLOT_TAKEN)))
+				refcount_dec(&m->ref);
+			return -EPIPE;
+		}
+		return 0;
+	}
+
 	xa_lock(&ep->calls);
 	if (ep->dead) {
 		err = -EPIPE;
@@ -584,7 +881,8 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 		ep->token_gen = ep->token_gen + 1 ?: 1;
 		m->token = (u64)ep->token_gen << 32;
 		/* May drop and retake the lock to allocate: look again. */
-		err = __xa_alloc(&ep->calls, &slot, m, xa_limit_32b,
+		err = __xa_alloc(&ep->calls, &slot, m,
+				 XA_LIMIT(0, MKIPC_SLOT_TOKEN - 1),
 				 GFP_KERNEL_ACCOUNT);
 		if (!err && ep->dead) {
 			__xa_erase(&ep->calls, slot);
@@ -598,6 +896,18 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 		return err;
 	}
 	return 0;
+}
+
+/* Takes a call back from under its token; false if it was ended first. */
+static bool mkipc_ep_untoken(struct mkipc_ep *ep, struct mkipc_kmsg *m,
+			     u64 token)
+{
+	struct mkipc_cslot *s = mkipc_slot_of(ep, token);
+
+	if (s)
+		return mkipc_slot_end(s, mkipc_slot_word(token >> 32,
+							 MKIPC_SLOT_TAKEN));
+	return xa_cmpxchg(&ep->calls, (u32)token, m, NULL, 0) == m;
 }
 
 /*
@@ -638,7 +948,7 @@ again:
 		 * exclusive wake-up meant for a message it did not take:
 		 * pass one on if any is left (as pipe_read() does).
 		 */
-		if (atomic_read(&ep->nr_front) ||
+		if (atomic_read(&ep->nr_front) || READ_ONCE(ep->mailbox) ||
 		    mkipc_queue_len_approx(&ep->q))
 			mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
 	}
@@ -676,9 +986,13 @@ again:
 	r->sender.tid = pid_vnr(m->tid);
 	r->sender.uid = from_kuid_munged(current_user_ns(), m->euid);
 	r->sender.gid = from_kgid_munged(current_user_ns(), m->egid);
+	/* Out: what a receive writes (size .. token), not the whole struct. */
 	if ((m->size &&
 	     copy_to_user(u64_to_user_ptr(r->msg.data), m->data, m->size)) ||
-	    copy_to_user(ur, r, sizeof(*r))) {
+	    put_user(r->msg.label, &ur->msg.label) ||
+	    copy_to_user(&ur->msg.size, &r->msg.size,
+			 offsetofend(struct mkipc_recv, token) -
+			 offsetof(struct mkipc_recv, msg.size))) {
 		err = -EFAULT;
 		goto untoken;
 	}
@@ -692,7 +1006,7 @@ again:
 
 untoken:
 	/* Only if still ours: the token may have been reused since. */
-	if (token && xa_cmpxchg(&ep->calls, (u32)token, m, NULL, 0) != m) {
+	if (token && !mkipc_ep_untoken(ep, m, token)) {
 		/* A reply (to a guessed token) or the death ended it. */
 		mkipc_kmsg_put(m);
 		mkipc_ep_count_out(ep);
@@ -757,7 +1071,7 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 		return -EINVAL;
 
 	/* Room for a small reply after the request (mkipc_ep_reply()). */
-	m = mkipc_kmsg_from_user(&c.req,
+	m = mkipc_kmsg_from_user(ep, &c.req,
 				 min_t(u32, c.rep.size, MKIPC_REPLY_INLINE),
 				 true);
 	if (IS_ERR(m))
@@ -856,12 +1170,14 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 			  enum mkipc_wake_how how)
 {
 	u32 size = rp->msg.size;
-	struct mkipc_kmsg *call, *rep = NULL;
+	struct mkipc_kmsg *call = NULL, *rep = NULL;
 	u8 small[MKIPC_REPLY_INLINE];
+	struct mkipc_cslot *slot;
+	u64 word;
 	int err = 0;
 
 	if (size > sizeof(small)) {
-		rep = mkipc_kmsg_from_user(&rp->msg, 0, false);
+		rep = mkipc_kmsg_from_user(ep, &rp->msg, 0, false);
 		if (IS_ERR(rep))
 			return PTR_ERR(rep);
 	} else if (size &&
@@ -869,15 +1185,29 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 		return -EFAULT;
 	}
 
-	xa_lock(&ep->calls);
-	call = xa_load(&ep->calls, (u32)rp->token);
-	if (!call || call->token != rp->token)
-		err = -ENOENT;		/* a free slot, or a later call's */
-	else if (size > call->rep_cap)
-		err = -EMSGSIZE;
-	else
-		__xa_erase(&ep->calls, (u32)rp->token);
-	xa_unlock(&ep->calls);
+	slot = mkipc_slot_of(ep, rp->token);
+	if (slot) {
+		word = mkipc_slot_word(rp->token >> 32, MKIPC_SLOT_TAKEN);
+		/* Acquire: ->rep_cap as the taker published it, (T). */
+		if (atomic64_read_acquire(&slot->word) != word)
+			err = -ENOENT;
+		else if (size > READ_ONCE(slot->rep_cap))
+			err = -EMSGSIZE;
+		else
+			call = mkipc_slot_end(slot, word);
+		if (!err && !call)
+			err = -ENOENT;	/* another reply, or the death */
+	} else {
+		xa_lock(&ep->calls);
+		call = xa_load(&ep->calls, (u32)rp->token);
+		if (!call || call->token != rp->token)
+			err = -ENOENT;	/* a free slot, or a later call's */
+		else if (size > call->rep_cap)
+			err = -EMSGSIZE;
+		else
+			__xa_erase(&ep->calls, (u32)rp->token);
+		xa_unlock(&ep->calls);
+	}
 	if (err) {
 		if (rep)
 			mkipc_kmsg_put(rep);
@@ -1002,14 +1332,15 @@ static int mkipc_ep_open_fd(struct mkipc_ep *ep, u32 rights, u32 flags,
 long mkipc_ep_create(void __user *uarg)
 {
 	const u32 known = MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK |
-			  MKIPC_EP_INHERIT_RT | MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK |
-			  MKIPC_EP_WAKE_PLAIN;
+			  MKIPC_EP_INHERIT_RT | MKIPC_EP_QUEUE_SPIN |
+			  MKIPC_EP_WAITQ_STOCK | MKIPC_EP_WAKE_PLAIN |
+			  MKIPC_EP_NO_DIRECT;
 	struct mkipc_ep_create c;
 	enum mkipc_queue_kind qkind;
 	enum mkipc_waitq_kind wkind;
 	struct mkipc_ep *ep;
 	struct file *file;
-	int fd, err;
+	int fd, err, i;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
@@ -1026,9 +1357,11 @@ long mkipc_ep_create(void __user *uarg)
 		mkipc_waitq_default_kind();
 	ep->sync = !(c.flags & MKIPC_EP_WAKE_PLAIN) &&
 		   mkipc_handoff_default_sync();
+	ep->direct = !(c.flags & MKIPC_EP_NO_DIRECT) && mkipc_direct_default();
 	ep->flags = (qkind == MKIPC_QUEUE_SPIN ? MKIPC_EP_QUEUE_SPIN : 0) |
 		    (wkind == MKIPC_WAITQ_STOCK ? MKIPC_EP_WAITQ_STOCK : 0) |
 		    (ep->sync ? 0 : MKIPC_EP_WAKE_PLAIN) |
+		    (ep->direct ? 0 : MKIPC_EP_NO_DIRECT) |
 		    (c.flags & MKIPC_EP_INHERIT_RT);
 	ep->max_msgs = c.max_msgs ?: MKIPC_EP_DEFAULT_MSGS;
 	err = mkipc_queue_init(&ep->q, qkind, 2 * ep->max_msgs);
@@ -1036,11 +1369,15 @@ long mkipc_ep_create(void __user *uarg)
 		kfree(ep);
 		return err;
 	}
+	ep->memcg = get_mem_cgroup_from_mm(current->mm);
 	mkipc_waitq_init(&ep->recv_wq, wkind);
 	mkipc_waitq_init(&ep->send_wq, wkind);
 	init_waitqueue_head(&ep->poll_wq);
 	mkipc_prio_idleq_init(&ep->idleq);
 	xa_init_flags(&ep->calls, XA_FLAGS_ALLOC);
+	for (i = 0; i < MKIPC_EP_SLOTS; i++)
+		atomic64_set(&ep->slots[i].word,
+			     mkipc_slot_word(1, MKIPC_SLOT_FREE));
 	INIT_LIST_HEAD(&ep->front);
 	kref_init(&ep->ref);		/* dropped below, once a file has one */
 	ep->id = atomic64_inc_return(&mkipc_ep_ids);
@@ -1220,10 +1557,10 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 	struct mkipc_ep *ep;
 
 	seq_printf(s, "live %d\n", atomic_read(&mkipc_ep_live));
-	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors\n");
+	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors direct\n");
 	mutex_lock(&mkipc_eps_lock);
 	list_for_each_entry(ep, &mkipc_eps, node) {
-		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld\n",
+		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld %ld\n",
 			   ep->id, ep->creator,
 			   (ep->flags & MKIPC_EP_QUEUE_SPIN) ? "spin" : "lfq",
 			   (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
@@ -1235,7 +1572,8 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_RECEIVED]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_CALLS]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_REPLIES]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_ERRORS]));
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_ERRORS]),
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_DIRECT]));
 	}
 	mutex_unlock(&mkipc_eps_lock);
 	return 0;

@@ -1,31 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lfqueue: the Michael-Scott lock-free MPMC queue with RCU reclamation,
- * and its spinlock + list baseline. The contract is in include/lfqueue.h.
+ * lfqueue: the Michael-Scott lock-free MPMC queue with counted indices
+ * over a node array of its own, and its spinlock ring baseline. The
+ * contract is in include/lfqueue.h.
  *
  * The queue is a singly linked list from a dummy node (head) to the last
  * node (tail, or its predecessor while an enqueue is half done). Producers
- * link a node after the last one with a cmpxchg on its ->next, then swing
- * tail; consumers move head to head->next with a cmpxchg and take the
- * value stored there, so that node becomes the new dummy and the old dummy
- * is freed after a grace period. Whoever finds tail lagging helps it on.
+ * take a node off the free list, link it after the last one with a
+ * cmpxchg on its ->next, then swing tail; consumers move head to
+ * head->next with a cmpxchg and take the value stored there, so that node
+ * becomes the new dummy and the old dummy goes back on the free list.
+ * Whoever finds tail lagging helps it on.
+ *
+ * Words. head, tail, the free list's top and every node's ->next are one
+ * 64-bit word each: a node index (MKIPC_LFQ_NIL for none) and a tag. Every
+ * successful cmpxchg on such a word stores tag + 1, and a node's ->next
+ * gets a new tag when the node is reused, so a word never comes back to a
+ * value a stalled thread may still hold (2^32 updates apart at least):
+ * the counted pointers of the paper. Nodes live in q->nodes for the
+ * queue's whole life, so a stale index always names readable memory; what
+ * is read through one is used only if the cmpxchg that follows succeeds.
  *
  * Barrier pairs, named where they stand:
- *   (A) enqueue's cmpxchg(&last->next, NULL, node): fully ordered, so the
- *       node's initialisation (->val, ->next = NULL) is visible before the
- *       link is.
- *   (B) dequeue's READ_ONCE(head->next) and its dependent load of
- *       next->val: address-dependency ordered after the load of the link,
- *       so the consumer sees what (A) published. Pairs with (A).
+ *   (A) enqueue's cmpxchg on last->next: fully ordered, so the node's ->val
+ *       and its fresh ->next are visible before the link is.
+ *   (B) dequeue's acquire load of head->next, then its load of the
+ *       successor's ->val: ordered after the load of the link, so the
+ *       consumer sees what (A) published. Pairs with (A).
  *   (C) cmpxchg on q->tail and q->head: fully ordered, so a thread that
- *       loads q->tail or q->head and follows it (dependency, as in (B))
- *       sees the node as initialised, even when the swing was done by a
- *       helper that only observed the link. Pairs with (A) through the
- *       helper's load of the link (cumulativity of full barriers).
- *   (D) rcu_read_lock() around every dereference of a node, and kfree_rcu()
- *       of a dequeued dummy: a node is freed only after every thread that
- *       could hold its address has left its read-side section, so no use
- *       after free, and no address reuse (ABA) under a pending cmpxchg.
+ *       loads q->tail or q->head with acquire and follows it sees the node
+ *       as initialised, even when the swing was done by a helper that
+ *       only observed the link. Pairs with (A) through the helper's load
+ *       of the link (cumulativity of full barriers).
+ *   (F) the free list: a push's cmpxchg (fully ordered) publishes the
+ *       node's ->free_next; a pop's acquire load of the top reads it.
+ *       A node is pushed only after the consumer that retired it is done
+ *       with it, and a pop's cmpxchg orders everything the popper does to
+ *       the node after it.
  *
  * The bound: producers count reservations in ->reserved (incremented to
  * reserve, decremented when the enqueue then fails), consumers count
@@ -35,46 +46,83 @@
  * taken every value gone, so at most bound values are ever held. It tests
  * against ->taken_seen, some value ->taken had (it only grows), which is
  * conservative, and reads ->taken itself only when that says full. Both
- * counters wrap; differences are taken signed (bound <= INT_MAX), since a
+ * counters wrap; differences are taken signed (bound < INT_MAX), since a
  * producer stalled after its increment may find taken already past its r.
- * The counters order nothing: the links do.
+ * A consumer counts its value in ->taken only after it pushed the old
+ * dummy back, so nodes out of the free list never exceed the values
+ * counted plus the dummy: bound + 1, the array's size. The counters order
+ * nothing: the links do.
  */
-#include <linux/memcontrol.h>
-#include <linux/rcupdate.h>
-#include <linux/sched/mm.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "lfqueue.h"
 
+#define MKIPC_LFQ_NIL	U32_MAX
+
 struct mkipc_lfq_node {
-	struct mkipc_lfq_node *next;
+	atomic64_t next;		/* tagged index of the next node */
 	void *val;
-	struct rcu_head rcu;
+	u32 free_next;			/* on the free list: the next free node */
 };
 
-struct mkipc_slq_node {
-	struct list_head link;
-	void *val;
-};
-
-/*
- * Nodes come from kmalloc: a cache of our own costs the same per
- * allocation, and kmem_cache_create() at load brings sysfs_slab_add(),
- * which in 6.1 leaks the cache's name when it fails (seen under failslab).
- * They are charged to the memory cgroup of the task that created the
- * queue, whoever enqueues: the creator owns the queue and its backlog.
- */
-static void *mkipc_queue_alloc(size_t size, struct mem_cgroup *memcg,
-			       gfp_t gfp)
+static u64 mkipc_lfq_word(u32 idx, u32 tag)
 {
-	struct mem_cgroup *old = set_active_memcg(memcg);
-	void *p = kmalloc(size, gfp | __GFP_ACCOUNT);
-
-	set_active_memcg(old);
-	return p;
+	return (u64)tag << 32 | idx;
 }
 
-/* Reserve room for one value; a full queue costs no allocation. */
+static u32 mkipc_lfq_idx(u64 word)
+{
+	return (u32)word;
+}
+
+static u32 mkipc_lfq_tag(u64 word)
+{
+	return word >> 32;
+}
+
+/* The same index, one tag on: the word a cmpxchg replacing @old stores. */
+static u64 mkipc_lfq_next_word(u64 old, u32 idx)
+{
+	return mkipc_lfq_word(idx, mkipc_lfq_tag(old) + 1);
+}
+
+static struct mkipc_lfq_node *mkipc_lfq_node(struct mkipc_lfq *q, u64 word)
+{
+	return &q->nodes[mkipc_lfq_idx(word)];
+}
+
+/* A free node's index, or MKIPC_LFQ_NIL if none is left. */
+static u32 mkipc_lfq_pop(struct mkipc_lfq *q)
+{
+	/* (F) acquire: the pusher's ->free_next. */
+	u64 top = atomic64_read_acquire(&q->free);
+	u32 idx, next;
+
+	for (;;) {
+		idx = mkipc_lfq_idx(top);
+		if (idx == MKIPC_LFQ_NIL)
+			return idx;
+		/* Stale if another popped it meanwhile: the tag says so. */
+		next = READ_ONCE(q->nodes[idx].free_next);
+		if (atomic64_try_cmpxchg(&q->free, &top,
+					 mkipc_lfq_next_word(top, next)))
+			return idx;
+	}
+}
+
+static void mkipc_lfq_push(struct mkipc_lfq *q, u32 idx)
+{
+	u64 top = atomic64_read(&q->free);
+
+	do {
+		WRITE_ONCE(q->nodes[idx].free_next, mkipc_lfq_idx(top));
+		/* (F): publishes ->free_next with the new top. */
+	} while (!atomic64_try_cmpxchg(&q->free, &top,
+				       mkipc_lfq_next_word(top, idx)));
+}
+
+/* Reserve room for one value; a full queue changes nothing. */
 static bool mkipc_lfq_reserve(struct mkipc_lfq *q)
 {
 	u32 seen = READ_ONCE(q->taken_seen);
@@ -106,18 +154,22 @@ static bool mkipc_lfq_reserve(struct mkipc_lfq *q)
 
 static int mkipc_lfq_init(struct mkipc_lfq *q, unsigned int bound)
 {
-	struct mkipc_lfq_node *dummy;
+	u32 i, n = bound + 1;
 
-	q->memcg = get_mem_cgroup_from_mm(current->mm);
-	dummy = mkipc_queue_alloc(sizeof(*dummy), q->memcg, GFP_KERNEL);
-	if (!dummy) {
-		mem_cgroup_put(q->memcg);
+	/* Charged to the creator's memory cgroup, as the queue's owner. */
+	q->nodes = kvcalloc(n, sizeof(*q->nodes), GFP_KERNEL_ACCOUNT);
+	if (!q->nodes)
 		return -ENOMEM;
+	/* Node 0 is the first dummy; the others are free, in order. */
+	atomic64_set(&q->nodes[0].next, mkipc_lfq_word(MKIPC_LFQ_NIL, 0));
+	for (i = 1; i < n; i++) {
+		atomic64_set(&q->nodes[i].next,
+			     mkipc_lfq_word(MKIPC_LFQ_NIL, 0));
+		q->nodes[i].free_next = i + 1 < n ? i + 1 : MKIPC_LFQ_NIL;
 	}
-	dummy->next = NULL;
-	dummy->val = NULL;
-	q->head = dummy;
-	q->tail = dummy;
+	atomic64_set(&q->head, mkipc_lfq_word(0, 0));
+	atomic64_set(&q->tail, mkipc_lfq_word(0, 0));
+	atomic64_set(&q->free, mkipc_lfq_word(n > 1 ? 1 : MKIPC_LFQ_NIL, 0));
 	atomic_set(&q->taken, 0);
 	atomic_set(&q->reserved, 0);
 	q->taken_seen = 0;
@@ -125,72 +177,87 @@ static int mkipc_lfq_init(struct mkipc_lfq *q, unsigned int bound)
 	return 0;
 }
 
-static int mkipc_lfq_enqueue(struct mkipc_lfq *q, void *val, gfp_t gfp)
+static int mkipc_lfq_enqueue(struct mkipc_lfq *q, void *val)
 {
-	struct mkipc_lfq_node *node, *last, *next;
+	struct mkipc_lfq_node *node, *last;
+	u64 tail, next;
+	u32 idx;
 
 	if (!mkipc_lfq_reserve(q))
 		return -ENOSPC;
-	node = mkipc_queue_alloc(sizeof(*node), q->memcg, gfp);
-	if (!node) {
+	idx = mkipc_lfq_pop(q);
+	/* The bound leaves a node for every reservation (see the top). */
+	if (WARN_ON_ONCE(idx == MKIPC_LFQ_NIL)) {
 		atomic_dec(&q->reserved);
-		return -ENOMEM;
+		return -ENOSPC;
 	}
-	node->val = val;
-	node->next = NULL;
+	node = &q->nodes[idx];
+	WRITE_ONCE(node->val, val);
+	/*
+	 * No link, and a new tag: a producer that read this node's old
+	 * empty link while it was the tail cannot link after it now.
+	 */
+	next = atomic64_read(&node->next);
+	atomic64_set(&node->next, mkipc_lfq_next_word(next, MKIPC_LFQ_NIL));
 
-	rcu_read_lock();			/* (D) */
 	for (;;) {
-		last = READ_ONCE(q->tail);
-		next = READ_ONCE(last->next);
-		if (next) {
+		tail = atomic64_read_acquire(&q->tail);		/* (C) */
+		last = mkipc_lfq_node(q, tail);
+		next = atomic64_read_acquire(&last->next);
+		if (tail != atomic64_read(&q->tail))
+			continue;
+		if (mkipc_lfq_idx(next) != MKIPC_LFQ_NIL) {
 			/* tail lags behind a linked node: help, retry. (C) */
-			cmpxchg(&q->tail, last, next);
+			atomic64_cmpxchg(&q->tail, tail,
+					 mkipc_lfq_next_word(tail,
+							     mkipc_lfq_idx(next)));
 			continue;
 		}
-		/* (A): publishes node's initialisation with the link. */
-		if (!cmpxchg(&last->next, NULL, node))
+		/* (A): publishes the node's ->val and ->next with the link. */
+		if (atomic64_try_cmpxchg(&last->next, &next,
+					 mkipc_lfq_next_word(next, idx)))
 			break;
 	}
 	/* (C); failing means a helper already swung it. */
-	cmpxchg(&q->tail, last, node);
-	rcu_read_unlock();
+	atomic64_cmpxchg(&q->tail, tail, mkipc_lfq_next_word(tail, idx));
 	return 0;
 }
 
 static void *mkipc_lfq_dequeue(struct mkipc_lfq *q)
 {
-	struct mkipc_lfq_node *head, *next;
+	u64 head, tail, next;
 	void *val;
 
-	rcu_read_lock();			/* (D) */
 	for (;;) {
-		head = READ_ONCE(q->head);
-		next = READ_ONCE(head->next);	/* (B) */
-		if (!next) {
-			rcu_read_unlock();
-			return NULL;
-		}
-		/*
-		 * Never move head past tail: if tail still points at the dummy
-		 * we are about to retire, swing it first. (C)
-		 */
-		if (READ_ONCE(q->tail) == head) {
-			cmpxchg(&q->tail, head, next);
+		head = atomic64_read_acquire(&q->head);		/* (C) */
+		tail = atomic64_read_acquire(&q->tail);
+		/* (B): the link, then what it names. */
+		next = atomic64_read_acquire(&mkipc_lfq_node(q, head)->next);
+		if (head != atomic64_read(&q->head))
+			continue;	/* the dummy moved on: reread */
+		if (mkipc_lfq_idx(head) == mkipc_lfq_idx(tail)) {
+			if (mkipc_lfq_idx(next) == MKIPC_LFQ_NIL)
+				return NULL;
+			/*
+			 * Never move head past tail: if tail still names the
+			 * dummy we are about to retire, swing it first. (C)
+			 */
+			atomic64_cmpxchg(&q->tail, tail,
+					 mkipc_lfq_next_word(tail,
+							     mkipc_lfq_idx(next)));
 			continue;
 		}
-		/* (B): dependent on the load of the link above. */
-		val = READ_ONCE(next->val);
+		/* (B); meaningful only if the cmpxchg below succeeds. */
+		val = READ_ONCE(mkipc_lfq_node(q, next)->val);
 		/* The value is ours only if we move head. (C) */
-		if (cmpxchg(&q->head, head, next) == head)
+		if (atomic64_try_cmpxchg(&q->head, &head,
+					 mkipc_lfq_next_word(head,
+							     mkipc_lfq_idx(next))))
 			break;
 	}
-	rcu_read_unlock();
-
-	/* A counter only, like ->reserved. */
+	/* The old dummy is free; then its place in the bound (see the top). */
+	mkipc_lfq_push(q, mkipc_lfq_idx(head));
 	atomic_inc(&q->taken);
-	/* (D): others may still hold the old dummy's address. */
-	kfree_rcu(head, rcu);
 	return val;
 }
 
@@ -198,57 +265,45 @@ static unsigned long mkipc_lfq_destroy(struct mkipc_lfq *q,
 				       void (*drain)(void *, void *),
 				       void *arg)
 {
-	struct mkipc_lfq_node *node = q->head, *next;
+	u64 word = atomic64_read(&mkipc_lfq_node(q, atomic64_read(&q->head))->next);
 	unsigned long left = 0;
 
-	/* No concurrent users: every read-side section that saw a node has
-	 * ended, so the nodes still linked can go at once.
-	 */
-	next = node->next;
-	kfree(node);
-	for (node = next; node; node = next) {
-		next = node->next;
+	/* No concurrent users: the list from the dummy on is the queue. */
+	while (mkipc_lfq_idx(word) != MKIPC_LFQ_NIL) {
 		if (drain)
-			drain(node->val, arg);
+			drain(mkipc_lfq_node(q, word)->val, arg);
 		left++;
-		kfree(node);
+		word = atomic64_read(&mkipc_lfq_node(q, word)->next);
 	}
-	mem_cgroup_put(q->memcg);
+	kvfree(q->nodes);
 	return left;
 }
 
 static int mkipc_slq_init(struct mkipc_slq *q, unsigned int bound)
 {
+	q->ring = kvcalloc(bound, sizeof(*q->ring), GFP_KERNEL_ACCOUNT);
+	if (!q->ring)
+		return -ENOMEM;
 	spin_lock_init(&q->lock);
-	INIT_LIST_HEAD(&q->items);
+	q->first = 0;
 	q->len = 0;
 	q->bound = bound;
-	q->memcg = get_mem_cgroup_from_mm(current->mm);
 	return 0;
 }
 
-static int mkipc_slq_enqueue(struct mkipc_slq *q, void *val, gfp_t gfp)
+static int mkipc_slq_enqueue(struct mkipc_slq *q, void *val)
 {
-	struct mkipc_slq_node *node;
-
-	/*
-	 * Checked unlocked first (racy on purpose, rechecked under the lock),
-	 * so a full queue costs no allocation.
-	 */
-	if (data_race(q->len) >= q->bound)
-		return -ENOSPC;
-	node = mkipc_queue_alloc(sizeof(*node), q->memcg, gfp);
-	if (!node)
-		return -ENOMEM;
-	node->val = val;
+	unsigned int slot;
 
 	spin_lock(&q->lock);
 	if (q->len >= q->bound) {
 		spin_unlock(&q->lock);
-		kfree(node);
 		return -ENOSPC;
 	}
-	list_add_tail(&node->link, &q->items);
+	slot = q->first + q->len;
+	if (slot >= q->bound)
+		slot -= q->bound;
+	q->ring[slot] = val;
 	q->len++;
 	spin_unlock(&q->lock);
 	return 0;
@@ -256,22 +311,16 @@ static int mkipc_slq_enqueue(struct mkipc_slq *q, void *val, gfp_t gfp)
 
 static void *mkipc_slq_dequeue(struct mkipc_slq *q)
 {
-	struct mkipc_slq_node *node;
-	void *val;
+	void *val = NULL;
 
 	spin_lock(&q->lock);
-	node = list_first_entry_or_null(&q->items, struct mkipc_slq_node,
-					link);
-	if (!node) {
-		spin_unlock(&q->lock);
-		return NULL;
+	if (q->len) {
+		val = q->ring[q->first];
+		if (++q->first == q->bound)
+			q->first = 0;
+		q->len--;
 	}
-	list_del(&node->link);
-	q->len--;
 	spin_unlock(&q->lock);
-
-	val = node->val;
-	kfree(node);
 	return val;
 }
 
@@ -279,24 +328,24 @@ static unsigned long mkipc_slq_destroy(struct mkipc_slq *q,
 				       void (*drain)(void *, void *),
 				       void *arg)
 {
-	struct mkipc_slq_node *node, *tmp;
-	unsigned long left = 0;
+	unsigned long left = q->len;
 
-	list_for_each_entry_safe(node, tmp, &q->items, link) {
+	while (q->len) {
 		if (drain)
-			drain(node->val, arg);
-		left++;
-		kfree(node);
+			drain(q->ring[q->first], arg);
+		if (++q->first == q->bound)
+			q->first = 0;
+		q->len--;
 	}
-	mem_cgroup_put(q->memcg);
+	kvfree(q->ring);
 	return left;
 }
 
 int mkipc_queue_init(struct mkipc_queue *q, enum mkipc_queue_kind kind,
 		     unsigned int bound)
 {
-	/* The lock-free queue counts in an atomic_t. */
-	if (!bound || bound > INT_MAX)
+	/* The lock-free queue counts in an atomic_t, and has bound + 1 nodes. */
+	if (!bound || bound >= INT_MAX)
 		return -EINVAL;
 	q->kind = kind;
 	switch (kind) {
@@ -317,13 +366,13 @@ unsigned long mkipc_queue_destroy(struct mkipc_queue *q,
 	return mkipc_slq_destroy(&q->slq, drain, arg);
 }
 
-int mkipc_queue_enqueue(struct mkipc_queue *q, void *val, gfp_t gfp)
+int mkipc_queue_enqueue(struct mkipc_queue *q, void *val)
 {
 	if (WARN_ON_ONCE(!val))
 		return -EINVAL;
 	if (q->kind == MKIPC_QUEUE_LFQ)
-		return mkipc_lfq_enqueue(&q->lfq, val, gfp);
-	return mkipc_slq_enqueue(&q->slq, val, gfp);
+		return mkipc_lfq_enqueue(&q->lfq, val);
+	return mkipc_slq_enqueue(&q->slq, val);
 }
 
 void *mkipc_queue_dequeue(struct mkipc_queue *q)

@@ -125,8 +125,8 @@ static int mkipc_qstress_producer(void *arg)
 		timed = s->bench && !(seq % QS_LAT_EVERY);
 		if (timed)
 			t0 = ktime_get_ns();
-		while ((ret = mkipc_queue_enqueue(&s->q, qs_encode(t->id, seq),
-						  GFP_KERNEL))) {
+		while ((ret = mkipc_queue_enqueue(&s->q,
+						  qs_encode(t->id, seq)))) {
 			atomic_long_inc(ret == -ENOSPC ? &s->enospc :
 					&s->enomem);
 			if (time_after(jiffies, READ_ONCE(s->deadline))) {

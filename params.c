@@ -97,6 +97,16 @@ module_param_cb(handoff, &mkipc_kind_param_ops, &mkipc_handoff_param, 0644);
 MODULE_PARM_DESC(handoff,
 		 "Wake-ups on the call path of endpoints created from now on: sync or plain (default: sync)");
 
+static bool mkipc_direct = true;
+module_param_cb(direct, &mkipc_param_bool_ops, &mkipc_direct, 0644);
+MODULE_PARM_DESC(direct,
+		 "Direct transfer of a message to a waiting receiver on endpoints created from now on (default: Y)");
+
+bool mkipc_direct_default(void)
+{
+	return READ_ONCE(mkipc_direct);
+}
+
 enum mkipc_queue_kind mkipc_queue_default_kind(void)
 {
 	return READ_ONCE(mkipc_queue_param.val);

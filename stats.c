@@ -56,6 +56,8 @@ static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
 	[MKIPC_STAT_BOOSTS]	= "boosts",
 	[MKIPC_STAT_BOOST_DECAYS] = "boost_decays",
 	[MKIPC_STAT_BOOST_LIMITED] = "boost_limited",
+	[MKIPC_STAT_DIRECT]	= "direct",
+	[MKIPC_STAT_QUEUED]	= "queued",
 };
 
 static const struct {

@@ -47,6 +47,8 @@ enum mkipc_stat {
 	MKIPC_STAT_BOOSTS,		/* completion boosts */
 	MKIPC_STAT_BOOST_DECAYS,	/* completion boosts ended */
 	MKIPC_STAT_BOOST_LIMITED,	/* completion boosts refused: budget */
+	MKIPC_STAT_DIRECT,		/* messages handed to a waiting receiver */
+	MKIPC_STAT_QUEUED,		/* messages that went through the queue */
 	MKIPC_STAT_NR
 };
 
@@ -111,6 +113,8 @@ void mkipc_ep_debugfs_init(struct dentry *dir);
 
 /* params.c: synchronous hand-off on calls, module parameter "handoff". */
 bool mkipc_handoff_default_sync(void);
+/* Module parameter "direct": direct transfer on new endpoints. */
+bool mkipc_direct_default(void);
 
 /* params.c: bool and uint parameter ops whose store is WRITE_ONCE(). */
 extern const struct kernel_param_ops mkipc_param_bool_ops;

@@ -60,9 +60,9 @@
 
 #define ALL_EP_FLAGS	(MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK | \
 			 MKIPC_EP_INHERIT_RT | MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK | \
-			 MKIPC_EP_WAKE_PLAIN)
+			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT)
 #define BASELINE_FLAGS	(MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK | \
-			 MKIPC_EP_WAKE_PLAIN)
+			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT)
 
 /* ---- thin wrappers: each returns the ioctl's result or -errno ---- */
 
@@ -575,6 +575,25 @@ FIXTURE_TEARDOWN(ep)
 	pages_unmap(&self->mem);
 }
 
+/*
+ * The delivery paths a stress test took, from @p (read before it): printed;
+ * with @direct, at least one message must have gone straight to a waiting
+ * receiver (the test ran the fast path); without, none may have.
+ */
+static void paths_check(struct __test_metadata *_metadata,
+			struct mkipc_paths *p, const char *what, bool direct)
+{
+	ASSERT_EQ(0, mkipc_paths_since(p, what))
+		TH_LOG("debugfs mkipc/stats unreadable (run_tests.sh runs as root)");
+	if (direct) {
+		EXPECT_LT(0, p->direct)
+			TH_LOG("%s never took the direct path", what);
+	} else {
+		EXPECT_EQ(0, p->direct)
+			TH_LOG("%s took the direct path", what);
+	}
+}
+
 /* ==== version and create ==== */
 
 TEST_F(ep, version_reports_endpoints)
@@ -647,7 +666,7 @@ TEST_F_TIMEOUT(ep, create_flags, T_SHORT)
 {
 	static const __u32 baselines[] = {
 		MKIPC_EP_QUEUE_SPIN, MKIPC_EP_WAITQ_STOCK, MKIPC_EP_WAKE_PLAIN,
-		BASELINE_FLAGS,
+		MKIPC_EP_NO_DIRECT, BASELINE_FLAGS,
 	};
 	static const __u32 bounds[] = { 1, 2, 1000, MKIPC_EP_MAX_MSGS };
 	struct mkipc_ep_info info;
@@ -2119,6 +2138,84 @@ TEST_F_TIMEOUT(ep, close_during_blocked_recv, T_SHORT)
 	EXPECT_EQ(-EPIPE, ep_send(self->sfd, 142, NULL, 0, 0, 0));
 }
 
+/*
+ * A message sent, or a call made, while no other message counts goes
+ * through the mailbox, not the queue (debugfs direct); with
+ * MKIPC_EP_NO_DIRECT, or behind another message, through the queue
+ * (queued). Contents, sender and token arrive the same either way, and in
+ * order.
+ */
+TEST_F_TIMEOUT(ep, direct_transfer, T_SHORT)
+{
+	struct mkipc_paths p;
+	struct op rcv, caller;
+	int fd, round;
+
+	ASSERT_EQ(0, mkipc_paths_read(&p))
+		TH_LOG("debugfs mkipc/stats unreadable (run_tests.sh runs as root)");
+	for (round = 0; round < 2; round++) {
+		fd = round ? ep_create(self->dev, MKIPC_EP_NO_DIRECT, 8) :
+			     self->rfd;
+		ASSERT_LE(0, fd);
+		mkipc_paths_read(&p);
+		ASSERT_EQ(0, op_start(&rcv, OP_RECV, fd, 0, 0, WATCHDOG_NS));
+		ASSERT_EQ(0, op_wait_blocked(&rcv));
+		ASSERT_EQ(0, ep_send(fd, 301, "direct", 6, 0, 0));
+		ASSERT_EQ(0, op_join(&rcv, WATCHDOG_MS));
+		EXPECT_EQ(0, rcv.ret);
+		EXPECT_EQ(301, rcv.rcv.msg.label);
+		EXPECT_EQ(6, rcv.rcv.msg.size);
+		EXPECT_EQ(0, memcmp(rcv.rbuf, "direct", 6));
+		EXPECT_EQ(getpid(), rcv.rcv.sender.pid);
+		EXPECT_EQ(gettid(), rcv.rcv.sender.tid);
+		EXPECT_EQ(0, rcv.rcv.token);
+		ASSERT_EQ(0, mkipc_paths_since(&p, round ? "no_direct send" :
+					       "send"));
+		EXPECT_EQ(round ? 0 : 1, p.direct);
+		EXPECT_EQ(round ? 1 : 0, p.queued);
+
+		/* A call to a waiting server, and its reply. */
+		mkipc_paths_read(&p);
+		ASSERT_EQ(0, op_serve(&rcv, fd, 3));
+		ASSERT_EQ(0, op_wait_blocked(&rcv));
+		ASSERT_EQ(0, op_start(&caller, OP_CALL, fd, 302, 0,
+				      WATCHDOG_NS));
+		ASSERT_EQ(0, op_join(&caller, WATCHDOG_MS));
+		ASSERT_EQ(0, op_join(&rcv, WATCHDOG_MS));
+		EXPECT_EQ(0, caller.ret);
+		EXPECT_EQ(echo_label(302), caller.call.rep.label);
+		EXPECT_EQ(3, caller.call.rep.size);
+		EXPECT_NE(0, rcv.rcv.token);
+		EXPECT_EQ(caller.tid, rcv.rcv.sender.tid);
+		EXPECT_EQ(0, rcv.reply_ret);
+		ASSERT_EQ(0, mkipc_paths_since(&p, round ? "no_direct call" :
+					       "call"));
+		EXPECT_EQ(round ? 0 : 1, p.direct);
+		EXPECT_EQ(round ? 1 : 0, p.queued);
+		if (round)
+			close(fd);
+	}
+
+	/*
+	 * Nobody waiting: the first message still bypasses the queue, the
+	 * next ones queue behind it; a receive takes them in order.
+	 */
+	mkipc_paths_read(&p);
+	ASSERT_EQ(0, ep_send(self->sfd, 303, NULL, 0, 0, 0));
+	ASSERT_EQ(0, ep_send(self->sfd, 304, NULL, 0, 0, 0));
+	ASSERT_EQ(0, ep_send(self->sfd, 305, NULL, 0, 0, 0));
+	EXPECT_EQ(3, ep_queued(self->rfd));
+	for (round = 303; round <= 305; round++) {
+		ASSERT_EQ(0, op_start(&rcv, OP_RECV, self->rfd, 0, 0,
+				      WATCHDOG_NS));
+		ASSERT_EQ(0, op_join(&rcv, WATCHDOG_MS));
+		EXPECT_EQ(round, rcv.rcv.msg.label);
+	}
+	ASSERT_EQ(0, mkipc_paths_since(&p, "nobody waiting"));
+	EXPECT_EQ(1, p.direct);
+	EXPECT_EQ(2, p.queued);
+}
+
 /* ==== message contents ==== */
 
 static void *send_from_thread(void *arg)
@@ -3296,6 +3393,7 @@ static int storm_wait_clients(struct storm *st, long ms)
 TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 {
 	long n[OUT_OTHER + 1] = { 0 }, rep_n[OUT_OTHER + 1] = { 0 };
+	struct mkipc_paths paths;
 	long dup = 0, lost = 0, unanswered = 0, phantom = 0, given_up = 0;
 	struct storm_thread th[STORM_THREADS];
 	struct storm st = { 0 };
@@ -3307,6 +3405,7 @@ TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 	st.per_client = mkipc_ep_scaled(30000);
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
+	mkipc_paths_read(&paths);
 	st.rfd = ep_create(self->dev, 0, 4);
 	ASSERT_LE(0, st.rfd);
 	st.sfd = ep_sender(st.rfd, 0);
@@ -3363,6 +3462,7 @@ TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 	ksft_print_msg("given_up_after_taken=%ld replies_ok=%ld esrch=%ld unknown=%ld\n",
 		       given_up, rep_n[OUT_OK], rep_n[OUT_ESRCH],
 		       rep_n[OUT_UNKNOWN]);
+	paths_check(_metadata, &paths, "signal_storm_calls", true);
 	ksft_print_msg("signals_sent=%ld signals_handled=%d\n",
 		       atomic_load(&st.signals_sent),
 		       atomic_load(&signals_seen));
@@ -3446,6 +3546,7 @@ static void *storm_receiver(void *arg)
 TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 {
 	long n[OUT_OTHER + 1] = { 0 }, bad = 0, seq, total;
+	struct mkipc_paths paths;
 	struct storm_thread th[STORM_THREADS];
 	struct storm st = { 0 };
 	pthread_t sig;
@@ -3455,6 +3556,7 @@ TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 	st.per_client = mkipc_ep_scaled(50000);
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
+	mkipc_paths_read(&paths);
 	st.rfd = ep_create(self->dev, 0, 4);
 	ASSERT_LE(0, st.rfd);
 	st.sfd = ep_sender(st.rfd, 0);
@@ -3497,6 +3599,7 @@ TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 	ksft_print_msg("signals_sent=%ld signals_handled=%d\n",
 		       atomic_load(&st.signals_sent),
 		       atomic_load(&signals_seen));
+	paths_check(_metadata, &paths, "signal_storm_messages", true);
 	fflush(stdout);
 	EXPECT_EQ(total, n[OUT_OK] + n[OUT_EINTR] + n[OUT_ETIMEDOUT]);
 	EXPECT_EQ(0, bad) TH_LOG("messages lost, duplicated or ghosted");
@@ -3601,10 +3704,12 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 	};
 	long rounds = mkipc_ep_scaled(60), ok = 0, epipe = 0, live;
 	unsigned int seed = 99;
+	struct mkipc_paths paths;
 	struct race rc;
 	pthread_t c[4], s[2];
 	int round, i, r;
 
+	mkipc_paths_read(&paths);
 	for (round = 0; round < rounds; round++) {
 		memset(&rc, 0, sizeof(rc));
 		rc.mode = round % RACE_MODES;
@@ -3654,6 +3759,7 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 	}
 	ksft_print_msg("rounds=%ld calls_ok=%ld callers_epipe=%ld\n", rounds,
 		       ok, epipe);
+	paths_check(_metadata, &paths, "close_races_calls", true);
 	fflush(stdout);
 	close(self->sfd);
 	close(self->rfd);
@@ -4080,6 +4186,12 @@ FIXTURE_VARIANT_ADD(load, c2_s4_rep256) {
 	.clients = 2, .servers = 4, .calls = 500000, .rep_size = 256,
 };
 
+/* The slow path alone: every call through the queue. */
+FIXTURE_VARIANT_ADD(load, c4_s2_queued) {
+	.clients = 4, .servers = 2, .calls = 100000, .rep_size = 16,
+	.ep_flags = MKIPC_EP_NO_DIRECT,
+};
+
 /* The baselines, fewer calls: they are there to compare, not to load. */
 FIXTURE_VARIANT_ADD(load, c2_s2_baselines) {
 	.clients = 2, .servers = 2, .calls = 50000, .rep_size = 64,
@@ -4104,6 +4216,7 @@ FIXTURE_TEARDOWN(load)
  */
 TEST_F_TIMEOUT(load, conservation, T_LONG)
 {
+	struct mkipc_paths paths;
 	struct load_thread th[16];
 	struct load ld = { 0 };
 	pthread_t thr[16];
@@ -4121,6 +4234,7 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 	sfd = ep_sender(ld.rfd, 0);
 	ASSERT_LE(0, sfd);
 
+	mkipc_paths_read(&paths);
 	t0 = mkipc_now_ns();
 	for (i = 0; i < n; i++) {
 		th[i].ld = &ld;
@@ -4156,6 +4270,8 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 		       variant->ep_flags, atomic_load(&ld.errors));
 	ksft_print_msg("secs=%ld.%ld us_per_call=%.1f\n", secs_x10 / 10,
 		       secs_x10 % 10, (double)dt / 1000 / ld.total);
+	paths_check(_metadata, &paths, "conservation",
+		    !(variant->ep_flags & MKIPC_EP_NO_DIRECT));
 	fflush(stdout);
 	EXPECT_EQ(ld.total, atomic_load(&ld.calls));
 	EXPECT_EQ(ld.total, atomic_load(&ld.replies_ok));

@@ -966,6 +966,7 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 {
 	struct fuzz *fz = self->fz;
+	struct mkipc_paths paths;
 	unsigned long long seed, t0, dt;
 	const char *env = getenv("MKIPC_FUZZ_SEED");
 	long total, last = -1, live, n;
@@ -985,6 +986,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 	for (i = 0; i < NSLOTS; i++)
 		fz->slot[i].kind = K_NONE;
 
+	mkipc_paths_read(&paths);
 	t0 = mkipc_now_ns();
 	for (i = 0; i < NTHREADS; i++) {
 		self->th[i].fz = fz;
@@ -1035,6 +1037,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 	ksft_print_msg("children=%ld child_failures=%ld\n",
 		       atomic_load(&fz->children),
 		       atomic_load(&fz->child_failures));
+	/* Which delivery paths the random load took: shown, not required. */
+	if (mkipc_paths_since(&paths, "fuzz"))
+		TH_LOG("delivery paths not shown: debugfs mkipc/stats unreadable");
 	/* Per command: how many, how many succeeded, each errno seen. */
 	for (c = 0; c < C_NR; c++) {
 		len = snprintf(line, sizeof(line), "%-10s", cmd_names[c]);

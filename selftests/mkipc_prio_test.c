@@ -2050,6 +2050,8 @@ TEST_F_TIMEOUT(prio, unpriv_rt_capped, T_TEST)
 struct boost_probe {
 	struct prio seen[BOOST_PROBES];		/* right after the call */
 	struct prio replied[BOOST_PROBES];	/* by the server, after reply */
+	/* From before the reply to after that reading, in ns. */
+	unsigned long long replied_ns[BOOST_PROBES];
 	unsigned long long back_ns[BOOST_PROBES]; /* until SCHED_OTHER */
 	struct prio after[BOOST_PROBES];
 	int n;
@@ -2064,6 +2066,7 @@ struct boost_probe {
 static long fn_boost_serve(struct agent *a)
 {
 	struct boost_probe *b = a->arg;
+	unsigned long long t;
 	struct mkipc_recv r;
 	long err;
 	int i;
@@ -2072,11 +2075,13 @@ static long fn_boost_serve(struct agent *a)
 		err = ep_recv(a->fd, &r, WATCHDOG_NS);
 		if (err)
 			return err;
+		t = mkipc_now_ns();
 		err = ep_reply(a->fd, r.token, NULL, 0);
 		if (err)
 			return err;
 		/* b->caller was written before the call was made. */
 		prio_get(b->caller, &b->replied[i]);
+		b->replied_ns[i] = mkipc_now_ns() - t;
 	}
 	return 0;
 }
@@ -2139,16 +2144,22 @@ TEST_F_TIMEOUT(prio, completion_boost, T_TEST)
 	struct prio boosted = with_rof(FIFO(1, NICE_ANY));
 	struct boost_probe b;
 	long boosts0, boosts1;
-	int i, seen;
+	int i, seen, timely;
 
 	if (self->c.skip)
 		return;
 	/*
 	 * The longest boost allowed. The server reads the caller's settings
-	 * right after each reply: boosted, always. The caller reads its own
-	 * as soon as it runs; that it finds the boost still on depends on
-	 * how soon a woken thread runs, and in the KCSAN lane a 5 ms boost
-	 * once ended first. So it is asserted of one call of the three.
+	 * right after each reply: boosted, whenever that reading ended within
+	 * the boost of the reply's start (the boost is set inside the reply,
+	 * and ends no earlier than 10 ms after). A later one may overlap the
+	 * decay's sched_setattr(), which sched_getattr() can see half done
+	 * (the new reset-on-fork flag with the old policy; seen once under
+	 * TCG): it is shown, not judged, and one timely reading is required.
+	 * The caller reads its own as soon as it runs; that it finds the
+	 * boost still on depends on how soon a woken thread runs, and in the
+	 * KCSAN lane a 5 ms boost once ended first. So it is asserted of one
+	 * call of the three.
 	 */
 	ASSERT_EQ(0, boost_set(10 * MS));
 	memset(&b, 0, sizeof(b));
@@ -2158,12 +2169,16 @@ TEST_F_TIMEOUT(prio, completion_boost, T_TEST)
 	boost_probe(_metadata, self->c.dev, &b);
 	boosts1 = stat_get("boosts");
 	seen = 0;
+	timely = 0;
 	for (i = 0; i < b.n; i++) {
-		NOTE("boost 10 ms: call %d: server saw %s; caller saw %s, OTHER after %llu us\n",
-		     i, prio_str(&b.replied[i]), prio_str(&b.seen[i]),
-		     b.back_ns[i] / 1000);
-		EXPECT_SEEN(b.replied[i], with_rof(FIFO(1, NICE_ANY)),
-			    "caller, read by the server right after its reply");
+		NOTE("boost 10 ms: call %d: server saw %s (%llu us); caller %s, OTHER in %llu us\n",
+		     i, prio_str(&b.replied[i]), b.replied_ns[i] / 1000,
+		     prio_str(&b.seen[i]), b.back_ns[i] / 1000);
+		if (b.replied_ns[i] < 10 * MS) {
+			timely++;
+			EXPECT_SEEN(b.replied[i], with_rof(FIFO(1, NICE_ANY)),
+				    "caller, read by the server right after its reply");
+		}
 		seen += prio_matches(&b.seen[i], &boosted);
 		EXPECT_SEEN(b.after[i], OTHER(0), "caller after the boost");
 		EXPECT_GT(200 * MS, b.back_ns[i])
@@ -2171,6 +2186,7 @@ TEST_F_TIMEOUT(prio, completion_boost, T_TEST)
 			       b.back_ns[i] / MS);
 	}
 	EXPECT_LT(0, seen) TH_LOG("no call's caller ran boosted");
+	EXPECT_LT(0, timely) TH_LOG("no reading by the server within the boost");
 	EXPECT_LE(boosts0 + b.n, boosts1)
 		TH_LOG("boosts %ld -> %ld", boosts0, boosts1);
 

@@ -120,6 +120,37 @@ static inline long mkipc_debugfs_value(const char *file, const char *name)
 	return found;
 }
 
+/*
+ * How the module delivered messages so far: handed straight to a waiting
+ * receiver (direct), or through the queue (queued); from debugfs
+ * mkipc/stats. 0, or -1 if the counters cannot be read (not root, or no
+ * debugfs).
+ */
+struct mkipc_paths {
+	long direct, queued;
+};
+
+static inline int mkipc_paths_read(struct mkipc_paths *p)
+{
+	p->direct = mkipc_debugfs_value(MKIPC_DEBUGFS_DIR "/stats", "direct");
+	p->queued = mkipc_debugfs_value(MKIPC_DEBUGFS_DIR "/stats", "queued");
+	return p->direct < 0 || p->queued < 0 ? -1 : 0;
+}
+
+/* @p becomes what happened since it was read; printed as one line. */
+static inline int mkipc_paths_since(struct mkipc_paths *p, const char *what)
+{
+	struct mkipc_paths now;
+
+	if (p->direct < 0 || mkipc_paths_read(&now))
+		return -1;
+	p->direct = now.direct - p->direct;
+	p->queued = now.queued - p->queued;
+	ksft_print_msg("%s: delivered direct=%ld queued=%ld\n", what,
+		       p->direct, p->queued);
+	return 0;
+}
+
 static inline long mkipc_live_endpoints(void)
 {
 	long n = mkipc_debugfs_value(MKIPC_DEBUGFS_DIR "/endpoints", "live");

@@ -15,8 +15,9 @@
  * the report gives min, median and max, and the medians' ratios.
  *
  * Node memory, per queue:
- *  lfq, spin  lfqueue.c's own: kmalloc per enqueue; spin frees at dequeue,
- *	       lfq with kfree_rcu (liburcu call_rcu thread). Bound = ITEMS,
+ *  lfq, spin  lfqueue.c's own: none per item. lfq's nodes are an array
+ *	       of its own (bound + 1, allocated at init), the unused ones
+ *	       on a lock-free stack; spin is a ring of bound slots. Bound = ITEMS,
  *	       so ENOSPC cannot happen (retries are counted and printed).
  *  ck	       ck_fifo_mpmc_dequeue() hands back the old stub as garbage,
  *	       which other consumers may still read (ck has no reclamation),
@@ -37,10 +38,10 @@
  * right before and after the one bq_enqueue() or bq_dequeue() call that
  * is the op in the throughput loop too, so the timed region holds what
  * the op costs there and nothing else:
- *  lfq, spin  enqueue: mkipc_queue_enqueue(), with its kmalloc (and the
- *	       ENOSPC retry loop, but ENOSPC cannot happen); dequeue:
- *	       mkipc_queue_dequeue(), with lfq's rcu_read_lock() and
- *	       kfree_rcu(), or spin's kfree()
+ *  lfq, spin  enqueue: mkipc_queue_enqueue(), with lfq's pop of a free
+ *	       node (and the ENOSPC retry loop, but ENOSPC cannot happen);
+ *	       dequeue: mkipc_queue_dequeue(), with lfq's push of the old
+ *	       dummy
  *  ck	       enqueue: malloc of the entry, ck_fifo_mpmc_enqueue();
  *	       dequeue: ck_fifo_mpmc_dequeue(), storing the garbage pointer
  *  cds	       enqueue: malloc of the node, cds_lfq_node_init_rcu(), the
@@ -245,7 +246,7 @@ static void bq_enqueue(struct bq_run *r, struct bq_thread *t, void *v)
 	switch (r->kind) {
 	case BQ_LFQ:
 	case BQ_SPIN:
-		while ((ret = mkipc_queue_enqueue(&r->ours, v, GFP_KERNEL))) {
+		while ((ret = mkipc_queue_enqueue(&r->ours, v))) {
 			if (ret != -ENOSPC)
 				bq_die("mkipc_queue_enqueue: out of memory");
 			t->enospc++;

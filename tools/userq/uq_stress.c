@@ -101,8 +101,8 @@ static void *qs_producer(void *arg)
 
 	urcu_memb_register_thread();
 	for (seq = 0; seq < s->per_producer; seq++) {
-		while ((ret = mkipc_queue_enqueue(&s->q, qs_encode(t->id, seq),
-						  GFP_KERNEL))) {
+		while ((ret = mkipc_queue_enqueue(&s->q,
+						  qs_encode(t->id, seq)))) {
 			if (ret == -ENOSPC)
 				t->enospc++;
 			else

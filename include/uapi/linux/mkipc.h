@@ -25,7 +25,7 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		3
+#define MKIPC_ABI_MINOR		4
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
@@ -36,6 +36,7 @@
 #define MKIPC_FEAT_ENDPOINTS	(1ULL << 1)	/* endpoints, send and recv */
 #define MKIPC_FEAT_CALL		(1ULL << 2)	/* call, reply, reply_recv */
 #define MKIPC_FEAT_PRIO		(1ULL << 3)	/* priority inheritance, boost */
+#define MKIPC_FEAT_DIRECT	(1ULL << 4)	/* direct transfer, MKIPC_EP_NO_DIRECT */
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
@@ -178,8 +179,8 @@ struct mkipc_version {
  * threads are never changed and pass nothing on; SCHED_IDLE callers pass
  * nothing on.
  *
- * IPC-completion boost (module parameter boost_ns, default 10000, 0 for
- * off). A SCHED_OTHER or SCHED_BATCH thread that an IPC wakes (the reply
+ * IPC-completion boost (module parameter boost_ns, default 0: off; 10000
+ * is the design's 10 us). A SCHED_OTHER or SCHED_BATCH thread that an IPC wakes (the reply
  * to its call, or a message for it while it waits to receive) runs
  * SCHED_FIFO at priority 1 for boost_ns nanoseconds, so that it preempts
  * ordinary work at once, then goes back. Its user gets at most one boost
@@ -214,6 +215,15 @@ struct mkipc_version {
 #define MKIPC_EP_QUEUE_SPIN	(1U << 8)	/* spinlock queue, not lfqueue */
 #define MKIPC_EP_WAITQ_STOCK	(1U << 9)	/* wait_queue_head_t, not owaitq */
 #define MKIPC_EP_WAKE_PLAIN	(1U << 10)	/* ordinary wake-ups, no WF_SYNC */
+/*
+ * Every message goes through the queue: no direct transfer. By default
+ * (module parameter direct), a message sent or a call made while no other
+ * message counts against the endpoint bypasses the queue: it waits in a
+ * one-message mailbox that receivers look at first, so the fast path of a
+ * call to a waiting server neither queues nor allocates. Order, bounds,
+ * readiness and the rules below hold either way.
+ */
+#define MKIPC_EP_NO_DIRECT	(1U << 11)
 
 /* Flags of the message operations. */
 #define MKIPC_F_NONBLOCK	(1U << 0)	/* fail with EAGAIN, do not wait */

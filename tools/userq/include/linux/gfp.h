@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #define GFP_KERNEL	((gfp_t)0x1u)
+#define GFP_KERNEL_ACCOUNT	((gfp_t)0x3u)
 #define __GFP_ACCOUNT	((gfp_t)0x2u)
 
 #endif /* _KCOMPAT_LINUX_GFP_H */

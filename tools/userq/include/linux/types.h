@@ -8,6 +8,9 @@
 typedef unsigned int gfp_t;
 typedef uint32_t u32;
 typedef int32_t s32;
+typedef uint64_t u64;
+
+#define U32_MAX		((u32)~0U)
 
 struct list_head {
 	struct list_head *next, *prev;

@@ -34,7 +34,9 @@ SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
 USERQ_SOURCES := $(wildcard tools/userq/*.c)
 # The command-line tool and its library (sparse runs over them too).
 TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
-		 $(wildcard tools/mkipc/*.c)
+		 $(wildcard tools/mkipc/*.c) \
+		 $(filter-out %.mod.c,$(wildcard tools/bench/minimal/*.c)) \
+		 $(wildcard tools/bench/minimal/*.h)
 
 .PHONY: all module modules clean install headers_install dkms-install \
 	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
@@ -54,6 +56,8 @@ clean:
 	  $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/mkipc clean
+	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
+	  $(MAKE) -C tools/bench/minimal KDIR=$(KDIR) clean; fi
 
 # Installs the module under /lib/modules/<kver>/extra (kbuild runs depmod),
 # the uapi header and the mkipc tool (/usr/local/bin); INSTALL_MOD_PATH and

@@ -47,12 +47,26 @@ echo "# kernel:  $(uname -r)"
 echo "# cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs online"
 echo "# mode:    $MODE"
 echo "# reps:    $REPS per benchmark; result = median, spread = min..max"
+CLOCKSRC=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)
+echo "# clock:   clocksource $CLOCKSRC$([ "$CLOCKSRC" = tsc ] || echo " (clock_gettime() may be a real syscall: every timed sample pays it)")"
 
 [ -e /sys/module/mkipc ] && { rmmod mkipc || die "cannot unload the loaded mkipc"; }
 insmod "$KO" || die "insmod $KO failed"
 trap '[ -e /sys/module/mkipc ] && rmmod mkipc' EXIT
 [ -c /dev/mkipc ] || die "/dev/mkipc missing after insmod"
 echo "# module:  mkipc $(cat /sys/module/mkipc/version) loaded from $KO"
+# The minimal ioctl hand-off baseline (tools/bench/minimal), beside it.
+MINKO=$(dirname "$KO")/tools/bench/minimal/mkipc_min.ko
+[ -n "${MKIPC_MIN_KO:-}" ] && MINKO=$MKIPC_MIN_KO
+HAVE_MIN=0
+[ -e /sys/module/mkipc_min ] && rmmod mkipc_min
+if [ -f "$MINKO" ] && insmod "$MINKO"; then
+	HAVE_MIN=1
+	trap '[ -e /sys/module/mkipc ] && rmmod mkipc; [ -e /sys/module/mkipc_min ] && rmmod mkipc_min' EXIT
+	echo "# baseline: mkipc_min loaded from $MINKO"
+else
+	echo "# baseline: no $MINKO: the minimal rows are left out"
+fi
 
 ROWS=()		# name|params|baseline|min|median|max
 declare -A MEDIAN
@@ -201,86 +215,110 @@ PP_START=$SECONDS
 PROWS=()	# name|params|p50 min|p50 median|p50 max|avg median (ns)
 declare -A P50 PAVG PPARAMS
 
-# ppbench NAME PARAMS ARG...: `mkipc pingpong ARG...` REPS times; the
-# median over the runs of each run's p50, and of its avg.
-ppbench()
-{
-	local name=$1 params=$2 i out line p50s=() avgs=() mn md mx amd
-	shift 2
+# The rows of one set run interleaved: round i runs every row once, in
+# turn, so that drift in the host (large under emulation) falls on all of
+# them alike rather than on whichever ran last.
+declare -A PPS_P50 PPS_AVG PPS_KIND
+PPS_ORDER=()
 
-	for ((i = 1; i <= REPS; i++)); do
-		out=$("$PP" pingpong "$@" 2>&1) ||
-			die "$name: 'mkipc pingpong $*' failed: $out"
-		line=$(echo "$out" | grep '^SUMMARY bench=pingpong ') ||
-			die "$name: no SUMMARY line from 'mkipc pingpong $*'"
-		echo "SUMMARY bench=$name rep=$i/$REPS ${line#SUMMARY bench=pingpong }"
-		p50s+=("$(kfield "$line" p50_ns)")
-		avgs+=("$(kfield "$line" avg_ns)")
-	done
-	read -r mn md mx <<< "$(printf '%s\n' "${p50s[@]}" | stats3)"
-	read -r _ amd _ <<< "$(printf '%s\n' "${avgs[@]}" | stats3)"
-	P50[$name]=$md
-	PAVG[$name]=$amd
+# ppadd NAME PARAMS KIND ARG...: a row of the next set; KIND pingpong
+# (ARG... for `mkipc pingpong`) or perf (ARG... the perf command line).
+ppadd()
+{
+	local name=$1 params=$2 kind=$3
+	shift 3
+	PPS_ORDER+=("$name")
 	PPARAMS[$name]=$params
-	PROWS+=("$name|$params|$mn|$md|$mx|$amd")
+	PPS_KIND[$name]=$kind
+	PPS_ARGS[$name]=$(printf '%q ' "$@")
+	PPS_P50[$name]=
+	PPS_AVG[$name]=
 }
+declare -A PPS_ARGS
 
-# perfpipe NAME PARAMS CMD...: perf bench sched pipe REPS times; it gives
-# only an average (usecs/op, one op a round trip), kept in ns.
-perfpipe()
+# pprun: REPS rounds of the rows added, then each row's medians.
+pprun()
 {
-	local name=$1 params=$2 i out v vals=() amd
-	shift 2
+	local i name out line v mn md mx amd
+	local -a args
 
 	for ((i = 1; i <= REPS; i++)); do
-		out=$("$@" 2>&1) || die "$name: '$*' failed: $out"
-		v=$(echo "$out" | awk '/usecs\/op/ { print $1 * 1000; exit }')
-		[ -n "$v" ] || die "$name: no usecs/op from: $*"
-		vals+=("$v")
-		echo "SUMMARY bench=$name rep=$i/$REPS $params avg_ns=$v"
+		for name in "${PPS_ORDER[@]}"; do
+			eval "args=(${PPS_ARGS[$name]})"
+			if [ "${PPS_KIND[$name]}" = perf ]; then
+				out=$("${args[@]}" 2>&1) ||
+					die "$name: '${args[*]}' failed: $out"
+				v=$(echo "$out" | awk '/usecs\/op/ { print $1 * 1000; exit }')
+				[ -n "$v" ] || die "$name: no usecs/op from: ${args[*]}"
+				echo "SUMMARY bench=$name rep=$i/$REPS ${PPARAMS[$name]} avg_ns=$v"
+				PPS_AVG[$name]+=" $v"
+				continue
+			fi
+			out=$("$PP" pingpong "${args[@]}" 2>&1) ||
+				die "$name: 'mkipc pingpong ${args[*]}' failed: $out"
+			line=$(echo "$out" | grep '^SUMMARY bench=pingpong ') ||
+				die "$name: no SUMMARY line from 'mkipc pingpong ${args[*]}'"
+			echo "SUMMARY bench=$name rep=$i/$REPS ${line#SUMMARY bench=pingpong }"
+			PPS_P50[$name]+=" $(kfield "$line" p50_ns)"
+			PPS_AVG[$name]+=" $(kfield "$line" avg_ns)"
+		done
 	done
-	read -r _ amd _ <<< "$(printf '%s\n' "${vals[@]}" | stats3)"
-	P50[$name]=-
-	PAVG[$name]=$amd
-	PROWS+=("$name|$params|-|-|-|$amd")
+	for name in "${PPS_ORDER[@]}"; do
+		read -r _ amd _ <<< "$(printf '%s\n' ${PPS_AVG[$name]} | stats3)"
+		PAVG[$name]=$amd
+		if [ "${PPS_KIND[$name]}" = perf ]; then
+			P50[$name]=-
+			PROWS+=("$name|${PPARAMS[$name]}|-|-|-|$amd")
+			continue
+		fi
+		read -r mn md mx <<< "$(printf '%s\n' ${PPS_P50[$name]} | stats3)"
+		P50[$name]=$md
+		PROWS+=("$name|${PPARAMS[$name]}|$mn|$md|$mx|$amd")
+	done
+	PPS_ORDER=()
 }
 
 # ppset SET MODE CPUS ITERS: mkipc and the baselines, one configuration.
 ppset()
 {
 	local set=$1 mode=$2 cpus=$3 n=$4 t cpulist=0 perf_t=
-	local common="--mode $mode --cpus $cpus --iters $n"
+	local common=(--mode "$mode" --cpus "$cpus" --iters "$n")
 
 	[ "$cpus" = two ] && cpulist=0,1
-	for t in mkipc futex yield pipe; do
+	for t in mkipc minimal futex yield pipe; do
 		[ "$t" = yield ] && [ "$cpus" != one ] && continue
-		ppbench "${set}_$t" \
+		[ "$t" = minimal ] && [ "$HAVE_MIN" != 1 ] && continue
+		ppadd "${set}_$t" \
 			"transport=$t mode=$mode cpus=$cpulist iters=$n size=0" \
-			$common --transport "$t"
+			pingpong "${common[@]}" --transport "$t"
 	done
 	# perf cannot put its two sides on two given CPUs: one CPU only.
 	if [ "$cpus" = one ]; then
 		[ "$mode" = threads ] && perf_t=-T
-		perfpipe "${set}_perf_pipe" \
+		ppadd "${set}_perf_pipe" \
 			"perf bench sched pipe${perf_t:+ -T} cpus=0 loops=$n" \
-			taskset -c 0 perf bench sched pipe $perf_t -l "$n"
+			perf taskset -c 0 perf bench sched pipe $perf_t -l "$n"
 	fi
 }
 
+# Each set with its ablation rows (threads): each optimization off alone,
+# and all five off (--naive), in the same rounds as the full path.
 ppset thr1 threads one "$PP_ITERS"
-ppset proc1 procs one "$PP_ITERS"
-[ "$NCPU" -ge 2 ] && ppset thr2 threads two "$PP2_ITERS"
-
-# Ablation: each optimization off alone, and all four off (--naive).
-for opt in naive no-call no-lfq no-owaitq no-sync; do
-	ppbench "thr1_mkipc_${opt//-/_}" \
+for opt in naive no-direct no-call no-lfq no-owaitq no-sync; do
+	ppadd "thr1_mkipc_${opt//-/_}" \
 		"transport=mkipc mode=threads cpus=0 iters=$PP_ITERS --$opt" \
-		--mode threads --cpus one --iters "$PP_ITERS" --"$opt"
+		pingpong --mode threads --cpus one --iters "$PP_ITERS" --"$opt"
 done
-[ "$NCPU" -ge 2 ] &&
-	ppbench thr2_mkipc_naive \
+pprun
+ppset proc1 procs one "$PP_ITERS"
+pprun
+if [ "$NCPU" -ge 2 ]; then
+	ppset thr2 threads two "$PP2_ITERS"
+	ppadd thr2_mkipc_naive \
 		"transport=mkipc mode=threads cpus=0,1 iters=$PP2_ITERS --naive" \
-		--mode threads --cpus two --iters "$PP2_ITERS" --naive
+		pingpong --mode threads --cpus two --iters "$PP2_ITERS" --naive
+	pprun
+fi
 PP_SECS=$((SECONDS - PP_START))
 
 # Priority inheritance and the IPC-completion boost, each on and off in
@@ -478,8 +516,10 @@ done
 echo
 echo "# mkipc IPC round trips (tools/mkipc/mkipc pingpong), ns per round trip."
 echo "# A client and a server, both on CPU 0 unless cpus=0,1 (one each): mkipc"
-echo "# call/reply_recv, futex FUTEX_WAKE/FUTEX_WAIT, yield two SCHED_FIFO peers"
-echo "# taking turns with sched_yield() (the floor), pipe two pipes; perf_pipe:"
+echo "# call/reply_recv, minimal the least an ioctl call costs (mkipc_min: a"
+echo "# word each way, a sync wake-up, a wait_event), futex FUTEX_WAKE/FUTEX_WAIT,"
+echo "# yield two SCHED_FIFO peers taking turns with sched_yield() (the floor),"
+echo "# pipe two pipes; perf_pipe:"
 echo "# perf bench sched pipe (-T: threads), on CPU 0. Every reply is checked."
 echo "# $REPS runs each; p50: min, median and max over the runs of each run's"
 echo "# p50 (its clock_gettime() around each round trip included); avg: median"
@@ -523,24 +563,30 @@ pratio()
 echo
 echo "# mkipc against the baselines: thr1 threads on one CPU, proc1 processes"
 echo "# on one CPU (the client holds only a send descriptor), thr2 threads on"
-echo "# two CPUs. The yield floor and perf exist on one CPU only."
+echo "# two CPUs. The yield floor and perf exist on one CPU only. Targets: the"
+echo "# call fast path's (one CPU; on two, the same, for reference)."
 printf '%-8s %-18s %7s  %-8s %-7s %s\n' set ratio value target verdict basis
 for set in thr1 proc1 thr2; do
 	[ "$set" = thr2 ] && [ "$NCPU" -lt 2 ] && continue
-	pratio "$set" mkipc/yield "${set}_mkipc" "${set}_yield" p50 1.30
-	pratio "$set" mkipc/pipe-T "${set}_mkipc" "${set}_perf_pipe" avg 0.50
-	pratio "$set" mkipc/pipe "${set}_mkipc" "${set}_pipe" p50 0.50
-	pratio "$set" mkipc/futex "${set}_mkipc" "${set}_futex" p50 0.75
+	pratio "$set" mkipc/minimal "${set}_mkipc" "${set}_minimal" p50 1.10
+	pratio "$set" mkipc/futex "${set}_mkipc" "${set}_futex" p50 1.05
+	pratio "$set" mkipc/pipe "${set}_mkipc" "${set}_pipe" p50 0.75
+	pratio "$set" mkipc/yield "${set}_mkipc" "${set}_yield" p50 2.20
+	pratio "$set" mkipc/pipe-T "${set}_mkipc" "${set}_perf_pipe" avg 0.75
+	pratio "$set" minimal/futex "${set}_minimal" "${set}_futex" p50 1.00
 done
 
 echo
-echo "# Ablation (threads): full = call/reply_recv on lfq, owaitq, synchronous"
-echo "# wake-ups; each row turns one off (--no-call: send + recv over two"
-echo "# endpoints; --no-lfq: spinlock queue; --no-owaitq: wait_queue_head_t;"
-echo "# --no-sync: plain wake-ups, which only calls use), naive all four."
+echo "# Ablation (threads): full = call/reply_recv with direct transfer, on"
+echo "# lfq, owaitq, synchronous wake-ups; each row turns one off (--no-direct:"
+echo "# every message through the queue, the slow path; --no-call: send + recv"
+echo "# over two endpoints; --no-lfq: spinlock queue; --no-owaitq:"
+echo "# wait_queue_head_t; --no-sync: plain wake-ups, which only calls use),"
+echo "# naive all five."
 echo "# vs_full = row p50 / full p50 (above 1: the optimization helps)."
 printf '%-22s %-58s %8s %8s\n' benchmark parameters p50_med vs_full
-for name in thr1_mkipc thr1_mkipc_naive thr1_mkipc_no_call thr1_mkipc_no_lfq \
+for name in thr1_mkipc thr1_mkipc_naive thr1_mkipc_no_direct \
+	    thr1_mkipc_no_call thr1_mkipc_no_lfq \
 	    thr1_mkipc_no_owaitq thr1_mkipc_no_sync thr2_mkipc thr2_mkipc_naive; do
 	[ -n "${P50[$name]:-}" ] || continue
 	full=${name%%_mkipc*}_mkipc
@@ -548,6 +594,7 @@ for name in thr1_mkipc thr1_mkipc_naive thr1_mkipc_no_call thr1_mkipc_no_lfq \
 		"${P50[$name]}" "$(ratio "${P50[$name]}" "${P50[$full]}")"
 done
 printf '%-8s %-18s %7s  %-8s %-7s %s\n' set ratio value target verdict basis
+pratio thr1 fast/slow thr1_mkipc thr1_mkipc_no_direct p50 0.65
 pratio thr1 full/naive thr1_mkipc thr1_mkipc_naive p50 0.50
 [ "$NCPU" -ge 2 ] &&
 	pratio thr2 full/naive thr2_mkipc thr2_mkipc_naive p50 0.50

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -44,6 +45,7 @@
 #include <unistd.h>
 
 #include "libmkipc.h"
+#include "mkipc_min.h"
 
 #define SYSFS_MODULE	"/sys/module/mkipc"
 #define DEBUGFS_ROOT	"/sys/kernel/debug"
@@ -1396,6 +1398,10 @@ static int cmd_stats(int argc, char **argv)
  *	   calls sched_yield(), which runs the server; it stores the reply
  *	   and yields back. Two syscalls and two switches a round trip.
  *  pipe   two pipes; a message is the 8-byte label and the payload.
+ *  minimal  the least an ioctl-based call costs: /dev/mkipc_min
+ *	   (tools/bench/minimal, loaded by the benchmark), one word each
+ *	   way, stored, a wake_up_interruptible_sync() and a
+ *	   wait_event_interruptible(); no payloads.
  * Payloads: mkipc and pipe copy through the kernel; futex and yield copy
  * into and out of the shared mapping, so every transport copies each
  * payload twice each way.
@@ -1406,7 +1412,7 @@ static int cmd_stats(int argc, char **argv)
 #define PP_TIMER_PAIRS	1001		/* clock reads to time the clock */
 #define PP_HIST_BUCKETS	64
 
-enum pp_transport { PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE };
+enum pp_transport { PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE, PP_MINIMAL };
 enum pp_mode { PP_THREADS, PP_PROCS };
 
 static const char * const pp_transport_names[] = {
@@ -1414,6 +1420,7 @@ static const char * const pp_transport_names[] = {
 	[PP_FUTEX]	= "futex",
 	[PP_YIELD]	= "yield",
 	[PP_PIPE]	= "pipe",
+	[PP_MINIMAL]	= "minimal",
 };
 
 static const char * const pp_mode_names[] = {
@@ -1430,7 +1437,7 @@ struct pp_opts {
 	const char *cpus;		/* one, two, any */
 	long cpu_a, cpu_b;		/* -1: not given / not pinned */
 	unsigned long size;
-	bool call, lfq, owaitq, sync;	/* the mkipc optimizations */
+	bool call, lfq, owaitq, sync, direct;	/* the mkipc optimizations */
 	bool opt_given;			/* any of --no-* or --naive */
 	bool json, progress;
 	const char *samples;		/* file for the raw samples */
@@ -1484,6 +1491,9 @@ struct pp_ctx {
 	/* pipe */
 	int req_pipe[2], rep_pipe[2];
 
+	/* minimal */
+	int min_fd;
+
 	/* buffers, allocated before the run */
 	char *cbuf;		/* client: request */
 	char *cbuf_rep;		/* client: reply */
@@ -1530,13 +1540,19 @@ static const char pp_help[] =
 	"                              with sched_yield(): the cost floor (root\n"
 	"                              or CAP_SYS_NICE; one CPU only)\n"
 	"                       pipe   two pipes\n"
+	"                       minimal  /dev/mkipc_min: one word each way,\n"
+	"                              a sync wake-up and a wait_event, the\n"
+	"                              least an ioctl call costs (size 0 only;\n"
+	"                              insmod tools/bench/minimal/mkipc_min.ko)\n"
 	"  --size BYTES       payload each way (default 0, at most " STR(MKIPC_MSG_MAX) ")\n"
 	"  --no-call          mkipc: send + recv over a request and a reply\n"
 	"                     endpoint instead of call/reply_recv\n"
 	"  --no-lfq           mkipc: MKIPC_EP_QUEUE_SPIN (spinlock queue)\n"
 	"  --no-owaitq        mkipc: MKIPC_EP_WAITQ_STOCK (wait_queue_head_t)\n"
 	"  --no-sync          mkipc: MKIPC_EP_WAKE_PLAIN (no WF_SYNC hand-off)\n"
-	"  --naive            mkipc: all four of the above\n"
+	"  --no-direct        mkipc: MKIPC_EP_NO_DIRECT (every message through\n"
+	"                     the queue: the slow path)\n"
+	"  --naive            mkipc: all five of the above\n"
 	"  --caller-nice N    mkipc: the client runs SCHED_OTHER at nice N\n"
 	"                     (-20..19), the server at nice 0: with N < 0 every\n"
 	"                     call raises the server and its reply restores it\n"
@@ -1875,6 +1891,8 @@ static int pp_mkipc_setup(struct pp_ctx *c)
 		flags |= MKIPC_EP_WAITQ_STOCK;
 	if (!o->sync)
 		flags |= MKIPC_EP_WAKE_PLAIN;
+	if (!o->direct)
+		flags |= MKIPC_EP_NO_DIRECT;
 	if (o->inherit_rt)
 		flags |= MKIPC_EP_INHERIT_RT;
 	want = flags & ~MKIPC_EP_CLOEXEC;
@@ -1959,6 +1977,71 @@ static void pp_mkipc_stop(struct pp_ctx *c)
 		mkipc_ep_shutdown(c->req_ep);
 	else
 		kill(c->child, SIGKILL);
+}
+
+/* ---- minimal ---- */
+
+#define PP_MIN_STOP	MKIPC_MIN_WORD_MAX
+
+static int pp_min_rt(struct pp_ctx *c, __u64 seq)
+{
+	long ret = ioctl(c->min_fd, MKIPC_MIN_CALL, (unsigned long)seq);
+
+	if (ret < 0)
+		return -errno;
+	return pp_check(c, seq, ret, 0, NULL);
+}
+
+static int pp_min_server(struct pp_ctx *c)
+{
+	long req = ioctl(c->min_fd, MKIPC_MIN_RECV, 0);
+
+	for (;;) {
+		if (req < 0) {
+			err("server: %s: %s", MKIPC_MIN_DEVICE,
+			    strerror(errno));
+			return 1;
+		}
+		if ((unsigned long)req == PP_MIN_STOP) {
+			if (ioctl(c->min_fd, MKIPC_MIN_REPLY, PP_MIN_STOP) < 0) {
+				err("server: %s: %s", MKIPC_MIN_DEVICE,
+				    strerror(errno));
+				return 1;
+			}
+			return 0;
+		}
+		req = ioctl(c->min_fd, MKIPC_MIN_REPLY_RECV,
+			    (unsigned long)req + 1);
+	}
+}
+
+static int pp_min_setup(struct pp_ctx *c)
+{
+	if (c->size) {
+		err("--transport minimal: words only, no --size");
+		return -1;
+	}
+	if (c->total + 1 >= PP_MIN_STOP) {
+		err("--transport minimal: at most %lu round trips in all",
+		    PP_MIN_STOP - 2);
+		return -1;
+	}
+	c->min_fd = open("/dev/" MKIPC_MIN_DEVICE, O_RDWR | O_CLOEXEC);
+	if (c->min_fd < 0) {
+		err("/dev/%s: %s (insmod tools/bench/minimal/mkipc_min.ko)",
+		    MKIPC_MIN_DEVICE, strerror(errno));
+		return -1;
+	}
+	c->rt = pp_min_rt;
+	c->server = pp_min_server;
+	return 0;
+}
+
+static void pp_min_stop(struct pp_ctx *c)
+{
+	/* The server answers the stop word, then ends. */
+	if (ioctl(c->min_fd, MKIPC_MIN_CALL, PP_MIN_STOP) < 0)
+		err("stopping the server: %s", strerror(errno));
 }
 
 /* ---- futex ---- */
@@ -2234,6 +2317,9 @@ static int pp_stop_server(struct pp_ctx *c, __u64 seq)
 		break;
 	case PP_PIPE:
 		pp_close(&c->req_pipe[1]);
+		break;
+	case PP_MINIMAL:
+		pp_min_stop(c);
 		break;
 	}
 	if (c->o->mode == PP_THREADS) {
@@ -2524,15 +2610,17 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	printf("# iters=%lu warmup=%lu size=%u\n", o->iters, o->warmup,
 	       c->size);
 	if (mk) {
-		printf("# optimizations: call=%s lfq=%s owaitq=%s sync=%s\n",
+		printf("# optimizations: call=%s lfq=%s owaitq=%s sync=%s direct=%s\n",
 		       pp_onoff(o->call), pp_onoff(o->lfq),
-		       pp_onoff(o->owaitq), pp_onoff(o->sync));
-		printf("# endpoint %llu: queue=%s waitq=%s wake=%s max_msgs=%u",
+		       pp_onoff(o->owaitq), pp_onoff(o->sync),
+		       pp_onoff(o->direct));
+		printf("# endpoint %llu: queue=%s waitq=%s wake=%s direct=%s max_msgs=%u",
 		       (__u64)c->ep_info.id,
 		       c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ? "spin" : "lfq",
 		       c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
 		       "stock" : "owaitq",
 		       c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ? "plain" : "sync",
+		       c->ep_info.flags & MKIPC_EP_NO_DIRECT ? "off" : "on",
 		       c->ep_info.max_msgs);
 		printf("%s;", c->ep_info.flags & MKIPC_EP_INHERIT_RT ?
 		       " inherit_rt" : "");
@@ -2591,10 +2679,10 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	printf(" cpu_a=%d cpu_b=%d iters=%lu warmup=%lu size=%u", c->cpu_a,
 	       c->cpu_b, o->iters, o->warmup, c->size);
 	if (mk)
-		printf(" call=%d lfq=%d owaitq=%d sync=%d", o->call, o->lfq,
-		       o->owaitq, o->sync);
+		printf(" call=%d lfq=%d owaitq=%d sync=%d direct=%d", o->call,
+		       o->lfq, o->owaitq, o->sync, o->direct);
 	else
-		printf(" call=- lfq=- owaitq=- sync=-");
+		printf(" call=- lfq=- owaitq=- sync=- direct=-");
 	if (mk) {
 		printf(" caller=%s inherit_rt=%d",
 		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt);
@@ -2634,6 +2722,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 		jw_bool(&w, "lfq", o->lfq);
 		jw_bool(&w, "owaitq", o->owaitq);
 		jw_bool(&w, "sync", o->sync);
+		jw_bool(&w, "direct", o->direct);
 		jw_close(&w, '}');
 		jw_open(&w, "priority", '{');
 		jw_str(&w, "caller", pp_caller_desc(o, who, sizeof(who)));
@@ -2699,7 +2788,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	enum {
 		OPT_ITERS = 256, OPT_WARMUP, OPT_MODE, OPT_CPUS, OPT_CPU_A,
 		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
-		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NAIVE, OPT_STALL,
+		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NO_DIRECT, OPT_NAIVE, OPT_STALL,
 		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_CALLER_NICE,
 		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_HELP,
 	};
@@ -2716,6 +2805,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		{ "no-lfq", no_argument, NULL, OPT_NO_LFQ },
 		{ "no-owaitq", no_argument, NULL, OPT_NO_OWAITQ },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "no-direct", no_argument, NULL, OPT_NO_DIRECT },
 		{ "naive", no_argument, NULL, OPT_NAIVE },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -2738,7 +2828,8 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	*o = (struct pp_opts) {
 		.iters = 100000, .mode = PP_THREADS, .transport = PP_MKIPC,
 		.cpus = "one", .cpu_a = -1, .cpu_b = -1, .call = true,
-		.lfq = true, .owaitq = true, .sync = true, .stall_s = 60,
+		.lfq = true, .owaitq = true, .sync = true, .direct = true,
+		.stall_s = 60,
 	};
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -2784,7 +2875,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 				if (!strcmp(optarg, pp_transport_names[k]))
 					break;
 			if (k == ARRAY_SIZE(pp_transport_names)) {
-				err("--transport: mkipc, futex, yield or pipe, not '%s'",
+				err("--transport: mkipc, futex, yield, pipe or minimal, not '%s'",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -2811,11 +2902,16 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 			o->sync = false;
 			o->opt_given = true;
 			break;
+		case OPT_NO_DIRECT:
+			o->direct = false;
+			o->opt_given = true;
+			break;
 		case OPT_NAIVE:
 			o->call = false;
 			o->lfq = false;
 			o->owaitq = false;
 			o->sync = false;
+			o->direct = false;
 			o->opt_given = true;
 			break;
 		case OPT_STALL:
@@ -2871,7 +2967,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	if (!o->warmup_set)
 		o->warmup = o->iters / 10;
 	if (o->opt_given && o->transport != PP_MKIPC) {
-		err("--no-call, --no-lfq, --no-owaitq, --no-sync, --naive: %s",
+		err("--no-call, --no-lfq, --no-owaitq, --no-sync, --no-direct, --naive: %s",
 		    "for the mkipc transport only");
 		return EXIT_USAGE;
 	}
@@ -2913,6 +3009,7 @@ static int cmd_pingpong(int argc, char **argv)
 	c.req_snd = -1;
 	c.rep_ep = -1;
 	c.rep_snd = -1;
+	c.min_fd = -1;
 	c.req_pipe[0] = -1;
 	c.req_pipe[1] = -1;
 	c.rep_pipe[0] = -1;
@@ -2974,6 +3071,10 @@ static int cmd_pingpong(int argc, char **argv)
 	case PP_YIELD:
 		c.rt = pp_yield_rt;
 		c.server = pp_yield_server;
+		break;
+	case PP_MINIMAL:
+		if (pp_min_setup(&c))
+			goto out;
 		break;
 	case PP_PIPE:
 		if (pipe2(c.req_pipe, O_CLOEXEC) ||
@@ -3047,6 +3148,7 @@ out:
 	pp_close(&c.rep_snd);
 	pp_close(&c.rep_ep);
 	pp_close(&c.dev);
+	pp_close(&c.min_fd);
 	pp_close(&c.req_pipe[0]);
 	pp_close(&c.req_pipe[1]);
 	pp_close(&c.rep_pipe[0]);

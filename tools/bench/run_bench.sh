@@ -234,7 +234,7 @@ ppadd()
 	PPS_P50[$name]=
 	PPS_AVG[$name]=
 }
-declare -A PPS_ARGS
+declare -A PPS_ARGS PPS_DIRECT PPS_QUEUED
 
 # pprun: REPS rounds of the rows added, then each row's medians.
 pprun()
@@ -261,6 +261,8 @@ pprun()
 			echo "SUMMARY bench=$name rep=$i/$REPS ${line#SUMMARY bench=pingpong }"
 			PPS_P50[$name]+=" $(kfield "$line" p50_ns)"
 			PPS_AVG[$name]+=" $(kfield "$line" avg_ns)"
+			PPS_DIRECT[$name]=$(( ${PPS_DIRECT[$name]:-0} + $(kfield "$line" direct | tr -c -d 0-9) + 0 ))
+			PPS_QUEUED[$name]=$(( ${PPS_QUEUED[$name]:-0} + $(kfield "$line" queued | tr -c -d 0-9) + 0 ))
 		done
 	done
 	for name in "${PPS_ORDER[@]}"; do
@@ -592,6 +594,14 @@ for name in thr1_mkipc thr1_mkipc_naive thr1_mkipc_no_direct \
 	full=${name%%_mkipc*}_mkipc
 	printf '%-22s %-58s %8s %8s\n' "$name" "${PPARAMS[$name]}" \
 		"${P50[$name]}" "$(ratio "${P50[$name]}" "${P50[$full]}")"
+done
+echo "# Fast-path hits (debugfs direct against queued, summed over the runs,"
+echo "# warm-up included): messages that went through the mailbox."
+for name in thr1_mkipc proc1_mkipc thr2_mkipc thr1_mkipc_no_direct thr1_mkipc_naive; do
+	[ -n "${PPS_DIRECT[$name]:-}" ] || continue
+	d=${PPS_DIRECT[$name]} q=${PPS_QUEUED[$name]:-0}
+	printf '%-22s direct=%s queued=%s hit_rate=%s\n' "$name" "$d" "$q" \
+		"$(awk -v d="$d" -v q="$q" 'BEGIN { printf "%.4f", (d + q) ? d / (d + q) : 0 }')"
 done
 printf '%-8s %-18s %7s  %-8s %-7s %s\n' set ratio value target verdict basis
 pratio thr1 fast/slow thr1_mkipc thr1_mkipc_no_direct p50 0.65

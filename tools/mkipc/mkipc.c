@@ -608,10 +608,14 @@ static void prm_json(struct jw *w, const struct prm_prio *p)
 	jw_close(w, '}');
 }
 
-/* The debugfs counters of priority changes, before and after a run. */
+/*
+ * The debugfs counters of priority changes, and of the delivery paths
+ * (direct: through the mailbox, queued: through the queue), before and
+ * after a run.
+ */
 static const char * const kc_names[] = {
 	"prio_raise", "prio_restore", "prio_external", "prio_refused",
-	"boosts", "boost_decays", "boost_limited",
+	"boosts", "boost_decays", "boost_limited", "direct", "queued",
 };
 
 #define KC_N	ARRAY_SIZE(kc_names)

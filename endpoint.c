@@ -62,13 +62,23 @@
  * Order. The first to count a message (nmsgs from 0) is the only one that
  * may use the mailbox: nothing counts then, so nothing is queued, first in
  * line or in a receiver's hands undelivered (each counts from its count_in
- * until delivered), and every message counted after it queues behind it;
- * receivers look at the mailbox before the queue. A call withdrawn while
- * in the mailbox stops counting but stays there until a receiver drops it:
- * the next first sender then finds the mailbox full and queues, which is
- * harmless, as a withdrawn call is never delivered. (D) is fully ordered:
- * the message's contents before the pointer, for the receiver's xchg,
- * whose own full barrier pairs with it.
+ * until delivered), and every message counted after it is newer; its
+ * count_in is its linearization point. Receivers look at the mailbox
+ * before the queue, and once more after a dequeue, (M): a sender slow
+ * between its count_in and (D) may fill the mailbox after a receiver's
+ * first look, and a message it sends next may be queued before that
+ * receiver's dequeue (signal_storm_messages caught exactly that). Then the
+ * mailbox's message is the older: the receiver takes it and puts the
+ * dequeued one back first in line, which nothing can overtake (it
+ * counts, so the mailbox stays empty while it waits there). A message
+ * that reaches the mailbox only after (M) belongs to a send still under
+ * way when the receiver's dequeue happened, which may be linearized after
+ * it. A call withdrawn while in the mailbox stops counting but stays
+ * there until a receiver drops it: the next first sender then finds the
+ * mailbox full and queues, which is harmless, as a withdrawn call is
+ * never delivered. (D) is fully ordered: the message's contents before
+ * the pointer, for the receiver's xchg, whose own full barrier pairs
+ * with it.
  *
  * Everything else is the queue's: the same (Q)/(K) pair against death
  * (the killer drains the mailbox with the queue), the same wake-up of one
@@ -598,38 +608,6 @@ static void mkipc_ep_kill(struct mkipc_ep *ep)
 }
 
 /*
- * The next message: first in line, else the mailbox's, else the queue's
- * oldest; or NULL. A counted message in the mailbox is older than any in
- * the queue (it went there only when none counted), and none can be in
- * the mailbox while one is first in line (that one counts).
- */
-static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
-{
-	struct mkipc_kmsg *m = NULL;
-
-	if (atomic_read(&ep->nr_front)) {
-		xa_lock(&ep->calls);
-		m = list_first_entry_or_null(&ep->front, struct mkipc_kmsg,
-					     link);
-		if (m) {
-			list_del(&m->link);
-			atomic_dec(&ep->nr_front);
-		}
-		xa_unlock(&ep->calls);
-		if (m)
-			return m;
-	}
-	/* A look first: an empty mailbox costs no atomic. */
-	if (READ_ONCE(ep->mailbox)) {
-		/* Full barrier: pairs with the sender's cmpxchg, (D). */
-		m = xchg(&ep->mailbox, NULL);
-		if (m)
-			return m;
-	}
-	return mkipc_queue_dequeue(&ep->q);
-}
-
-/*
  * A message a receive took and could not deliver goes back first in line
  * (a call already reverted to QUEUED), and another receiver is told.
  */
@@ -650,6 +628,66 @@ static void mkipc_ep_put_front(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 	}
 	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
 	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * The next message: first in line, else the mailbox's, else the queue's
+ * oldest; or NULL. See "Direct transfer" at the top for why the mailbox is
+ * looked at again after the queue.
+ */
+static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
+{
+	struct mkipc_kmsg *m = NULL, *older;
+
+	if (atomic_read(&ep->nr_front)) {
+		xa_lock(&ep->calls);
+		m = list_first_entry_or_null(&ep->front, struct mkipc_kmsg,
+					     link);
+		if (m) {
+			list_del(&m->link);
+			atomic_dec(&ep->nr_front);
+		}
+		xa_unlock(&ep->calls);
+		if (m)
+			return m;
+	}
+	/* A look first: an empty mailbox costs no atomic. */
+	if (READ_ONCE(ep->mailbox)) {
+		/* Full barrier: pairs with the sender's cmpxchg, (D). */
+		m = xchg(&ep->mailbox, NULL);
+		if (m)
+			return m;
+	}
+	m = mkipc_queue_dequeue(&ep->q);
+	/*
+	 * (M) A message that reached the mailbox after the look above is
+	 * older than @m (see the top): it goes first, @m back first in line.
+	 * The dequeue (a full barrier, or the spinlock's acquire) orders
+	 * this look after @m's enqueue, and so after (D) of a message @m's
+	 * sender put in the mailbox before it.
+	 */
+	if (!m || likely(!READ_ONCE(ep->mailbox)))
+		return m;
+	/*
+	 * Under the lock that guards front and dead: nothing that can sleep
+	 * (this runs in a wait's condition), and the killer, which sets
+	 * dead under it, drains @m with the front if it comes after.
+	 */
+	older = NULL;
+	xa_lock(&ep->calls);
+	if (!ep->dead) {
+		older = xchg(&ep->mailbox, NULL);
+		if (older) {
+			list_add(&m->link, &ep->front);
+			atomic_inc(&ep->nr_front);
+		}
+	}
+	xa_unlock(&ep->calls);
+	if (!older)
+		return m;
+	/* @m's wake-up may have been ours: another receiver may take it. */
+	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
+	return older;
 }
 
 static ktime_t mkipc_deadline(u64 timeout_ns)

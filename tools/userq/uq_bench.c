@@ -683,9 +683,9 @@ static void bq_header(const struct bq_opts *o)
 	if (over)
 		printf("# oversubscribed: %u of %zu (P,C) pairs, %d CPUs for up to %d threads\n",
 		       over, BQ_GRID * BQ_GRID, bq_ncpu, BQ_MAX_THREADS);
-	printf("# lfq, spin: bound %lu = items, so no ENOSPC; kmalloc per enqueue\n",
+	printf("# lfq, spin: bound %lu = items, so no ENOSPC; no allocation per item\n",
 	       o->items);
-	printf("# lfq frees by kfree_rcu (call_rcu, liburcu memb)\n");
+	printf("# lfq: bound + 1 nodes allocated at init, free ones on a stack; spin: a ring\n");
 	printf("# ck: malloc per enqueue; dequeued garbage entries are kept\n");
 	printf("#   and freed after the timed run (favours ck slightly)\n");
 	printf("# cds: malloc per enqueue, read lock around each operation,\n");

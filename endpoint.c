@@ -69,8 +69,11 @@
  * first look, and a message it sends next may be queued before that
  * receiver's dequeue (signal_storm_messages caught exactly that). Then the
  * mailbox's message is the older: the receiver takes it and puts the
- * dequeued one back first in line, which nothing can overtake (it
- * counts, so the mailbox stays empty while it waits there). A message
+ * dequeued one back first in line, which nothing can overtake: it counts,
+ * so the mailbox stays empty while it waits there, and receivers of an
+ * endpoint with a mailbox take under xa_lock, one at a time, so no other
+ * receiver can have looked at an empty front and then dequeue past it (a
+ * review found that interleaving with two receivers). A message
  * that reaches the mailbox only after (M) belongs to a send still under
  * way when the receiver's dequeue happened, which may be linearized after
  * it. A call withdrawn while in the mailbox stops counting but stays
@@ -597,7 +600,9 @@ static void mkipc_ep_kill(struct mkipc_ep *ep)
 	 * store-buffer pair (K)/(T) in mkipc_ep_token()): nothing is missed.
 	 */
 	for (i = 0; i < MKIPC_EP_SLOTS; i++) {
-		m = mkipc_slot_end(&ep->slots[i], atomic64_read(&ep->slots[i].word));
+		/* Acquire: ->call as the taker published it, (T). */
+		m = mkipc_slot_end(&ep->slots[i],
+				   atomic64_read_acquire(&ep->slots[i].word));
 		if (m)
 			mkipc_ep_discard(ep, m, MKIPC_CALL_TAKEN);
 	}
@@ -635,59 +640,72 @@ static void mkipc_ep_put_front(struct mkipc_ep *ep, struct mkipc_kmsg *m)
  * oldest; or NULL. See "Direct transfer" at the top for why the mailbox is
  * looked at again after the queue.
  */
+/* Under xa_lock: the first message in line, taken, or NULL. */
+static struct mkipc_kmsg *mkipc_ep_take_front_locked(struct mkipc_ep *ep)
+{
+	struct mkipc_kmsg *m;
+
+	m = list_first_entry_or_null(&ep->front, struct mkipc_kmsg, link);
+	if (m) {
+		list_del(&m->link);
+		atomic_dec(&ep->nr_front);
+	}
+	return m;
+}
+
 static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 {
-	struct mkipc_kmsg *m = NULL, *older;
+	struct mkipc_kmsg *m = NULL, *older = NULL;
 
-	if (atomic_read(&ep->nr_front)) {
-		xa_lock(&ep->calls);
-		m = list_first_entry_or_null(&ep->front, struct mkipc_kmsg,
-					     link);
-		if (m) {
-			list_del(&m->link);
-			atomic_dec(&ep->nr_front);
+	if (!ep->direct) {
+		if (atomic_read(&ep->nr_front)) {
+			xa_lock(&ep->calls);
+			m = mkipc_ep_take_front_locked(ep);
+			xa_unlock(&ep->calls);
+			if (m)
+				return m;
 		}
-		xa_unlock(&ep->calls);
-		if (m)
-			return m;
+		return mkipc_queue_dequeue(&ep->q);
 	}
+
+	/*
+	 * With the mailbox, receivers take one at a time, under the lock
+	 * that guards front and dead: a message (M) puts back first in line
+	 * must be seen by every later take before it dequeues, which a
+	 * lockless look at the front cannot promise to a second receiver.
+	 * Nothing here sleeps (this runs in a wait's condition).
+	 */
+	xa_lock(&ep->calls);
+	m = mkipc_ep_take_front_locked(ep);
 	/* A look first: an empty mailbox costs no atomic. */
-	if (READ_ONCE(ep->mailbox)) {
+	if (!m && READ_ONCE(ep->mailbox))
 		/* Full barrier: pairs with the sender's cmpxchg, (D). */
 		m = xchg(&ep->mailbox, NULL);
-		if (m)
-			return m;
-	}
-	m = mkipc_queue_dequeue(&ep->q);
-	/*
-	 * (M) A message that reached the mailbox after the look above is
-	 * older than @m (see the top): it goes first, @m back first in line.
-	 * The dequeue (a full barrier, or the spinlock's acquire) orders
-	 * this look after @m's enqueue, and so after (D) of a message @m's
-	 * sender put in the mailbox before it.
-	 */
-	if (!m || likely(!READ_ONCE(ep->mailbox)))
-		return m;
-	/*
-	 * Under the lock that guards front and dead: nothing that can sleep
-	 * (this runs in a wait's condition), and the killer, which sets
-	 * dead under it, drains @m with the front if it comes after.
-	 */
-	older = NULL;
-	xa_lock(&ep->calls);
-	if (!ep->dead) {
-		older = xchg(&ep->mailbox, NULL);
-		if (older) {
-			list_add(&m->link, &ep->front);
-			atomic_inc(&ep->nr_front);
+	if (!m) {
+		m = mkipc_queue_dequeue(&ep->q);
+		/*
+		 * (M) A message that reached the mailbox after the look
+		 * above is older than @m (see the top): it goes first, @m
+		 * back first in line. The dequeue (a full barrier, or the
+		 * spinlock's acquire) orders this look after @m's enqueue,
+		 * and so after (D) of a message @m's sender put in the
+		 * mailbox before it. A dead endpoint's killer, which sets
+		 * dead under this lock, drains the front after us.
+		 */
+		if (m && unlikely(READ_ONCE(ep->mailbox)) && !ep->dead) {
+			older = xchg(&ep->mailbox, NULL);
+			if (older) {
+				list_add(&m->link, &ep->front);
+				atomic_inc(&ep->nr_front);
+				m = older;
+			}
 		}
 	}
 	xa_unlock(&ep->calls);
-	if (!older)
-		return m;
-	/* @m's wake-up may have been ours: another receiver may take it. */
-	mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
-	return older;
+	/* The put-back's wake-up may have been ours: pass one on. */
+	if (older)
+		mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
+	return m;
 }
 
 static ktime_t mkipc_deadline(u64 timeout_ns)

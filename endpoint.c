@@ -1566,8 +1566,9 @@ static __poll_t mkipc_ep_poll(struct file *file, poll_table *pt)
 	poll_wait(file, &ep->poll_wq, pt);
 	/*
 	 * Orders this file's listing on poll_wq before the loads below;
-	 * pairs with the barrier in wq_has_sleeper() in
-	 * mkipc_ep_wake_poll(), which follows the queue's update.
+	 * pairs with (Q) in mkipc_ep_queue() and (O) in
+	 * mkipc_ep_count_out(), and with the barrier in wq_has_sleeper()
+	 * in mkipc_ep_wake_poll(), each after the update it announces.
 	 */
 	smp_mb();
 	if (READ_ONCE(ep->dead))

@@ -45,7 +45,11 @@
  * writes ->target, then (full barrier) reads the call's state; whoever
  * ends the call moves its state (cmpxchg, a full barrier), then reads
  * ->target (mkipc_prio_call_end()). So at least one of them sees the other,
- * and the detach, done under the mutex, is idempotent.
+ * and the detach, done under the mutex, is idempotent. The detach clears
+ * ->target only after the target's restore is applied (release, paired
+ * with the acquire in mkipc_prio_call_end()): an ender that finds it
+ * clear, because the woken caller detached first, knows its own thread
+ * is back at its level when the reply returns.
  *
  * Waiting receivers. Before a call wakes a receiver, the caller claims the
  * first waiting receiver of the endpoint (mkipc_prio_queued()) and attaches
@@ -595,8 +599,14 @@ static void mkipc_don_detach(struct mkipc_pi_don *d)
 	if (!pt)
 		return;
 	list_del(&d->node);
-	WRITE_ONCE(d->target, NULL);
 	mkipc_pt_apply(pt, MKIPC_PRIO_RESTORE, 0);
+	/*
+	 * Release: the restore above before ->target reads NULL; pairs with
+	 * the acquire in mkipc_prio_call_end(). A server whose reply finds
+	 * the caller already detaching skips the mutex, and must not return
+	 * to user space still raised while the caller's thread restores it.
+	 */
+	smp_store_release(&d->target, NULL);
 	mkipc_pt_put(pt);
 }
 

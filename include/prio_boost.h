@@ -128,11 +128,14 @@ static inline void mkipc_prio_idleq_init(struct mkipc_prio_idleq *q)
 /*
  * After the call's state left TAKEN (a full barrier, the cmpxchg that
  * moved it): pairs with the barrier in mkipc_prio_take(), so that either
- * this sees the taker's ->target or the taker sees the new state.
+ * this sees the taker's ->target or the taker sees the new state. The
+ * acquire pairs with the release in mkipc_don_detach(): a NULL read here
+ * means the detach, and the restore of the thread it raised, are done.
  */
 static inline void mkipc_prio_call_end(struct mkipc_pi_don *d)
 {
-	if (READ_ONCE(d->target))
+	/* Acquire: pairs with the release in mkipc_don_detach(). */
+	if (smp_load_acquire(&d->target))
 		__mkipc_prio_call_end(d);
 }
 

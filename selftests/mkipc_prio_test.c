@@ -1784,6 +1784,58 @@ static long fn_pong(struct agent *a)
 	}
 }
 
+#define RESTORE_ROUNDS 300
+
+/*
+ * The restore after REPLY, many times over: the woken caller may detach
+ * its donation on the other CPU while the server's REPLY is still on its
+ * way out, and the server must be back at its own settings all the same
+ * when REPLY returns, every time, not once the caller got round to it.
+ */
+TEST_F_TIMEOUT(restore, reply_many, T_TEST)
+{
+	int i, raised_bad = 0, restored_bad = 0;
+	struct prio got, first_bad = {}, raised;
+	struct agent caller;
+	struct mkipc_recv r;
+
+	if (self->c.skip)
+		return;
+	raised = with_rof(variant->r.raised);
+	/* Apart, so that the woken caller runs while REPLY is on its way. */
+	ASSERT_EQ(0, pin_cpu(0));
+	ASSERT_EQ(0, prio_set(0, &variant->r.server));
+	agent_init(&caller, fn_ping, self->sfd, &variant->r.caller);
+	caller.cpu = 1;
+	START(&caller);
+	for (i = 0; i < RESTORE_ROUNDS; i++) {
+		ASSERT_EQ(0, ep_recv(self->rfd, &r, WATCHDOG_NS));
+		ASSERT_EQ(0, prio_get(0, &got));
+		if (!prio_matches(&got, &raised))
+			raised_bad++;
+		if (i == RESTORE_ROUNDS - 1)
+			atomic_store(&caller.stop, 1);
+		ASSERT_EQ(0, ep_reply(self->rfd, r.token, NULL, 0));
+		ASSERT_EQ(0, prio_get(0, &got));
+		if (!prio_matches(&got, &variant->r.server) &&
+		    !restored_bad++)
+			first_bad = got;
+	}
+	/* The caller's last call, labelled 0. */
+	ASSERT_EQ(0, ep_recv(self->rfd, &r, WATCHDOG_NS));
+	EXPECT_EQ(0, r.msg.label);
+	ASSERT_EQ(0, ep_reply(self->rfd, r.token, NULL, 0));
+	JOIN(&caller);
+	EXPECT_EQ(0, caller.ret);
+	EXPECT_EQ(0, atomic_load(&caller.errors))
+		TH_LOG("caller's first error %ld", caller.first_err);
+	EXPECT_EQ(0, raised_bad) TH_LOG("%d of %d rounds not raised on RECV",
+					raised_bad, RESTORE_ROUNDS);
+	EXPECT_EQ(0, restored_bad)
+		TH_LOG("%d of %d replies returned still raised, first %s",
+		       restored_bad, RESTORE_ROUNDS, prio_str(&first_bad));
+}
+
 /*
  * As nobody on CPU 0: two threads calling each other in a tight loop and
  * a nice 0 hog, for 2 s. Reports the hog's CPU time and the round trips.

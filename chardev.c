@@ -44,7 +44,7 @@ static long mkipc_ioc_version(void __user *arg)
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
 	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
-		       MKIPC_FEAT_DIRECT;
+		       MKIPC_FEAT_DIRECT | MKIPC_FEAT_RECYCLE;
 #ifdef MKIPC_PRIO
 	ver.features |= MKIPC_FEAT_PRIO;
 #endif

@@ -97,7 +97,9 @@
  * once to the creator's memory cgroup; a spare keeps its last sender's
  * pid references. A taken call is named by one of MKIPC_EP_SLOTS call
  * slots (see struct mkipc_cslot), found by index and validated by a
- * generation, or by the xarray when all are in use.
+ * generation, or by the xarray when all are in use. MKIPC_EP_NO_RECYCLE
+ * keeps the path before both as a baseline: a new record a message,
+ * charged to its sender, and every token from the xarray.
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -243,6 +245,7 @@ struct mkipc_ep {
 	bool dead;
 	bool sync;			/* synchronous hand-off on calls */
 	bool direct;			/* the mailbox is in use */
+	bool recycle;			/* spares and call slots in use */
 	u32 flags;			/* MKIPC_EP_* baselines in effect */
 	u32 max_msgs;
 	u64 id;
@@ -315,9 +318,10 @@ static struct mkipc_kmsg *mkipc_kmsg_new(struct mkipc_ep *ep, u32 size,
 {
 	struct mkipc_kmsg *m;
 
-	if (size <= MKIPC_KMSG_SMALL) {
+	if (size <= MKIPC_KMSG_SMALL && ep->recycle) {
 		m = mkipc_kmsg_small(ep);
 	} else {
+		/* The sender's, and freed on delivery: MKIPC_EP_NO_RECYCLE. */
 		m = kmalloc(struct_size(m, data, size), GFP_KERNEL_ACCOUNT);
 		if (m) {
 			m->home = NULL;
@@ -897,7 +901,7 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 	int err;
 
 	refcount_inc(&m->ref);
-	for (slot = 0; slot < MKIPC_EP_SLOTS; slot++) {
+	for (slot = 0; ep->recycle && slot < MKIPC_EP_SLOTS; slot++) {
 		s = &ep->slots[slot];
 		word = atomic64_read(&s->word);
 		if ((word & 3) != MKIPC_SLOT_FREE ||
@@ -1390,7 +1394,7 @@ long mkipc_ep_create(void __user *uarg)
 	const u32 known = MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK |
 			  MKIPC_EP_INHERIT_RT | MKIPC_EP_QUEUE_SPIN |
 			  MKIPC_EP_WAITQ_STOCK | MKIPC_EP_WAKE_PLAIN |
-			  MKIPC_EP_NO_DIRECT;
+			  MKIPC_EP_NO_DIRECT | MKIPC_EP_NO_RECYCLE;
 	struct mkipc_ep_create c;
 	enum mkipc_queue_kind qkind;
 	enum mkipc_waitq_kind wkind;
@@ -1414,10 +1418,13 @@ long mkipc_ep_create(void __user *uarg)
 	ep->sync = !(c.flags & MKIPC_EP_WAKE_PLAIN) &&
 		   mkipc_handoff_default_sync();
 	ep->direct = !(c.flags & MKIPC_EP_NO_DIRECT) && mkipc_direct_default();
+	ep->recycle = !(c.flags & MKIPC_EP_NO_RECYCLE) &&
+		      mkipc_recycle_default();
 	ep->flags = (qkind == MKIPC_QUEUE_SPIN ? MKIPC_EP_QUEUE_SPIN : 0) |
 		    (wkind == MKIPC_WAITQ_STOCK ? MKIPC_EP_WAITQ_STOCK : 0) |
 		    (ep->sync ? 0 : MKIPC_EP_WAKE_PLAIN) |
 		    (ep->direct ? 0 : MKIPC_EP_NO_DIRECT) |
+		    (ep->recycle ? 0 : MKIPC_EP_NO_RECYCLE) |
 		    (c.flags & MKIPC_EP_INHERIT_RT);
 	ep->max_msgs = c.max_msgs ?: MKIPC_EP_DEFAULT_MSGS;
 	err = mkipc_queue_init(&ep->q, qkind, 2 * ep->max_msgs);
@@ -1614,10 +1621,10 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 	struct mkipc_ep *ep;
 
 	seq_printf(s, "live %d\n", atomic_read(&mkipc_ep_live));
-	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors direct\n");
+	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors direct recycle\n");
 	mutex_lock(&mkipc_eps_lock);
 	list_for_each_entry(ep, &mkipc_eps, node) {
-		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld %ld\n",
+		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld %ld %d\n",
 			   ep->id, ep->creator,
 			   (ep->flags & MKIPC_EP_QUEUE_SPIN) ? "spin" : "lfq",
 			   (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
@@ -1630,7 +1637,8 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_CALLS]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_REPLIES]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_ERRORS]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_DIRECT]));
+			   atomic_long_read(&ep->cnt[MKIPC_EPS_DIRECT]),
+			   ep->recycle);
 	}
 	mutex_unlock(&mkipc_eps_lock);
 	return 0;

@@ -107,6 +107,16 @@ bool mkipc_direct_default(void)
 	return READ_ONCE(mkipc_direct);
 }
 
+static bool mkipc_recycle = true;
+module_param_cb(recycle, &mkipc_param_bool_ops, &mkipc_recycle, 0644);
+MODULE_PARM_DESC(recycle,
+		 "Recycled message records and call slots on endpoints created from now on (default: Y)");
+
+bool mkipc_recycle_default(void)
+{
+	return READ_ONCE(mkipc_recycle);
+}
+
 enum mkipc_queue_kind mkipc_queue_default_kind(void)
 {
 	return READ_ONCE(mkipc_queue_param.val);

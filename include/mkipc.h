@@ -115,6 +115,8 @@ void mkipc_ep_debugfs_init(struct dentry *dir);
 bool mkipc_handoff_default_sync(void);
 /* Module parameter "direct": direct transfer on new endpoints. */
 bool mkipc_direct_default(void);
+/* Module parameter "recycle": spare records and call slots on new endpoints. */
+bool mkipc_recycle_default(void);
 
 /* params.c: bool and uint parameter ops whose store is WRITE_ONCE(). */
 extern const struct kernel_param_ops mkipc_param_bool_ops;

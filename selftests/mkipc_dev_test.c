@@ -122,7 +122,8 @@ TEST_F(dev, version)
 	EXPECT_EQ(MKIPC_ABI_MINOR, ver.abi_minor);
 	EXPECT_EQ(0, ver.features & ~(MKIPC_FEAT_DEBUGFS_STATS |
 				      MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
-				      MKIPC_FEAT_PRIO | MKIPC_FEAT_DIRECT))
+				      MKIPC_FEAT_PRIO | MKIPC_FEAT_DIRECT |
+				      MKIPC_FEAT_RECYCLE))
 		TH_LOG("unknown feature bits %#llx",
 		       (unsigned long long)ver.features);
 	/* Endpoints carry messages: the size they take is the ABI's. */

@@ -60,9 +60,9 @@
 
 #define ALL_EP_FLAGS	(MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK | \
 			 MKIPC_EP_INHERIT_RT | MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK | \
-			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT)
+			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT | MKIPC_EP_NO_RECYCLE)
 #define BASELINE_FLAGS	(MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK | \
-			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT)
+			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT | MKIPC_EP_NO_RECYCLE)
 
 /* ---- thin wrappers: each returns the ioctl's result or -errno ---- */
 
@@ -666,7 +666,7 @@ TEST_F_TIMEOUT(ep, create_flags, T_SHORT)
 {
 	static const __u32 baselines[] = {
 		MKIPC_EP_QUEUE_SPIN, MKIPC_EP_WAITQ_STOCK, MKIPC_EP_WAKE_PLAIN,
-		MKIPC_EP_NO_DIRECT, BASELINE_FLAGS,
+		MKIPC_EP_NO_DIRECT, MKIPC_EP_NO_RECYCLE, BASELINE_FLAGS,
 	};
 	static const __u32 bounds[] = { 1, 2, 1000, MKIPC_EP_MAX_MSGS };
 	struct mkipc_ep_info info;
@@ -1845,6 +1845,63 @@ TEST_F_TIMEOUT(ep, reply_unknown_token_enoent, T_SHORT)
 	EXPECT_EQ(0, caller.ret);
 	/* Replied once; twice is once too many. */
 	EXPECT_EQ(-ENOENT, ep_reply(self->rfd, r.token, 1, NULL, 0));
+}
+
+#define HELD_CALLS 24
+
+/*
+ * A server holds more calls at once than the endpoint has call slots
+ * (16), so that tokens come from both the slots and the table (and, with
+ * MKIPC_EP_NO_RECYCLE, all from the table), and answers them last first:
+ * every token is its own call's, works once, and then names nothing.
+ */
+TEST_F_TIMEOUT(ep, many_held_calls, T_SHORT)
+{
+	static const __u32 kinds[] = { 0, MKIPC_EP_NO_RECYCLE };
+	__u64 token[HELD_CALLS], label[HELD_CALLS];
+	struct op caller[HELD_CALLS];
+	struct mkipc_ep_info info;
+	struct mkipc_recv r;
+	char buf[64];
+	int fd, s, i, j, k;
+
+	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++) {
+		fd = ep_create(self->dev, kinds[k], 2 * HELD_CALLS);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ep_info(fd, &info));
+		EXPECT_EQ(kinds[k], info.flags & MKIPC_EP_NO_RECYCLE);
+		s = ep_sender(fd, 0);
+		ASSERT_LE(0, s);
+		for (i = 0; i < HELD_CALLS; i++)
+			ASSERT_EQ(0, op_start(&caller[i], OP_CALL, s, 500 + i, 0,
+					      WATCHDOG_NS));
+		for (i = 0; i < HELD_CALLS; i++) {
+			ASSERT_EQ(0, ep_take(fd, &r, buf, sizeof(buf)));
+			label[i] = r.msg.label;
+			token[i] = r.token;
+			EXPECT_NE(0, token[i]);
+			for (j = 0; j < i; j++)
+				EXPECT_NE(token[j], token[i])
+					TH_LOG("kind %#x: calls %d and %d share a token",
+					       kinds[k], j, i);
+		}
+		for (i = HELD_CALLS - 1; i >= 0; i--) {
+			EXPECT_EQ(0, ep_reply(fd, token[i],
+					      echo_label(label[i]), NULL, 0));
+			EXPECT_EQ(-ENOENT, ep_reply(fd, token[i], 1, NULL, 0));
+		}
+		for (i = 0; i < HELD_CALLS; i++) {
+			ASSERT_EQ(0, op_join(&caller[i], WATCHDOG_MS));
+			EXPECT_EQ(0, caller[i].ret);
+			EXPECT_EQ(echo_label(caller[i].label),
+				  caller[i].call.rep.label);
+		}
+		/* Used-up tokens name nothing, slots reused or not. */
+		for (i = 0; i < HELD_CALLS; i++)
+			EXPECT_EQ(-ENOENT, ep_reply(fd, token[i], 1, NULL, 0));
+		close(s);
+		close(fd);
+	}
 }
 
 TEST_F_TIMEOUT(ep, caller_gave_up_esrch, T_SHORT)

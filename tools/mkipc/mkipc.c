@@ -313,6 +313,8 @@ static const struct {
 	{ MKIPC_FEAT_ENDPOINTS,		"endpoints" },
 	{ MKIPC_FEAT_CALL,		"call" },
 	{ MKIPC_FEAT_PRIO,		"prio" },
+	{ MKIPC_FEAT_DIRECT,		"direct" },
+	{ MKIPC_FEAT_RECYCLE,		"recycle" },
 };
 
 /* The name of feature bit @i ("bitN" for one this tool does not know). */
@@ -1441,7 +1443,7 @@ struct pp_opts {
 	const char *cpus;		/* one, two, any */
 	long cpu_a, cpu_b;		/* -1: not given / not pinned */
 	unsigned long size;
-	bool call, lfq, owaitq, sync, direct;	/* the mkipc optimizations */
+	bool call, lfq, owaitq, sync, direct, recycle; /* optimizations */
 	bool opt_given;			/* any of --no-* or --naive */
 	bool json, progress;
 	const char *samples;		/* file for the raw samples */
@@ -1555,8 +1557,10 @@ static const char pp_help[] =
 	"  --no-owaitq        mkipc: MKIPC_EP_WAITQ_STOCK (wait_queue_head_t)\n"
 	"  --no-sync          mkipc: MKIPC_EP_WAKE_PLAIN (no WF_SYNC hand-off)\n"
 	"  --no-direct        mkipc: MKIPC_EP_NO_DIRECT (every message through\n"
-	"                     the queue: the slow path)\n"
-	"  --naive            mkipc: all five of the above\n"
+	"                     the queue)\n"
+	"  --no-recycle       mkipc: MKIPC_EP_NO_RECYCLE (a new record a message,\n"
+	"                     every token from the endpoint's table)\n"
+	"  --naive            mkipc: all six of the above: the slow path\n"
 	"  --caller-nice N    mkipc: the client runs SCHED_OTHER at nice N\n"
 	"                     (-20..19), the server at nice 0: with N < 0 every\n"
 	"                     call raises the server and its reply restores it\n"
@@ -1897,6 +1901,8 @@ static int pp_mkipc_setup(struct pp_ctx *c)
 		flags |= MKIPC_EP_WAKE_PLAIN;
 	if (!o->direct)
 		flags |= MKIPC_EP_NO_DIRECT;
+	if (!o->recycle)
+		flags |= MKIPC_EP_NO_RECYCLE;
 	if (o->inherit_rt)
 		flags |= MKIPC_EP_INHERIT_RT;
 	want = flags & ~MKIPC_EP_CLOEXEC;
@@ -2614,17 +2620,19 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	printf("# iters=%lu warmup=%lu size=%u\n", o->iters, o->warmup,
 	       c->size);
 	if (mk) {
-		printf("# optimizations: call=%s lfq=%s owaitq=%s sync=%s direct=%s\n",
+		printf("# optimizations: call=%s lfq=%s owaitq=%s sync=%s direct=%s recycle=%s\n",
 		       pp_onoff(o->call), pp_onoff(o->lfq),
 		       pp_onoff(o->owaitq), pp_onoff(o->sync),
-		       pp_onoff(o->direct));
-		printf("# endpoint %llu: queue=%s waitq=%s wake=%s direct=%s max_msgs=%u",
+		       pp_onoff(o->direct), pp_onoff(o->recycle));
+		printf("# endpoint %llu: queue=%s waitq=%s wake=%s direct=%s",
 		       (__u64)c->ep_info.id,
 		       c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ? "spin" : "lfq",
 		       c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
 		       "stock" : "owaitq",
 		       c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ? "plain" : "sync",
-		       c->ep_info.flags & MKIPC_EP_NO_DIRECT ? "off" : "on",
+		       c->ep_info.flags & MKIPC_EP_NO_DIRECT ? "off" : "on");
+		printf(" recycle=%s max_msgs=%u",
+		       c->ep_info.flags & MKIPC_EP_NO_RECYCLE ? "off" : "on",
 		       c->ep_info.max_msgs);
 		printf("%s;", c->ep_info.flags & MKIPC_EP_INHERIT_RT ?
 		       " inherit_rt" : "");
@@ -2683,10 +2691,11 @@ static void pp_report_text(struct pp_ctx *c, const struct pp_result *r,
 	printf(" cpu_a=%d cpu_b=%d iters=%lu warmup=%lu size=%u", c->cpu_a,
 	       c->cpu_b, o->iters, o->warmup, c->size);
 	if (mk)
-		printf(" call=%d lfq=%d owaitq=%d sync=%d direct=%d", o->call,
-		       o->lfq, o->owaitq, o->sync, o->direct);
+		printf(" call=%d lfq=%d owaitq=%d sync=%d direct=%d recycle=%d",
+		       o->call, o->lfq, o->owaitq, o->sync, o->direct,
+		       o->recycle);
 	else
-		printf(" call=- lfq=- owaitq=- sync=- direct=-");
+		printf(" call=- lfq=- owaitq=- sync=- direct=- recycle=-");
 	if (mk) {
 		printf(" caller=%s inherit_rt=%d",
 		       pp_caller_desc(o, who, sizeof(who)), o->inherit_rt);
@@ -2727,6 +2736,7 @@ static void pp_report_json(struct pp_ctx *c, const struct pp_result *r,
 		jw_bool(&w, "owaitq", o->owaitq);
 		jw_bool(&w, "sync", o->sync);
 		jw_bool(&w, "direct", o->direct);
+		jw_bool(&w, "recycle", o->recycle);
 		jw_close(&w, '}');
 		jw_open(&w, "priority", '{');
 		jw_str(&w, "caller", pp_caller_desc(o, who, sizeof(who)));
@@ -2792,7 +2802,8 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	enum {
 		OPT_ITERS = 256, OPT_WARMUP, OPT_MODE, OPT_CPUS, OPT_CPU_A,
 		OPT_CPU_B, OPT_TRANSPORT, OPT_SIZE, OPT_NO_CALL, OPT_NO_LFQ,
-		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NO_DIRECT, OPT_NAIVE, OPT_STALL,
+		OPT_NO_OWAITQ, OPT_NO_SYNC, OPT_NO_DIRECT, OPT_NO_RECYCLE,
+		OPT_NAIVE, OPT_STALL,
 		OPT_PROGRESS, OPT_JSON, OPT_SAMPLES, OPT_CALLER_NICE,
 		OPT_CALLER_FIFO, OPT_INHERIT_RT, OPT_HELP,
 	};
@@ -2810,6 +2821,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		{ "no-owaitq", no_argument, NULL, OPT_NO_OWAITQ },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "no-direct", no_argument, NULL, OPT_NO_DIRECT },
+		{ "no-recycle", no_argument, NULL, OPT_NO_RECYCLE },
 		{ "naive", no_argument, NULL, OPT_NAIVE },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -2833,6 +2845,7 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 		.iters = 100000, .mode = PP_THREADS, .transport = PP_MKIPC,
 		.cpus = "one", .cpu_a = -1, .cpu_b = -1, .call = true,
 		.lfq = true, .owaitq = true, .sync = true, .direct = true,
+		.recycle = true,
 		.stall_s = 60,
 	};
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -2910,12 +2923,17 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 			o->direct = false;
 			o->opt_given = true;
 			break;
+		case OPT_NO_RECYCLE:
+			o->recycle = false;
+			o->opt_given = true;
+			break;
 		case OPT_NAIVE:
 			o->call = false;
 			o->lfq = false;
 			o->owaitq = false;
 			o->sync = false;
 			o->direct = false;
+			o->recycle = false;
 			o->opt_given = true;
 			break;
 		case OPT_STALL:
@@ -2971,8 +2989,8 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	if (!o->warmup_set)
 		o->warmup = o->iters / 10;
 	if (o->opt_given && o->transport != PP_MKIPC) {
-		err("--no-call, --no-lfq, --no-owaitq, --no-sync, --no-direct, --naive: %s",
-		    "for the mkipc transport only");
+		err("%s: for the mkipc transport only",
+		    "--no-call, --no-lfq, --no-owaitq, --no-sync, --no-direct, --no-recycle, --naive");
 		return EXIT_USAGE;
 	}
 	if (prio_given && o->transport != PP_MKIPC) {

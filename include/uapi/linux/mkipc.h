@@ -25,7 +25,7 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		4
+#define MKIPC_ABI_MINOR		5
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
@@ -37,6 +37,7 @@
 #define MKIPC_FEAT_CALL		(1ULL << 2)	/* call, reply, reply_recv */
 #define MKIPC_FEAT_PRIO		(1ULL << 3)	/* priority inheritance, boost */
 #define MKIPC_FEAT_DIRECT	(1ULL << 4)	/* direct transfer, MKIPC_EP_NO_DIRECT */
+#define MKIPC_FEAT_RECYCLE	(1ULL << 5)	/* MKIPC_EP_NO_RECYCLE */
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
@@ -224,6 +225,15 @@ struct mkipc_version {
  * readiness and the rules below hold either way.
  */
 #define MKIPC_EP_NO_DIRECT	(1U << 11)
+/*
+ * The memory of the path before the fast path: every message is a new
+ * allocation charged to its sender (with new references to its pids),
+ * freed when delivered, and every taken call gets its token from the
+ * endpoint's token table. By default (module parameter recycle), small
+ * records come back to the endpoint for reuse and the first taken calls
+ * sit in slots their tokens name. Tokens, bounds and errors are the same.
+ */
+#define MKIPC_EP_NO_RECYCLE	(1U << 12)
 
 /* Flags of the message operations. */
 #define MKIPC_F_NONBLOCK	(1U << 0)	/* fail with EAGAIN, do not wait */

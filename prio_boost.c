@@ -166,7 +166,14 @@ static DEFINE_MUTEX(mkipc_prio_lock);	/* every record, every change */
 static DEFINE_HASHTABLE(mkipc_pt_hash, 8);	/* by task; RCU for lookups */
 static atomic_t mkipc_pt_count = ATOMIC_INIT(0);
 
-static DEFINE_SPINLOCK(mkipc_decay_lock);	/* mkipc_decay_list */
+/*
+ * mkipc_decay_list. Raw: the boost timer is an HRTIMER_MODE_ABS_HARD timer,
+ * whose callback runs in hard-interrupt context also on PREEMPT_RT, where a
+ * spinlock_t is a sleeping lock. The callback takes only this lock and
+ * wakes the decay thread (wake_up_process() takes raw locks only); every
+ * section under it is a few list operations, never a sleep or a wake-up.
+ */
+static DEFINE_RAW_SPINLOCK(mkipc_decay_lock);
 static LIST_HEAD(mkipc_decay_list);
 static struct task_struct *mkipc_decay_thread;
 
@@ -376,11 +383,11 @@ static void mkipc_pt_timer_stop(struct mkipc_pt *pt)
 {
 	lockdep_assert_held(&mkipc_prio_lock);
 	hrtimer_cancel(&pt->timer);
-	spin_lock_irq(&mkipc_decay_lock);
+	raw_spin_lock_irq(&mkipc_decay_lock);
 	if (pt->on_decay)
 		list_del_init(&pt->decay_node);
 	pt->on_decay = false;
-	spin_unlock_irq(&mkipc_decay_lock);
+	raw_spin_unlock_irq(&mkipc_decay_lock);
 }
 
 /*
@@ -683,12 +690,12 @@ static enum hrtimer_restart mkipc_boost_timer_fn(struct hrtimer *t)
 	struct mkipc_pt *pt = container_of(t, struct mkipc_pt, timer);
 	unsigned long flags;
 
-	spin_lock_irqsave(&mkipc_decay_lock, flags);
+	raw_spin_lock_irqsave(&mkipc_decay_lock, flags);
 	if (!pt->on_decay) {
 		pt->on_decay = true;
 		list_add_tail(&pt->decay_node, &mkipc_decay_list);
 	}
-	spin_unlock_irqrestore(&mkipc_decay_lock, flags);
+	raw_spin_unlock_irqrestore(&mkipc_decay_lock, flags);
 	wake_up_process(mkipc_decay_thread);
 	return HRTIMER_NORESTART;
 }
@@ -700,15 +707,15 @@ static void mkipc_decay_run(void)
 	LIST_HEAD(list);
 
 	mutex_lock(&mkipc_prio_lock);
-	spin_lock_irq(&mkipc_decay_lock);
+	raw_spin_lock_irq(&mkipc_decay_lock);
 	list_splice_init(&mkipc_decay_list, &list);
-	spin_unlock_irq(&mkipc_decay_lock);
+	raw_spin_unlock_irq(&mkipc_decay_lock);
 	while ((pt = list_first_entry_or_null(&list, struct mkipc_pt,
 					      decay_node))) {
-		spin_lock_irq(&mkipc_decay_lock);
+		raw_spin_lock_irq(&mkipc_decay_lock);
 		list_del_init(&pt->decay_node);
 		pt->on_decay = false;
-		spin_unlock_irq(&mkipc_decay_lock);
+		raw_spin_unlock_irq(&mkipc_decay_lock);
 		if (!pt->boosted)
 			continue;	/* a late callback of an ended boost */
 		if (ktime_before(ktime_get(), pt->boost_end)) {
@@ -734,14 +741,14 @@ static int mkipc_decay_fn(void *unused)
 			return 0;
 		}
 		/* The timer callback's list_add is under the same lock. */
-		spin_lock_irq(&mkipc_decay_lock);
+		raw_spin_lock_irq(&mkipc_decay_lock);
 		if (!list_empty(&mkipc_decay_list)) {
-			spin_unlock_irq(&mkipc_decay_lock);
+			raw_spin_unlock_irq(&mkipc_decay_lock);
 			__set_current_state(TASK_RUNNING);
 			mkipc_decay_run();
 			continue;
 		}
-		spin_unlock_irq(&mkipc_decay_lock);
+		raw_spin_unlock_irq(&mkipc_decay_lock);
 		schedule();
 	}
 }

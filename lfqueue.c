@@ -45,9 +45,13 @@
  * counts every reservation held at that moment, its own included, and
  * taken every value gone, so at most bound values are ever held. It tests
  * against ->taken_seen, some value ->taken had (it only grows), which is
- * conservative, and reads ->taken itself only when that says full. Both
- * counters wrap; differences are taken signed (bound < INT_MAX), since a
- * producer stalled after its increment may find taken already past its r.
+ * conservative, and reads ->taken itself only when that says full. The
+ * counters are 64 bits wide and never wrap, so a ->taken_seen stored late
+ * by a producer stalled for any number of dequeues is only an older value
+ * of ->taken, which makes the test stricter, never looser (with 32 bits,
+ * one stalled across 2^31 dequeues would have let the test pass for up to
+ * 2^31 more enqueues). Differences are taken signed, since a producer
+ * stalled after its increment may find taken already past its r.
  * A consumer counts its value in ->taken only after it pushed the old
  * dummy back, so nodes out of the free list never exceed the values
  * counted plus the dummy: bound + 1, the array's size. The counters order
@@ -125,30 +129,30 @@ static void mkipc_lfq_push(struct mkipc_lfq *q, u32 idx)
 /* Reserve room for one value; a full queue changes nothing. */
 static bool mkipc_lfq_reserve(struct mkipc_lfq *q)
 {
-	u32 seen = READ_ONCE(q->taken_seen);
-	u32 r;
+	u64 seen = READ_ONCE(q->taken_seen);
+	u64 r;
 
 	/*
 	 * Full by a look that writes nothing? Then ask the consumers' count,
 	 * and fail without the increment, which would count against the
 	 * producers that can still succeed.
 	 */
-	r = atomic_read(&q->reserved);
-	if ((s32)(r - seen) >= (s32)q->bound) {
-		seen = atomic_read(&q->taken);
-		/* Racing producers may store an older value: still safe. */
+	r = atomic64_read(&q->reserved);
+	if ((s64)(r - seen) >= (s64)q->bound) {
+		seen = atomic64_read(&q->taken);
+		/* Racing producers may store an older value: only stricter. */
 		WRITE_ONCE(q->taken_seen, seen);
-		if ((s32)(r - seen) >= (s32)q->bound)
+		if ((s64)(r - seen) >= (s64)q->bound)
 			return false;
 	}
-	r = atomic_inc_return_relaxed(&q->reserved);
-	if ((s32)(r - seen) <= (s32)q->bound)
+	r = atomic64_inc_return_relaxed(&q->reserved);
+	if ((s64)(r - seen) <= (s64)q->bound)
 		return true;
-	seen = atomic_read(&q->taken);
+	seen = atomic64_read(&q->taken);
 	WRITE_ONCE(q->taken_seen, seen);
-	if ((s32)(r - seen) <= (s32)q->bound)
+	if ((s64)(r - seen) <= (s64)q->bound)
 		return true;
-	atomic_dec(&q->reserved);
+	atomic64_dec(&q->reserved);
 	return false;
 }
 
@@ -170,8 +174,8 @@ static int mkipc_lfq_init(struct mkipc_lfq *q, unsigned int bound)
 	atomic64_set(&q->head, mkipc_lfq_word(0, 0));
 	atomic64_set(&q->tail, mkipc_lfq_word(0, 0));
 	atomic64_set(&q->free, mkipc_lfq_word(n > 1 ? 1 : MKIPC_LFQ_NIL, 0));
-	atomic_set(&q->taken, 0);
-	atomic_set(&q->reserved, 0);
+	atomic64_set(&q->taken, 0);
+	atomic64_set(&q->reserved, 0);
 	q->taken_seen = 0;
 	q->bound = bound;
 	return 0;
@@ -188,7 +192,7 @@ static int mkipc_lfq_enqueue(struct mkipc_lfq *q, void *val)
 	idx = mkipc_lfq_pop(q);
 	/* The bound leaves a node for every reservation (see the top). */
 	if (WARN_ON_ONCE(idx == MKIPC_LFQ_NIL)) {
-		atomic_dec(&q->reserved);
+		atomic64_dec(&q->reserved);
 		return -ENOSPC;
 	}
 	node = &q->nodes[idx];
@@ -257,7 +261,7 @@ static void *mkipc_lfq_dequeue(struct mkipc_lfq *q)
 	}
 	/* The old dummy is free; then its place in the bound (see the top). */
 	mkipc_lfq_push(q, mkipc_lfq_idx(head));
-	atomic_inc(&q->taken);
+	atomic64_inc(&q->taken);
 	return val;
 }
 
@@ -389,12 +393,12 @@ static unsigned int mkipc_lfq_len_approx(struct mkipc_lfq *q)
 	 * of reserved is no smaller, unless the reads were reordered; the
 	 * clamps keep such a snapshot in range.
 	 */
-	s32 held = atomic_read(&q->taken);
+	s64 held = atomic64_read(&q->taken);
 
-	held = (u32)atomic_read(&q->reserved) - (u32)held;
+	held = (u64)atomic64_read(&q->reserved) - (u64)held;
 	if (held < 0)
 		return 0;
-	return (u32)held > q->bound ? q->bound : held;
+	return held > q->bound ? q->bound : held;
 }
 
 unsigned int mkipc_queue_len_approx(struct mkipc_queue *q)

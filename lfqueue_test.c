@@ -378,6 +378,45 @@ out_free:
 	return ret;
 }
 
+#define QS_STALE_BOUND	4
+
+/*
+ * The bound against a stale ->taken_seen: a producer that read ->taken,
+ * then stalled across 2^31 dequeues before it stored what it read. Set up
+ * directly (the counters written as the stall leaves them: the queue full,
+ * and ->taken_seen 2^31 + 1 behind ->taken), then one more enqueue, which
+ * must fail. With 32-bit counters the difference reads negative, and the
+ * enqueue used to succeed past the bound.
+ */
+static int mkipc_lfq_stale_seen(char *result, size_t len)
+{
+	const u64 base = 3ULL << 30;	/* near the 32-bit sign boundary */
+	struct mkipc_queue q;
+	struct mkipc_lfq *l = &q.lfq;
+	unsigned int held = 0, over = 0;
+	int i, err;
+
+	err = mkipc_queue_init(&q, MKIPC_QUEUE_LFQ, QS_STALE_BOUND);
+	if (err)
+		return err;
+	/* Empty, after base values came and went. */
+	WRITE_ONCE(l->taken.counter, base);
+	WRITE_ONCE(l->reserved.counter, base);
+	l->taken_seen = base;
+	for (i = 0; i < QS_STALE_BOUND; i++)
+		held += !mkipc_queue_enqueue(&q, (void *)(unsigned long)(i + 1));
+	/* The stalled producer's late store. */
+	l->taken_seen = base - (1ULL << 31) - 1;
+	for (i = 0; i < QS_STALE_BOUND; i++)
+		over += !mkipc_queue_enqueue(&q, (void *)(unsigned long)(i + 9));
+	while (mkipc_queue_dequeue(&q))
+		;
+	mkipc_queue_destroy(&q, NULL, NULL);
+	scnprintf(result, len, "stale_seen bound=%u held=%u over_bound=%u\n",
+		  QS_STALE_BOUND, held, over);
+	return 0;
+}
+
 static int mkipc_qstress_cmd(char *cmd, char *result, size_t len)
 {
 	unsigned int producers, consumers, bound;
@@ -386,6 +425,8 @@ static int mkipc_qstress_cmd(char *cmd, char *result, size_t len)
 	char name[8], mode[8] = "stress";
 	int fields;
 
+	if (sysfs_streq(cmd, "stale_seen"))
+		return mkipc_lfq_stale_seen(result, len);
 	fields = sscanf(cmd, "%7s %u %u %lu %u %7s", name, &producers,
 			&consumers, &items, &bound, mode);
 	if (fields < 5 || (strcmp(mode, "stress") && strcmp(mode, "bench")))

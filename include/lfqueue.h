@@ -58,15 +58,15 @@ struct mkipc_lfq_node;
 struct mkipc_lfq {
 	/* Consumers: the dummy node; the value is in its successor. */
 	atomic64_t head ____cacheline_aligned_in_smp;
-	/* Values dequeued, ever (mod 2^32). */
-	atomic_t taken;
+	/* Values dequeued, ever: 64 bits, so that it never wraps. */
+	atomic64_t taken;
 
 	/* Producers: the last node, or one behind it (helped forward). */
 	atomic64_t tail ____cacheline_aligned_in_smp;
-	/* Values enqueued or being enqueued, ever (mod 2^32). */
-	atomic_t reserved;
+	/* Values enqueued or being enqueued, ever: 64 bits, as taken. */
+	atomic64_t reserved;
 	/* A past value of taken: reserved - taken_seen bounds the length. */
-	unsigned int taken_seen;
+	u64 taken_seen;
 	unsigned int bound;
 
 	/* The free nodes: a stack, its top. */

@@ -146,4 +146,25 @@ TEST_F_TIMEOUT(queue, stress, 900)
 	EXPECT_EQ(0, mkipc_field(self->result, "order_errors"));
 }
 
+/*
+ * The bound holds against a producer that stored a value of the consumers'
+ * count read 2^31 dequeues before (lfqueue_test.c sets the counters up as
+ * such a stall leaves them): the queue holds its bound, and no more. The
+ * node array's WARN_ON_ONCE, which the kernel log check catches, is the
+ * backstop behind a bound test that passes where it should not.
+ */
+TEST(stale_seen)
+{
+	char result[256];
+	int err;
+
+	ASSERT_EQ(0, access(STRESS_PATH, W_OK))
+		TH_LOG("%s: %s", STRESS_PATH, strerror(errno));
+	err = mkipc_job(STRESS_PATH, "stale_seen", result, sizeof(result));
+	ASSERT_EQ(0, err) TH_LOG("stale_seen: %s", strerror(-err));
+	TH_LOG("%s", strtok(result, "\n"));
+	EXPECT_EQ(mkipc_field(result, "bound"), mkipc_field(result, "held"));
+	EXPECT_EQ(0, mkipc_field(result, "over_bound"));
+}
+
 TEST_HARNESS_MAIN

@@ -77,6 +77,21 @@ static inline long long atomic64_cmpxchg(atomic64_t *v, long long old,
 	return old;
 }
 
+static inline long long atomic64_inc_return_relaxed(atomic64_t *v)
+{
+	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_RELAXED);
+}
+
+static inline void atomic64_inc(atomic64_t *v)
+{
+	__atomic_add_fetch(&v->counter, 1, __ATOMIC_RELAXED);
+}
+
+static inline void atomic64_dec(atomic64_t *v)
+{
+	__atomic_sub_fetch(&v->counter, 1, __ATOMIC_RELAXED);
+}
+
 /* Fully ordered; the value *ptr held before, whether or not it stored. */
 #define cmpxchg(ptr, old, new)						\
 ({									\

@@ -9,6 +9,7 @@ typedef unsigned int gfp_t;
 typedef uint32_t u32;
 typedef int32_t s32;
 typedef uint64_t u64;
+typedef int64_t s64;
 
 #define U32_MAX		((u32)~0U)
 

@@ -413,8 +413,17 @@ static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
 	/* Full barrier: ->reply is written before the state says so. */
 	bool moved = atomic_cmpxchg(&m->state, from, to) == from;
 
-	if (moved)
+	if (moved) {
+		/*
+		 * A reply boosts the caller it wakes, before the wake-up, so
+		 * that it runs at once, before the replier drops its raise;
+		 * after the move, so that a caller that gave up (CANCELLED)
+		 * is not boosted by a reply that fails with ESRCH.
+		 */
+		if (to == MKIPC_CALL_REPLIED)
+			mkipc_prio_boost_caller(m->tid);
 		mkipc_waitq_wake(&m->done, how);
+	}
 	/* After the cmpxchg, which pairs with mkipc_prio_take()'s barrier. */
 	mkipc_prio_call_end(&m->pi);
 	mkipc_kmsg_put(m);
@@ -462,6 +471,17 @@ static void mkipc_ep_count_out(struct mkipc_ep *ep)
 	if (waitqueue_active(&ep->poll_wq))
 		wake_up_interruptible_poll(&ep->poll_wq,
 					   EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * A receive dropped a withdrawn call, which had left the bound but kept its
+ * place in the queue: room for a sender waiting in a send and for one
+ * waiting in poll. Rare: a plain wake-up and wq_has_sleeper()'s barrier.
+ */
+static void mkipc_ep_dropped(struct mkipc_ep *ep)
+{
+	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
 }
 
 /*
@@ -1015,7 +1035,7 @@ again:
 	if (m->is_call && atomic_read(&m->state) != MKIPC_CALL_QUEUED) {
 		/* Withdrawn (no longer counted): room in the queue only. */
 		mkipc_kmsg_put(m);
-		mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+		mkipc_ep_dropped(ep);
 		goto again;
 	}
 	if (m->size > r->msg.size) {
@@ -1028,7 +1048,7 @@ again:
 				   MKIPC_CALL_TAKEN) != MKIPC_CALL_QUEUED) {
 			/* Withdrawn meanwhile. */
 			mkipc_kmsg_put(m);
-			mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+			mkipc_ep_dropped(ep);
 			goto again;
 		}
 		/* Raised to the caller's level before anything else. */
@@ -1284,8 +1304,6 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 		call->rep_size = size;
 	}
 	refcount_inc(&call->ref);	/* for the lines below */
-	/* The caller runs at once, before this thread drops its raise. */
-	mkipc_prio_boost_caller(call->tid);
 	if (!mkipc_call_end(call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED, how)) {
 		call->reply = NULL;
 		if (rep)

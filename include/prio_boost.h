@@ -14,7 +14,7 @@
  *   mkipc_prio_idle_leave()  ... and done waiting (a guard drops its raise)
  *   mkipc_prio_take()        a server took the call (QUEUED -> TAKEN)
  *   mkipc_prio_call_end()    the call left TAKEN, whoever moved it
- *   mkipc_prio_boost_caller() a reply, before it wakes its caller
+ *   mkipc_prio_boost_caller() a reply that ended its call, before the wake-up
  *   mkipc_prio_call_done()   the caller, on its way out of the call
  *
  * With MKIPC_PRIO unset at build time all of these are empty inlines.

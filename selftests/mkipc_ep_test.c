@@ -2963,6 +2963,60 @@ TEST_F_TIMEOUT(ep, epoll_wakeups, T_SHORT)
 	close(e);
 }
 
+/*
+ * Withdrawn calls fill a max_msgs=1 endpoint's queue (they leave the bound
+ * but keep their queue places until a receive drops them): a sender sees
+ * no room, waits in epoll for EPOLLOUT, and a receive that drops them,
+ * finding nothing to deliver, must wake it. With and without the mailbox.
+ */
+TEST_F_TIMEOUT(ep, epollout_after_withdrawn_calls, T_SHORT)
+{
+	static const __u32 kinds[] = { 0, MKIPC_EP_NO_DIRECT };
+	struct pollfd pfd;
+	struct mkipc_recv r;
+	struct mkipc_call c;
+	char buf[64];
+	int e, fd, s, i;
+	struct op w;
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		fd = ep_create(self->dev, kinds[k], 1);
+		ASSERT_LE(0, fd);
+		s = ep_sender(fd, 0);
+		ASSERT_LE(0, s);
+		pfd.fd = s;
+		pfd.events = POLLOUT;
+		for (i = 0; i < 4; i++) {
+			ASSERT_LE(0, poll(&pfd, 1, 0));
+			if (!(pfd.revents & POLLOUT))
+				break;
+			EXPECT_EQ(-ETIMEDOUT, ep_call(s, &c, 10 + i, NULL, 0,
+						      NULL, 0, 0, 20 * MS));
+		}
+		ASSERT_GT(4, i) TH_LOG("kind %#x: still room after 4 calls",
+				       kinds[k]);
+		EXPECT_EQ(-EAGAIN, ep_send(s, 1, NULL, 0, MKIPC_F_NONBLOCK, 0));
+		e = epoll_for(s, EPOLLOUT);
+		ASSERT_LE(0, e);
+		ASSERT_EQ(0, epoll_wakes(&w, e));
+		usleep(100 * 1000);
+		EXPECT_EQ(-EAGAIN, ep_recv(fd, &r, buf, sizeof(buf),
+					   MKIPC_F_NONBLOCK, 0));
+		ASSERT_EQ(0, op_join(&w, WATCHDOG_MS));
+		EXPECT_EQ(1, w.ret);
+		EXPECT_TRUE(w.ev.events & EPOLLOUT);
+		/* Woken by the receive, not by the watchdog's timeout. */
+		EXPECT_GT(2 * SEC, w.t1 - w.t0)
+			TH_LOG("kind %#x: EPOLLOUT after %llu ms", kinds[k],
+			       (w.t1 - w.t0) / MS);
+		EXPECT_EQ(0, ep_send(s, 1, NULL, 0, MKIPC_F_NONBLOCK, 0));
+		close(e);
+		close(s);
+		close(fd);
+	}
+}
+
 /* ==== timeouts ==== */
 
 TEST_F_TIMEOUT(ep, timeouts, T_SHORT)

@@ -2260,6 +2260,57 @@ TEST_F_TIMEOUT(prio, completion_boost, T_TEST)
 
 /* ==== 8. pi_stress next to an IPC load ==== */
 
+/*
+ * A caller that gave up is not boosted by the late reply: the reply finds
+ * the call CANCELLED and fails with ESRCH, and the boost, which is for a
+ * thread the reply wakes, goes to nobody. The reply comes more than
+ * MKIPC_BOOST_DUTY (100) boosts after any earlier one, so that the user's
+ * budget would allow it; and the call is queued before the test's thread
+ * receives, so that no waiting receiver is boosted either.
+ */
+TEST_F_TIMEOUT(prio, no_boost_after_give_up, T_TEST)
+{
+	struct agent caller;
+	unsigned long long t;
+	long boosts0, boosts1, limited0, limited1;
+	struct mkipc_recv r;
+	struct prio p;
+	int rfd, sfd, bad = 0;
+
+	if (self->c.skip)
+		return;
+	ASSERT_EQ(0, boost_set(10 * MS));
+	NEW_EP(self->c.dev, 0, &rfd, &sfd);
+	agent_init(&caller, fn_call, sfd, &OTHER(0));
+	caller.timeout_ns = 300 * MS;
+	caller.linger = 1;
+	START(&caller);
+	ASSERT_EQ(0, agent_wait_blocked(&caller));
+	ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+	ASSERT_EQ(0, wait_flag(&caller.done, 1));
+	EXPECT_EQ(-ETIMEDOUT, caller.ret);
+	usleep(1100 * 1000);		/* > 100 * boost_ns since any boost */
+	boosts0 = stat_get("boosts");
+	limited0 = stat_get("boost_limited");
+	EXPECT_EQ(-ESRCH, ep_reply(rfd, r.token, NULL, 0));
+	for (t = mkipc_now_ns(); mkipc_now_ns() - t < 50 * MS;) {
+		ASSERT_EQ(0, prio_get(caller.tid, &p));
+		bad += !prio_matches(&p, &OTHER(0));
+	}
+	boosts1 = stat_get("boosts");
+	limited1 = stat_get("boost_limited");
+	EXPECT_EQ(0, bad) TH_LOG("the caller that gave up ran boosted");
+	EXPECT_EQ(boosts0, boosts1) TH_LOG("boosts %ld -> %ld", boosts0,
+					   boosts1);
+	EXPECT_EQ(limited0, limited1)
+		TH_LOG("boost_limited %ld -> %ld: a boost was tried", limited0,
+		       limited1);
+	ASSERT_EQ(0, boost_set(0));
+	JOIN(&caller);
+	close(sfd);
+	close(rfd);
+}
+
 TEST_F_TIMEOUT(prio, pi_stress_with_ipc_load, T_TEST)
 {
 	struct agent ping, pong;

@@ -45,11 +45,16 @@
  * writes ->target, then (full barrier) reads the call's state; whoever
  * ends the call moves its state (cmpxchg, a full barrier), then reads
  * ->target (mkipc_prio_call_end()). So at least one of them sees the other,
- * and the detach, done under the mutex, is idempotent. The detach clears
- * ->target only after the target's restore is applied (release, paired
- * with the acquire in mkipc_prio_call_end()): an ender that finds it
- * clear, because the woken caller detached first, knows its own thread
- * is back at its level when the reply returns.
+ * and the detach, done under the mutex, is idempotent. The taker also
+ * sets ->held, before the same barrier: the ender of a call that raised
+ * its taker takes the mutex even when it finds ->target clear, which a
+ * woken caller's detach does before it restores the taker, so that a
+ * server's REPLY never returns while another thread is still restoring
+ * it. ->target is cleared first, not last, so that the caller does not
+ * need the mutex when the server detaches: a server restored below its
+ * caller is preempted by it while it holds the mutex, and a caller that
+ * then waited for the mutex would wait behind whatever else outranks the
+ * server (prio.inversion).
  *
  * Waiting receivers. Before a call wakes a receiver, the caller claims the
  * first waiting receiver of the endpoint (mkipc_prio_queued()) and attaches
@@ -576,6 +581,8 @@ static void mkipc_don_unclaim(struct mkipc_pi_don *d)
 	}
 }
 
+static void mkipc_don_detach(struct mkipc_pi_don *d);
+
 /* Attaches @d to @p's record (moving it if attached elsewhere). */
 static void mkipc_don_attach(struct mkipc_pi_don *d, struct task_struct *p)
 {
@@ -583,8 +590,17 @@ static void mkipc_don_attach(struct mkipc_pi_don *d, struct task_struct *p)
 
 	lockdep_assert_held(&mkipc_prio_lock);
 	pt = mkipc_pt_get(p);
-	if (!pt || pt == old)
-		return;		/* no memory: no raise, as if not needed */
+	if (pt == old)
+		return;
+	if (!pt) {
+		/*
+		 * No memory: no raise, as if not needed. Nor a raise left
+		 * where the donation was: a claimed receiver that did not
+		 * take the call would keep it for as long as the call lasts.
+		 */
+		mkipc_don_detach(d);
+		return;
+	}
 	mkipc_don_unclaim(d);
 	if (old)
 		list_del(&d->node);
@@ -606,14 +622,9 @@ static void mkipc_don_detach(struct mkipc_pi_don *d)
 	if (!pt)
 		return;
 	list_del(&d->node);
+	/* Before the restore: see "Calls" at the top for why. */
+	WRITE_ONCE(d->target, NULL);
 	mkipc_pt_apply(pt, MKIPC_PRIO_RESTORE, 0);
-	/*
-	 * Release: the restore above before ->target reads NULL; pairs with
-	 * the acquire in mkipc_prio_call_end(). A server whose reply finds
-	 * the caller already detaching skips the mutex, and must not return
-	 * to user space still raised while the caller's thread restores it.
-	 */
-	smp_store_release(&d->target, NULL);
 	mkipc_pt_put(pt);
 }
 
@@ -764,6 +775,7 @@ void mkipc_prio_call_init(struct mkipc_pi_don *d, bool inherit_rt)
 	d->donor = NULL;
 	d->claimer = NULL;
 	d->valid = false;
+	d->held = false;
 	if (!READ_ONCE(mkipc_priority_tracking))
 		return;
 	mkipc_prio_peek(current, &l);
@@ -942,6 +954,8 @@ void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken)
 	mutex_lock(&mkipc_prio_lock);
 	mkipc_don_attach(d, current);
 	mkipc_don_unclaim(d);		/* held now, not claimed */
+	if (d->target)
+		WRITE_ONCE(d->held, true);
 	/*
 	 * Pairs with the cmpxchg before mkipc_prio_call_end(): the call may
 	 * have ended since it was taken, and its ender missed ->target.
@@ -988,6 +1002,7 @@ struct mkipc_prio_guard *mkipc_prio_guard_enter(struct mkipc_prio_guard *g,
 	g->don.donor = NULL;
 	g->don.claimer = NULL;
 	g->don.valid = true;
+	g->don.held = false;
 	g->don.orig = *level;
 	g->don.cur = *level;
 	mutex_lock(&mkipc_prio_lock);

@@ -67,6 +67,7 @@ struct mkipc_pi_don {
 	struct mkipc_prio orig;		/* passed on at call time */
 	struct mkipc_prio cur;		/* orig, lowered as the donor drops */
 	bool valid;			/* there is something to pass on */
+	bool held;			/* it raised the thread that took it */
 };
 
 /* The receivers of an endpoint waiting for a message, oldest first. */
@@ -128,14 +129,13 @@ static inline void mkipc_prio_idleq_init(struct mkipc_prio_idleq *q)
 /*
  * After the call's state left TAKEN (a full barrier, the cmpxchg that
  * moved it): pairs with the barrier in mkipc_prio_take(), so that either
- * this sees the taker's ->target or the taker sees the new state. The
- * acquire pairs with the release in mkipc_don_detach(): a NULL read here
- * means the detach, and the restore of the thread it raised, are done.
+ * this sees the taker's ->target and ->held or the taker sees the new
+ * state. With ->held, the mutex even if ->target is clear: the woken caller
+ * may be restoring the taker under it (see "Calls" in prio_boost.c).
  */
 static inline void mkipc_prio_call_end(struct mkipc_pi_don *d)
 {
-	/* Acquire: pairs with the release in mkipc_don_detach(). */
-	if (smp_load_acquire(&d->target))
+	if (READ_ONCE(d->target) || READ_ONCE(d->held))
 		__mkipc_prio_call_end(d);
 }
 

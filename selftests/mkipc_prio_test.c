@@ -983,16 +983,53 @@ static long fn_spin(struct agent *a)
 }
 
 /*
+ * A taker whose slab allocations fail while it receives (failslab, this
+ * thread only): mkipc has no memory for its record, so it is not raised;
+ * its settings, read right after the receive, are its own.
+ */
+static long fn_take_reply_nomem(struct agent *a)
+{
+	struct mkipc_recv r;
+	int fd;
+	long err;
+
+	fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, "1", 1, 0) != 1) {
+		close(fd);
+		return -EIO;
+	}
+	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	while (pwrite(fd, "0", 1, 0) != 1)
+		;
+	close(fd);
+	if (err)
+		return err;
+	prio_get(0, &a->seen);
+	atomic_store(&a->taken, 1);
+	if (wait_flag(&a->go, 1))
+		return -ETIMEDOUT;
+	return ep_reply(a->fd, r.token, NULL, 0);
+}
+
+enum claim_end { CLAIM_TAKEN, CLAIM_UNTAKEN, CLAIM_TAKEN_NOMEM };
+
+/*
  * W1 (SCHED_OTHER nice 10) waits to receive on CPU 0; a SCHED_FIFO 90
  * spinner then holds CPU 0, so W1 cannot run; a SCHED_FIFO 80 caller on
  * CPU 1 calls. W1 must be raised at once, before it ever runs. With
- * @taker, a SCHED_FIFO 85 server on CPU 1 then takes the call, and the
- * raise must leave W1; without, the call times out untaken, and the raise
- * must leave W1 with it. W1 still has not run at either check.
+ * CLAIM_TAKEN, a SCHED_FIFO 85 server on CPU 1 then takes the call, and
+ * the raise must leave W1; with CLAIM_UNTAKEN, the call times out untaken,
+ * and the raise must leave W1 with it; with CLAIM_TAKEN_NOMEM, a SCHED_OTHER
+ * server on CPU 1 takes the call while mkipc cannot allocate its record
+ * (failslab): no raise for it, and none left on W1 either. W1 still has
+ * not run at any check.
  */
 static void claim_case(struct __test_metadata *_metadata, int dev,
-		       bool taker)
+		       enum claim_end how)
 {
+	bool taker = how != CLAIM_UNTAKEN;
 	struct agent w1, spin, caller, w2;
 	int rfd, sfd;
 
@@ -1021,7 +1058,19 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 		    "waiting server woken by the call, before it ran");
 	EXPECT_EQ(0, atomic_load(&w1.done));
 
-	if (taker) {
+	if (how == CLAIM_TAKEN_NOMEM) {
+		ASSERT_EQ(0, mkipc_failslab_set("probability", "100"));
+		agent_init(&w2, fn_take_reply_nomem, rfd, &OTHER(0));
+		w2.cpu = 1;
+		START(&w2);
+		ASSERT_EQ(0, wait_flag(&w2.taken, 1))
+			TH_LOG("taker: %s", strerror(-w2.ret));
+		ASSERT_EQ(0, mkipc_failslab_set("probability", "0"));
+		EXPECT_PRIO(w1.tid, OTHER(10),
+			    "first server, once a taker without memory took the call");
+		EXPECT_SEEN(w2.seen, OTHER(0), "the taker without memory");
+	}
+	if (how == CLAIM_TAKEN) {
 		agent_init(&w2, fn_take_reply, rfd, &FIFO(85, 0));
 		w2.cpu = 1;
 		START(&w2);
@@ -1029,6 +1078,8 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 		EXPECT_PRIO(w1.tid, OTHER(10),
 			    "first server, once another took the call");
 		EXPECT_SEEN(w2.seen, FIFO(85, NICE_ANY), "the taker");
+	}
+	if (taker) {
 		agent_go(&w2);
 		JOIN(&w2);
 		EXPECT_EQ(0, w2.ret);
@@ -1058,7 +1109,7 @@ TEST_F_TIMEOUT(prio, claim_moves_to_taker, T_TEST)
 		return;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one held, one to call from");
-	claim_case(_metadata, self->c.dev, true);
+	claim_case(_metadata, self->c.dev, CLAIM_TAKEN);
 }
 
 TEST_F_TIMEOUT(prio, claim_ends_with_untaken_call, T_TEST)
@@ -1067,7 +1118,28 @@ TEST_F_TIMEOUT(prio, claim_ends_with_untaken_call, T_TEST)
 		return;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one held, one to call from");
-	claim_case(_metadata, self->c.dev, false);
+	claim_case(_metadata, self->c.dev, CLAIM_UNTAKEN);
+}
+
+/* The move to a taker for which mkipc has no memory (issue: failslab). */
+TEST_F_TIMEOUT(prio, claim_taker_without_memory, T_TEST)
+{
+	if (self->c.skip)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs: one held, one to call from");
+	if (access(MKIPC_FAILSLAB, F_OK)) {
+		const char *req = getenv("MKIPC_REQUIRE_FAULT");
+
+		ASSERT_FALSE(req && *req == '1')
+			TH_LOG("MKIPC_REQUIRE_FAULT=1 but %s is missing",
+			       MKIPC_FAILSLAB);
+		SKIP(return, "no %s (kernel without CONFIG_FAILSLAB)",
+		     MKIPC_FAILSLAB);
+	}
+	ASSERT_EQ(0, mkipc_failslab_arm());
+	claim_case(_metadata, self->c.dev, CLAIM_TAKEN_NOMEM);
+	mkipc_failslab_set("probability", "0");
 }
 
 /* The scoped guard for kernel code, through its debugfs test job. */

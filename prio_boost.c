@@ -11,7 +11,13 @@
  * reach the kernel's own rt_mutex inheritance, rt_mutex_setprio()). That
  * call takes the task's pi_lock and runqueue lock and may not be made from
  * interrupt context, so every change is made in process context, under
- * one mutex, mkipc_prio_lock, which guards every record below.
+ * one lock, mkipc_prio_lock, which guards every record below. It is an
+ * rt_mutex, whose waiters lend the holder their priority: the holder may
+ * be any thread that calls (SCHED_OTHER, preemptible, in a kzalloc() or a
+ * sched_setattr_nocheck()), and a plain mutex would let whatever outranks
+ * that holder (a boosted thread spinning at SCHED_FIFO 1, a real-time
+ * hog) hold off every waiter: the decay thread ending a boost, and every
+ * other caller's priority hook.
  *
  * Records
  *
@@ -77,7 +83,10 @@
  * the kthread mkipc_decay, a SCHED_FIFO thread that restores it. The
  * deadline is ktime (CLOCK_MONOTONIC), not the TSC: it survives migration
  * between CPUs. The decay thread's priority is above the boost's, so a
- * boosted thread spinning in userspace cannot keep it from running. A
+ * boosted thread spinning in userspace cannot keep it from running, nor
+ * from taking mkipc_prio_lock: a holder the spinner preempted inherits
+ * the decay thread's priority until it lets go (prio.boost_ends_under_lock).
+ * A
  * user gets at most one boost per CPU per MKIPC_BOOST_DUTY * boost_ns:
  * mkipc_boost_last[] holds the time of the last, by hash of (uid, CPU); a
  * collision makes two users share a budget, which only refuses more.
@@ -89,7 +98,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
-#include <linux/mutex.h>
+#include <linux/rtmutex.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -167,7 +176,7 @@ struct mkipc_pt {
 	struct rcu_head rcu;
 };
 
-static DEFINE_MUTEX(mkipc_prio_lock);	/* every record, every change */
+static DEFINE_RT_MUTEX(mkipc_prio_lock);	/* every record, every change */
 static DEFINE_HASHTABLE(mkipc_pt_hash, 8);	/* by task; RCU for lookups */
 static atomic_t mkipc_pt_count = ATOMIC_INIT(0);
 
@@ -717,7 +726,7 @@ static void mkipc_decay_run(void)
 	struct mkipc_pt *pt;
 	LIST_HEAD(list);
 
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	raw_spin_lock_irq(&mkipc_decay_lock);
 	list_splice_init(&mkipc_decay_list, &list);
 	raw_spin_unlock_irq(&mkipc_decay_lock);
@@ -740,7 +749,7 @@ static void mkipc_decay_run(void)
 		mkipc_pt_apply(pt, MKIPC_PRIO_DECAY, 0);
 		mkipc_pt_put(pt);
 	}
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 }
 
 static int mkipc_decay_fn(void *unused)
@@ -783,7 +792,7 @@ void mkipc_prio_call_init(struct mkipc_pi_don *d, bool inherit_rt)
 	if (!mkipc_pt_exists(current))
 		return;
 	/* A raised caller: link it, so that a drop passes down. */
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	pt = mkipc_pt_find(current);
 	if (pt) {
 		/* Its level, but not its boost: that is not to pass on. */
@@ -794,21 +803,21 @@ void mkipc_prio_call_init(struct mkipc_pi_don *d, bool inherit_rt)
 		pt->calling = d;
 		d->donor = pt;
 	}
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 }
 
 void mkipc_prio_call_done(struct mkipc_pi_don *d)
 {
 	if (!READ_ONCE(d->target) && !d->donor)
 		return;
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	mkipc_don_detach(d);
 	if (d->donor) {
 		d->donor->calling = NULL;
 		mkipc_pt_put(d->donor);
 		d->donor = NULL;
 	}
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 }
 
 void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
@@ -848,10 +857,10 @@ void mkipc_prio_idle_drop(struct mkipc_prio_idle *w)
 	/* Written under the idleq's lock, which leave took after. */
 	if (!w->raised)
 		return;
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	if (w->claim)
 		mkipc_don_detach(w->claim);
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 	w->raised = false;
 }
 
@@ -895,7 +904,7 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d,
 	if (!p)
 		return;
 
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	/*
 	 * A receiver that did not wait may have taken the call meanwhile
 	 * (it attaches the donation itself) or even ended it: no claim. One
@@ -930,7 +939,7 @@ void mkipc_prio_queued(struct mkipc_prio_idleq *q, struct mkipc_pi_don *d,
 		}
 		mkipc_boost(p);
 	}
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 	if (p)
 		put_task_struct(p);
 }
@@ -951,7 +960,7 @@ void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken)
 	if (!mkipc_prio_raises(&d->orig, &l) && !READ_ONCE(d->target) &&
 	    !mkipc_pt_exists(current))
 		return;
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	mkipc_don_attach(d, current);
 	mkipc_don_unclaim(d);		/* held now, not claimed */
 	if (d->target)
@@ -963,14 +972,14 @@ void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken)
 	smp_mb();
 	if (atomic_read(state) != taken)
 		mkipc_don_detach(d);
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 }
 
 void __mkipc_prio_call_end(struct mkipc_pi_don *d)
 {
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	mkipc_don_detach(d);
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 }
 
 /* A reply is about to wake the caller @tid: boost it first. */
@@ -989,9 +998,9 @@ void mkipc_prio_boost_caller(struct pid *tid)
 	rcu_read_unlock();
 	if (!p)
 		return;
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	mkipc_boost(p);
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 	put_task_struct(p);
 }
 
@@ -1005,17 +1014,17 @@ struct mkipc_prio_guard *mkipc_prio_guard_enter(struct mkipc_prio_guard *g,
 	g->don.held = false;
 	g->don.orig = *level;
 	g->don.cur = *level;
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	mkipc_don_attach(&g->don, current);
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 	return g;
 }
 
 void mkipc_prio_guard_exit(struct mkipc_prio_guard *g)
 {
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	mkipc_don_detach(&g->don);
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 }
 
 int mkipc_prio_tasks(void)
@@ -1125,7 +1134,7 @@ void mkipc_prio_uninit(void)
 	struct mkipc_pt *pt;
 	int bkt;
 
-	mutex_lock(&mkipc_prio_lock);
+	rt_mutex_lock(&mkipc_prio_lock);
 	hash_for_each_safe(mkipc_pt_hash, bkt, tmp, pt, hnode) {
 		mkipc_pt_timer_stop(pt);
 		WARN_ON_ONCE(!list_empty(&pt->dons) || pt->calling);
@@ -1134,7 +1143,7 @@ void mkipc_prio_uninit(void)
 		pt->changed = false;
 		mkipc_pt_put(pt);
 	}
-	mutex_unlock(&mkipc_prio_lock);
+	rt_mutex_unlock(&mkipc_prio_lock);
 	kthread_stop(mkipc_decay_thread);
 	/* The records' RCU callbacks run module code. */
 	rcu_barrier();

@@ -2169,15 +2169,16 @@ TEST_F_TIMEOUT(prio, unpriv_rt_capped, T_TEST)
 
 /* ==== 7. the completion boost ==== */
 
-#define BOOST_PROBES	3
+#define BOOST_PROBES	3		/* calls of completion_boost */
+#define BOOST_PROBES_MAX 40		/* the most any test makes */
 
 struct boost_probe {
-	struct prio seen[BOOST_PROBES];		/* right after the call */
-	struct prio replied[BOOST_PROBES];	/* by the server, after reply */
+	struct prio seen[BOOST_PROBES_MAX];		/* right after the call */
+	struct prio replied[BOOST_PROBES_MAX];	/* by the server, after reply */
 	/* From before the reply to after that reading, in ns. */
-	unsigned long long replied_ns[BOOST_PROBES];
-	unsigned long long back_ns[BOOST_PROBES]; /* until SCHED_OTHER */
-	struct prio after[BOOST_PROBES];
+	unsigned long long replied_ns[BOOST_PROBES_MAX];
+	unsigned long long back_ns[BOOST_PROBES_MAX]; /* until SCHED_OTHER */
+	struct prio after[BOOST_PROBES_MAX];
 	int n;
 	unsigned long long gap_ns;
 	pid_t caller;
@@ -2379,6 +2380,112 @@ TEST_F_TIMEOUT(prio, no_boost_after_give_up, T_TEST)
 		       limited1);
 	ASSERT_EQ(0, boost_set(0));
 	JOIN(&caller);
+	close(sfd);
+	close(rfd);
+}
+
+/*
+ * As nobody, until @stop_fd reads end of file: a nice 0 thread on CPU 0
+ * calls a nice 10 server on CPU 1 in a loop, so that every call raises
+ * the server and every reply restores it, and the caller's CPU is often
+ * inside mkipc_prio_lock (a kzalloc(), a sched_setattr()). Nobody's own
+ * boosts come from nobody's budget, not the test's. Exits 0 if it made
+ * calls.
+ */
+static void hold_churn(int dev, int stop_fd)
+{
+	struct agent ping, pong;
+	int rfd, sfd;
+	char c;
+
+	if (drop_to_nobody())
+		_exit(3);
+	rfd = ep_new(dev, 0);
+	sfd = rfd >= 0 ? ep_sender(rfd) : -1;
+	if (sfd < 0)
+		_exit(4);
+	agent_init(&pong, fn_pong, rfd, &OTHER(10));
+	pong.cpu = 1;
+	agent_init(&ping, fn_ping, sfd, &OTHER(0));
+	ping.cpu = 0;
+	if (agent_start(&pong) || agent_start(&ping))
+		_exit(5);
+	while (read(stop_fd, &c, 1) > 0)
+		;
+	atomic_store(&ping.stop, 1);
+	if (agent_join(&ping, WATCHDOG_MS) || agent_join(&pong, WATCHDOG_MS))
+		_exit(6);
+	_exit(atomic_load(&ping.rounds) > 0 && !atomic_load(&ping.errors) ?
+	      0 : 7);
+}
+
+/*
+ * A boost ends within its bound while other threads hold the priority
+ * path: on CPU 0 a caller that, boosted by each reply, spins (reading its
+ * own policy) until the boost is over, beside another user's thread that
+ * takes mkipc_prio_lock all the time. A boosted spinner that preempts the
+ * lock's holder must not keep the decay thread from the lock: with a
+ * plain mutex such boosts lasted until RT throttling stopped the spinner
+ * (about 950 ms a second), and for ever with throttling off.
+ */
+TEST_F_TIMEOUT(prio, boost_ends_under_lock, T_TEST)
+{
+	long boosts0, boosts1, slow = 0;
+	unsigned long long worst = 0;
+	struct agent server, caller;
+	struct boost_probe b;
+	int rfd, sfd, p[2], status, i;
+	pid_t pid;
+
+	if (self->c.skip)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	ASSERT_EQ(0, boost_set(10000));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(p[1]);
+		hold_churn(self->c.dev, p[0]);
+	}
+	close(p[0]);
+	usleep(200 * 1000);		/* the churn runs */
+
+	memset(&b, 0, sizeof(b));
+	b.n = BOOST_PROBES_MAX;
+	b.gap_ns = 2 * MS;		/* > 100 * boost_ns */
+	boosts0 = stat_get("boosts");
+	NEW_EP(self->c.dev, 0, &rfd, &sfd);
+	agent_init(&server, fn_boost_serve, rfd, &FIFO(20, 0));
+	server.arg = &b;
+	server.cpu = 1;
+	START(&server);
+	agent_init(&caller, fn_boost_probe, sfd, &OTHER(0));
+	caller.arg = &b;
+	caller.cpu = 0;
+	START(&caller);
+	JOIN(&caller);
+	JOIN(&server);
+	boosts1 = stat_get("boosts");
+	close(p[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the churning child: status %#x", status);
+	EXPECT_EQ(0, caller.ret);
+	EXPECT_EQ(0, server.ret);
+	for (i = 0; i < b.n; i++) {
+		if (b.back_ns[i] > worst)
+			worst = b.back_ns[i];
+		slow += b.back_ns[i] > MS;
+		EXPECT_GT(200 * MS, b.back_ns[i])
+			TH_LOG("boost of call %d lasted %llu ms", i,
+			       b.back_ns[i] / MS);
+	}
+	NOTE("boost 10 us beside a lock holder: %ld boosts, %ld of %d calls boosted over 1 ms, longest %llu us\n",
+	     boosts1 - boosts0, slow, b.n, worst / 1000);
+	EXPECT_LT(boosts0, boosts1) TH_LOG("no boost: nothing tested");
+	ASSERT_EQ(0, boost_set(0));
 	close(sfd);
 	close(rfd);
 }

@@ -2482,7 +2482,7 @@ TEST_F_TIMEOUT(prio, boost_ends_under_lock, T_TEST)
 			TH_LOG("boost of call %d lasted %llu ms", i,
 			       b.back_ns[i] / MS);
 	}
-	NOTE("boost 10 us beside a lock holder: %ld boosts, %ld of %d calls boosted over 1 ms, longest %llu us\n",
+	NOTE("boost 10 us by a lock holder: %ld boosts, %ld of %d over 1 ms, longest %llu us\n",
 	     boosts1 - boosts0, slow, b.n, worst / 1000);
 	EXPECT_LT(boosts0, boosts1) TH_LOG("no boost: nothing tested");
 	ASSERT_EQ(0, boost_set(0));

@@ -66,6 +66,10 @@ kcsan "__mutex_lock, mkipc_prio_take$MK, $IOCTL" "__mutex_remove_waiter, __mutex
 	expect "6.1 mutex wait list, both through mkipc" mkipc tolerated
 kcsan "__alloc_file, alloc_empty_file, mkipc_ep_open_fd$MK, $IOCTL" "__alloc_file, alloc_empty_file, mkipc_ep_open_fd$MK, $IOCTL" |
 	expect "6.1 get_cred non_rcu, both through mkipc" mkipc tolerated
+kcsan "rt_mutex_adjust_prio_chain.constprop.0, rt_mutex_adjust_pi, __sched_setscheduler, mkipc_pt_apply$MK, $IOCTL" "rt_mutex_slowlock_block.constprop.0, __rt_mutex_slowlock_locked.constprop.0, rt_mutex_lock_nested, mkipc_prio_take$MK, $IOCTL" |
+	expect "6.1 rt_mutex waiter tree, both through mkipc" mkipc tolerated
+kcsan "mark_wakeup_next_waiter, rt_mutex_unlock, mkipc_prio_take$MK, $IOCTL" "mkipc_prio_take$MK, $IOCTL" |
+	expect "an rt_mutex update against mkipc's own access" mkipc fatal
 kcsan "__alloc_file, alloc_empty_file, mkipc_ep_open_fd$MK, $IOCTL" "__mutex_lock, mkipc_prio_take$MK, $IOCTL" |
 	expect "two different classes, both through mkipc" mkipc fatal
 kcsan "__alloc_file, alloc_empty_file, mkipc_ep_open_fd$MK, $IOCTL" "__alloc_file, alloc_empty_file, mkipc_ep_open_fd$MK, $IOCTL" |

@@ -21,11 +21,17 @@
 #  - two accesses that one piece of core-kernel code made itself, on data
 #    of its own, are its race, whoever called it (kernfn() below, one
 #    class each, each seen in the KCSAN lane):
-#     * "lock": both top frames in kernel/locking/mutex.c or rwsem.c
-#       (__mutex_lock, __mutex_remove_waiter, ...). 6.1's __mutex_lock()
-#       reads the wait list without wait_lock after it slept
-#       (__mutex_waiter_is_first()), racing with another waiter's
-#       list_del(), on any contended mutex;
+#     * "lock": both top frames in kernel/locking/mutex.c, rwsem.c or
+#       rtmutex.c (__mutex_lock, __mutex_remove_waiter, ...,
+#       rt_mutex_slowlock_block, rt_mutex_adjust_prio_chain,
+#       mark_wakeup_next_waiter). 6.1's __mutex_lock() reads the wait list
+#       without wait_lock after it slept (__mutex_waiter_is_first()),
+#       racing with another waiter's list_del(), on any contended mutex;
+#       6.1's rtmutex_spin_on_owner(), inlined in rt_mutex_slowlock_block(),
+#       reads the waiter tree's leftmost node without wait_lock
+#       (rt_mutex_waiter_is_top_waiter()), racing with the tree updates
+#       that a PI chain walk or an unlock makes under it, on any contended
+#       rt_mutex (mkipc_prio_lock is one);
 #     * "cred": both top frames __alloc_file. 6.1's get_cred(), inlined
 #       there, stores 0 to the shared cred's non_rcu with a plain write,
 #       so any two threads of one process that create files at once race
@@ -74,7 +80,7 @@ function flush() {
 }
 # The class of core-kernel code function @f belongs to, or "" (above).
 function kernfn(f) {
-	if (f ~ /^(__mutex_|mutex_|__rwsem_|rwsem_|osq_)/)
+	if (f ~ /^(__mutex_|mutex_|__rwsem_|rwsem_|osq_|__rt_mutex_|rt_mutex_|rtmutex_|mark_wakeup_next_waiter|try_to_take_rt_mutex|task_blocks_on_rt_mutex)/)
 		return "lock"
 	if (f == "__alloc_file")
 		return "cred"

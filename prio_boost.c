@@ -86,14 +86,15 @@
  * boosted thread spinning in userspace cannot keep it from running, nor
  * from taking mkipc_prio_lock: a holder the spinner preempted inherits
  * the decay thread's priority until it lets go (prio.boost_ends_under_lock).
- * A
- * user gets at most one boost per CPU per MKIPC_BOOST_DUTY * boost_ns:
- * mkipc_boost_last[] holds the time of the last, by hash of (uid, CPU); a
- * collision makes two users share a budget, which only refuses more.
+ * A user gets at most one boost per MKIPC_BOOST_DUTY * boost_ns, on all
+ * CPUs together: mkipc_boost_users holds the time of each user's last, by
+ * uid. Not per CPU: a boosted thread may move itself to another CPU, and a
+ * budget per CPU would let it gather the budgets of every CPU on one. Not
+ * a hash of a few slots: one user with many uids could fill those and
+ * leave everyone else's boosts refused.
  */
 #include <linux/cred.h>
 #include <linux/debugfs.h>
-#include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -107,6 +108,7 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 #include <uapi/linux/sched/types.h>
 
 #include "mkipc.h"
@@ -120,7 +122,8 @@
 /* A boost of boost_ns at most once per this many boost_ns. */
 #define MKIPC_BOOST_DUTY	100
 #define MKIPC_BOOST_NS_MAX	(10 * NSEC_PER_MSEC)
-#define MKIPC_BOOST_SLOTS_BITS	8
+/* Users seen anew between two prunes of mkipc_boost_users. */
+#define MKIPC_BOOST_PRUNE	64
 
 /* The hooks read it unlocked: a marked store. */
 static bool mkipc_priority_tracking = true;
@@ -191,7 +194,15 @@ static DEFINE_RAW_SPINLOCK(mkipc_decay_lock);
 static LIST_HEAD(mkipc_decay_list);
 static struct task_struct *mkipc_decay_thread;
 
-static atomic64_t mkipc_boost_last[1 << MKIPC_BOOST_SLOTS_BITS];
+/*
+ * uid (in the initial namespace) -> time of its last boost, ktime ns, as
+ * an xarray value. Written under mkipc_prio_lock, read locklessly (RCU) for
+ * the quick look. An entry older than MKIPC_BOOST_DUTY * MKIPC_BOOST_NS_MAX
+ * limits nothing: such entries go every MKIPC_BOOST_PRUNE new users, so
+ * the table holds about as many users as boosted within the last second.
+ */
+static DEFINE_XARRAY(mkipc_boost_users);
+static unsigned int mkipc_boost_new_users;	/* under mkipc_prio_lock */
 
 static const struct mkipc_prio mkipc_boost_level = {
 	.policy = SCHED_FIFO, .rt = 1, .nice = MAX_NICE,
@@ -639,45 +650,69 @@ static void mkipc_don_detach(struct mkipc_pi_don *d)
 
 /* --- the completion boost ------------------------------------------------ */
 
-static atomic64_t *mkipc_boost_slot(struct task_struct *p)
+static u32 mkipc_boost_uid(struct task_struct *p)
 {
-	u32 uid = from_kuid(&init_user_ns, task_uid(p));
+	return from_kuid(&init_user_ns, task_uid(p));
+}
 
-	return &mkipc_boost_last[hash_32(uid ^ (task_cpu(p) << 20),
-					 MKIPC_BOOST_SLOTS_BITS)];
+/* Whether the user whose last boost @v records may have another now. */
+static bool mkipc_boost_spent(void *v, s64 now, u64 ns)
+{
+	if (!xa_is_value(v))
+		return false;
+	if (now - (s64)xa_to_value(v) >= (s64)(MKIPC_BOOST_DUTY * ns))
+		return false;
+	mkipc_stat_inc(MKIPC_STAT_BOOST_LIMITED);
+	return true;
 }
 
 /*
- * Whether @p is due a boost: by its policy, and its user's budget on its
- * CPU, looked at but not taken (mkipc_boost_budget() takes it).
+ * Whether @p is due a boost: by its policy, and its user's budget, looked
+ * at but not taken (mkipc_boost_budget() takes it).
  */
 static bool mkipc_boost_due(struct task_struct *p)
 {
 	u64 ns = READ_ONCE(mkipc_boost_ns);
-	s64 last;
 
 	if (!ns || !mkipc_fair(READ_ONCE(p->policy)))
 		return false;
-	last = atomic64_read(mkipc_boost_slot(p));
-	if (last && ktime_get_ns() - last < MKIPC_BOOST_DUTY * ns) {
+	return !mkipc_boost_spent(xa_load(&mkipc_boost_users,
+					  mkipc_boost_uid(p)),
+				  ktime_get_ns(), ns);
+}
+
+/* Drops the users whose last boost can no longer limit anything. */
+static void mkipc_boost_prune(s64 now)
+{
+	unsigned long uid;
+	void *v;
+
+	xa_for_each(&mkipc_boost_users, uid, v)
+		if (now - (s64)xa_to_value(v) >=
+		    (s64)(MKIPC_BOOST_DUTY * MKIPC_BOOST_NS_MAX))
+			xa_erase(&mkipc_boost_users, uid);
+	mkipc_boost_new_users = 0;
+}
+
+/* Takes the budget of @p's user; false if spent (or no memory for it). */
+static bool mkipc_boost_budget(struct task_struct *p, u64 ns)
+{
+	u32 uid = mkipc_boost_uid(p);
+	s64 now = ktime_get_ns();
+	void *old;
+
+	lockdep_assert_held(&mkipc_prio_lock);
+	old = xa_load(&mkipc_boost_users, uid);
+	if (mkipc_boost_spent(old, now, ns))
+		return false;
+	if (!old && ++mkipc_boost_new_users >= MKIPC_BOOST_PRUNE)
+		mkipc_boost_prune(now);
+	/* ktime ns stay far below LONG_MAX / 2, xa_mk_value()'s limit. */
+	if (xa_is_err(xa_store(&mkipc_boost_users, uid, xa_mk_value(now),
+			       GFP_KERNEL))) {
 		mkipc_stat_inc(MKIPC_STAT_BOOST_LIMITED);
 		return false;
 	}
-	return true;
-}
-
-/* Takes the budget of @p's user on its CPU; false if spent. */
-static bool mkipc_boost_budget(struct task_struct *p, u64 ns)
-{
-	atomic64_t *slot = mkipc_boost_slot(p);
-	s64 now = ktime_get_ns(), last = atomic64_read(slot);
-
-	do {
-		if (last && now - last < (s64)(MKIPC_BOOST_DUTY * ns)) {
-			mkipc_stat_inc(MKIPC_STAT_BOOST_LIMITED);
-			return false;
-		}
-	} while (!atomic64_try_cmpxchg(slot, &last, now));
 	return true;
 }
 
@@ -1145,6 +1180,7 @@ void mkipc_prio_uninit(void)
 	}
 	rt_mutex_unlock(&mkipc_prio_lock);
 	kthread_stop(mkipc_decay_thread);
+	xa_destroy(&mkipc_boost_users);
 	/* The records' RCU callbacks run module code. */
 	rcu_barrier();
 }

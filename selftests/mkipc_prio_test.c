@@ -1966,13 +1966,12 @@ static void rate_limit_case(struct __test_metadata *_metadata, int dev,
 			    unsigned long long ref_pct)
 {
 	struct unpriv u = { .dev = dev };
-	long boosts0, lim0, boosts, limited, ncpus;
+	long boosts0, lim0, boosts, limited;
 	unsigned long long t0, elapsed, hog, wall, bound;
 	char msg[512];
 	long rounds;
 
 	ASSERT_EQ(0, boost_set(boost_ns));
-	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	boosts0 = stat_get("boosts");
 	lim0 = stat_get("boost_limited");
 	t0 = mkipc_now_ns();
@@ -1985,7 +1984,8 @@ static void rate_limit_case(struct __test_metadata *_metadata, int dev,
 	wall = mkipc_field(msg, "wall_ns");
 	rounds = mkipc_field(msg, "rounds");
 	ASSERT_LT(0, (long)wall) TH_LOG("child reported: %s", msg);
-	bound = elapsed / (100 * boost_ns) * ncpus + 20;
+	/* One boost a window, on all CPUs together. */
+	bound = elapsed / (100 * boost_ns) + 20;
 	NOTE("rate limit, boost %llu us: hog %llu%% of %llu ms, %ld round trips\n",
 	     boost_ns / 1000, hog * 100 / wall, wall / MS, rounds);
 	NOTE("rate limit, boost %llu us: boosts %ld (bound %llu in %llu ms), limited %ld\n",
@@ -2485,6 +2485,68 @@ TEST_F_TIMEOUT(prio, boost_ends_under_lock, T_TEST)
 	NOTE("boost 10 us by a lock holder: %ld boosts, %ld of %d over 1 ms, longest %llu us\n",
 	     boosts1 - boosts0, slow, b.n, worst / 1000);
 	EXPECT_LT(boosts0, boosts1) TH_LOG("no boost: nothing tested");
+	ASSERT_EQ(0, boost_set(0));
+	close(sfd);
+	close(rfd);
+}
+
+/* Calls once (a->label: 1) and notes its settings right after. */
+static long fn_call_seen(struct agent *a)
+{
+	long err = ep_call(a->fd, 1, NULL, 0, WATCHDOG_NS);
+
+	prio_get(0, &a->seen);
+	atomic_store(&a->taken, 1);
+	return err;
+}
+
+/*
+ * The boost budget is the user's on all CPUs together: two of its
+ * threads, on CPU 0 and CPU 1, each woken by a reply within one budget
+ * window (100 * 10 ms), get one boost between them, not one each. With a
+ * budget per CPU a user could boost on every CPU in turn and move the
+ * boosted threads to one CPU: N budgets on one CPU.
+ */
+TEST_F_TIMEOUT(prio, boost_budget_all_cpus, T_TEST)
+{
+	long boosts0, boosts1, lim0, lim1;
+	struct agent server, a0, a1;
+	int rfd, sfd;
+
+	if (self->c.skip)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	ASSERT_EQ(0, boost_set(10 * MS));
+	usleep(1100 * 1000);		/* > 100 * boost_ns since any boost */
+	NEW_EP(self->c.dev, 0, &rfd, &sfd);
+	agent_init(&server, fn_serve, rfd, &FIFO(20, 0));
+	server.label = 2;
+	server.cpu = 1;
+	START(&server);
+	ASSERT_EQ(0, agent_wait_blocked(&server));
+	boosts0 = stat_get("boosts");
+	lim0 = stat_get("boost_limited");
+	agent_init(&a0, fn_call_seen, sfd, &OTHER(0));
+	a0.cpu = 0;
+	START(&a0);
+	ASSERT_EQ(0, wait_flag(&a0.taken, 1));
+	agent_init(&a1, fn_call_seen, sfd, &OTHER(0));
+	a1.cpu = 1;
+	START(&a1);
+	ASSERT_EQ(0, wait_flag(&a1.taken, 1));
+	boosts1 = stat_get("boosts");
+	lim1 = stat_get("boost_limited");
+	JOIN(&a0);
+	JOIN(&a1);
+	JOIN(&server);
+	EXPECT_EQ(0, a0.ret);
+	EXPECT_EQ(0, a1.ret);
+	NOTE("boost budget: CPU 0 caller %s, CPU 1 caller %s; boosts %ld, limited %ld\n",
+	     prio_str(&a0.seen), prio_str(&a1.seen), boosts1 - boosts0,
+	     lim1 - lim0);
+	EXPECT_EQ(1, boosts1 - boosts0) TH_LOG("one user, one window");
+	EXPECT_LE(1, lim1 - lim0) TH_LOG("the second boost was not refused");
 	ASSERT_EQ(0, boost_set(0));
 	close(sfd);
 	close(rfd);

@@ -185,10 +185,11 @@ struct mkipc_version {
  * to its call, or a message for it while it waits to receive) runs
  * SCHED_FIFO at priority 1 for boost_ns nanoseconds, so that it preempts
  * ordinary work at once, then goes back. Its user gets at most one boost
- * per CPU per 100 * boost_ns, whatever the user's threads do: 1 % of a
- * CPU, plus however late the kernel thread that ends a boost runs (it is
- * SCHED_FIFO 2; seen under emulation: a 10 us boost ended after 96 us
- * on average, a 1 ms one after 1.12 ms).
+ * per 100 * boost_ns on all CPUs together, whatever the user's threads do
+ * (ABI 0.5; before, one per CPU): 1 % of one CPU, plus however late the
+ * kernel thread that ends a boost runs (it is SCHED_FIFO 2; seen under
+ * emulation: a 10 us boost ended after 96 us on average, a 1 ms one after
+ * 1.12 ms).
  */
 
 #define MKIPC_MSG_MAX		4096	/* largest payload, bytes */

@@ -456,13 +456,16 @@ static bool mkipc_ep_count_in(struct mkipc_ep *ep, bool *first)
 }
 
 /* A counted message left (see nmsgs): room for a sender waiting for it. */
-static void mkipc_ep_count_out(struct mkipc_ep *ep)
+/*
+ * Room was made (a place in the bound, or in the queue): one sender
+ * waiting in a send is told, and those waiting in poll.
+ */
+static void mkipc_ep_room(struct mkipc_ep *ep)
 {
-	atomic_dec(&ep->nmsgs);
 	/*
-	 * (O) One full barrier for both looks below: orders the decrement
-	 * before them. Pairs with (S) in a sender's wait for room, and with
-	 * the barrier in mkipc_ep_poll() after it listed itself.
+	 * (O) One full barrier for both looks below: orders what made the
+	 * room before them. Pairs with (S) in a sender's wait for room, and
+	 * with the barrier in mkipc_ep_poll() after it listed itself.
 	 */
 	smp_mb();
 	if (mkipc_waitq_active(&ep->send_wq))
@@ -473,15 +476,10 @@ static void mkipc_ep_count_out(struct mkipc_ep *ep)
 					   EPOLLOUT | EPOLLWRNORM);
 }
 
-/*
- * A receive dropped a withdrawn call, which had left the bound but kept its
- * place in the queue: room for a sender waiting in a send and for one
- * waiting in poll. Rare: a plain wake-up and wq_has_sleeper()'s barrier.
- */
-static void mkipc_ep_dropped(struct mkipc_ep *ep)
+static void mkipc_ep_count_out(struct mkipc_ep *ep)
 {
-	mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
-	mkipc_ep_wake_poll(ep, EPOLLOUT | EPOLLWRNORM);
+	atomic_dec(&ep->nmsgs);
+	mkipc_ep_room(ep);
 }
 
 /*
@@ -659,11 +657,6 @@ static void mkipc_ep_put_front(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 	mkipc_ep_wake_poll(ep, EPOLLIN | EPOLLRDNORM);
 }
 
-/*
- * The next message: first in line, else the mailbox's, else the queue's
- * oldest; or NULL. See "Direct transfer" at the top for why the mailbox is
- * looked at again after the queue.
- */
 /* Under xa_lock: the first message in line, taken, or NULL. */
 static struct mkipc_kmsg *mkipc_ep_take_front_locked(struct mkipc_ep *ep)
 {
@@ -677,6 +670,11 @@ static struct mkipc_kmsg *mkipc_ep_take_front_locked(struct mkipc_ep *ep)
 	return m;
 }
 
+/*
+ * The next message: first in line, else the mailbox's, else the queue's
+ * oldest; or NULL. See "Direct transfer" at the top for why the mailbox is
+ * looked at again after the queue.
+ */
 static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 {
 	struct mkipc_kmsg *m = NULL, *older = NULL;
@@ -1035,7 +1033,7 @@ again:
 	if (m->is_call && atomic_read(&m->state) != MKIPC_CALL_QUEUED) {
 		/* Withdrawn (no longer counted): room in the queue only. */
 		mkipc_kmsg_put(m);
-		mkipc_ep_dropped(ep);
+		mkipc_ep_room(ep);
 		goto again;
 	}
 	if (m->size > r->msg.size) {
@@ -1046,9 +1044,9 @@ again:
 	if (m->is_call) {
 		if (atomic_cmpxchg(&m->state, MKIPC_CALL_QUEUED,
 				   MKIPC_CALL_TAKEN) != MKIPC_CALL_QUEUED) {
-			/* Withdrawn meanwhile. */
+			/* Withdrawn meanwhile: room in the queue only. */
 			mkipc_kmsg_put(m);
-			mkipc_ep_dropped(ep);
+			mkipc_ep_room(ep);
 			goto again;
 		}
 		/* Raised to the caller's level before anything else. */
@@ -1592,7 +1590,7 @@ static __poll_t mkipc_ep_poll(struct file *file, poll_table *pt)
 	/*
 	 * Orders this file's listing on poll_wq before the loads below;
 	 * pairs with (Q) in mkipc_ep_queue() and (O) in
-	 * mkipc_ep_count_out(), and with the barrier in wq_has_sleeper()
+	 * mkipc_ep_room(), and with the barrier in wq_has_sleeper()
 	 * in mkipc_ep_wake_poll(), each after the update it announces.
 	 */
 	smp_mb();

@@ -385,8 +385,8 @@ out_free:
  * then stalled across 2^31 dequeues before it stored what it read. Set up
  * directly (the counters written as the stall leaves them: the queue full,
  * and ->taken_seen 2^31 + 1 behind ->taken), then one more enqueue, which
- * must fail. With 32-bit counters the difference reads negative, and the
- * enqueue used to succeed past the bound.
+ * must fail. With 32-bit counters the difference read negative: the bound
+ * test passed, and only the node array's WARN_ON_ONCE stopped the enqueue.
  */
 static int mkipc_lfq_stale_seen(char *result, size_t len)
 {

@@ -203,6 +203,20 @@ static inline int mkipc_failslab_set(const char *knob, const char *val)
 }
 
 /*
+ * Whether failslab is there: 1; 0 if not, and a test may skip; -1 if not
+ * although MKIPC_REQUIRE_FAULT=1 says the kernel must have it (the debug
+ * lanes), and a test must fail.
+ */
+static inline int mkipc_failslab_present(void)
+{
+	const char *req = getenv("MKIPC_REQUIRE_FAULT");
+
+	if (!access(MKIPC_FAILSLAB, F_OK))
+		return 1;
+	return req && *req == '1' ? -1 : 0;
+}
+
+/*
  * failslab armed but idle: every slab allocation of a thread that writes
  * 1 to its /proc/thread-self/make-it-fail may fail (GFP_KERNEL ones too),
  * quietly, once the caller sets a probability. 0, or -1 if a knob failed.

@@ -53,16 +53,17 @@
  * endpoint's mailbox, one pointer, from which a receiver takes it first.
  *
  *   sender/caller                          receiver
- *   count_in: nmsgs 0 -> 1 (first)         take: front list, then
+ *   count_in: queued 0 -> 1 (first)        take: front list, then
  *   (D) cmpxchg(mailbox, NULL, m)            xchg(mailbox, NULL), then
  *   (Q) smp_mb(); dead?                      the queue
  *   raise the first waiting receiver       (S) in its wait, if none
  *   wake one receiver (WF_SYNC: a call)
  *
- * Order. The first to count a message (nmsgs from 0) is the only one that
- * may use the mailbox: nothing counts then, so nothing is queued, first in
- * line or in a receiver's hands undelivered (each counts from its count_in
- * until delivered), and every message counted after it is newer; its
+ * Order. The first to count a message (queued from 0) is the only one that
+ * may use the mailbox: nothing counts as queued then, so nothing is
+ * queued, first in line or in a receiver's hands undelivered (each counts
+ * from its count_in until delivered), and every message counted after it
+ * is newer; its
  * count_in is its linearization point. Receivers look at the mailbox
  * before the queue, and once more after a dequeue, (M): a sender slow
  * between its count_in and (D) may fill the mailbox after a receiver's
@@ -99,7 +100,12 @@
  * slots (see struct mkipc_cslot), found by index and validated by a
  * generation, or by the xarray when all are in use. MKIPC_EP_NO_RECYCLE
  * keeps the path before both as a baseline: a new record a message,
- * charged to its sender, and every token from the xarray.
+ * charged to its sender's memory cgroup, and every token from the xarray.
+ * Every record allocated, and the endpoint, also count against the
+ * creator's user_mem_max_kb (usermem.c); a call its caller gave up after
+ * a server took it counts against max_msgs until its token is used up
+ * (see nmsgs), so that such calls cannot pile up behind a server that
+ * never answers.
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -149,6 +155,9 @@ struct mkipc_kmsg {
 	kuid_t euid;
 	kgid_t egid;
 	refcount_t ref;			/* 1; 2 for a call (see the top) */
+	/* Charged to (usermem.c): the endpoint's creator, these bytes. */
+	struct mkipc_user *user;
+	u32 charged;
 	/* Calls only. */
 	atomic_t state;			/* enum mkipc_call_state */
 	u32 rep_cap;			/* the caller's reply buffer */
@@ -236,12 +245,23 @@ struct mkipc_ep {
 	struct mkipc_kmsg *mailbox;
 	atomic_t nr_front;		/* entries in front: lockless hint */
 	/*
-	 * Messages that count against max_msgs: from their enqueue until
-	 * delivered, withdrawn (a call given up while QUEUED) or discarded.
-	 * A withdrawn call stays in the lock-free queue until a receive
-	 * passes over it, so the queue's own bound is twice max_msgs.
+	 * Messages that count against max_msgs, in two halves of one word
+	 * so that a sender checks their sum in one atomic step:
+	 *
+	 *   low 32 bits, queued: from their enqueue until delivered,
+	 *     withdrawn (a call given up while QUEUED) or discarded;
+	 *   high 32 bits, abandoned: a call its caller gave up while TAKEN,
+	 *     from just before the caller's cmpxchg to CANCELLED (undone if
+	 *     that fails) until the holder of its token uses the token up
+	 *     (the ESRCH reply, the death, a failed delivery), who finds it
+	 *     CANCELLED only after that cmpxchg: the half never goes below 0.
+	 *
+	 * A call whose caller still waits costs that caller a thread; one it
+	 * gave up costs nothing more, so only those count. A withdrawn call
+	 * stays in the lock-free queue until a receive passes over it, so
+	 * the queue's own bound is twice max_msgs.
 	 */
-	atomic_t nmsgs;
+	atomic64_t nmsgs;
 	bool dead;
 	bool sync;			/* synchronous hand-off on calls */
 	bool direct;			/* the mailbox is in use */
@@ -254,6 +274,8 @@ struct mkipc_ep {
 	/* Free small records, each taken and given back by one xchg. */
 	struct mkipc_kmsg *spare[MKIPC_EP_SPARES];
 	struct mem_cgroup *memcg;	/* the creator's: small records */
+	struct mkipc_user *user;	/* the creator's, or NULL: usermem.c */
+	u32 charged;			/* for the endpoint itself */
 	struct kref ref;
 	struct list_head node;		/* in mkipc_eps */
 	pid_t creator;			/* tgid, in the initial namespace */
@@ -277,6 +299,31 @@ static void mkipc_ep_count(struct mkipc_ep *ep, enum mkipc_ep_stat s)
 
 /* --- messages ------------------------------------------------------------ */
 
+/*
+ * A new record with room for @size payload bytes, charged to @ep's creator
+ * (usermem.c); ERR_PTR(-ENOBUFS) past the creator's limit.
+ */
+static struct mkipc_kmsg *mkipc_kmsg_alloc(struct mkipc_ep *ep, u32 size)
+{
+	size_t bytes = kmalloc_size_roundup(struct_size_t(struct mkipc_kmsg,
+							  data, size));
+	struct mkipc_kmsg *m;
+
+	if (!mkipc_user_charge(ep->user, bytes))
+		return ERR_PTR(-ENOBUFS);
+	m = kmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!m) {
+		mkipc_user_uncharge(ep->user, bytes);
+		return ERR_PTR(-ENOMEM);
+	}
+	m->home = NULL;
+	m->tgid = NULL;
+	m->tid = NULL;
+	m->user = ep->user;
+	m->charged = bytes;
+	return m;
+}
+
 /* A small record: a spare of @ep's, else a new one charged to its creator. */
 static struct mkipc_kmsg *mkipc_kmsg_small(struct mkipc_ep *ep)
 {
@@ -294,13 +341,10 @@ static struct mkipc_kmsg *mkipc_kmsg_small(struct mkipc_ep *ep)
 		}
 	}
 	old = set_active_memcg(ep->memcg);
-	m = kmalloc(struct_size(m, data, MKIPC_KMSG_SMALL), GFP_KERNEL_ACCOUNT);
+	m = mkipc_kmsg_alloc(ep, MKIPC_KMSG_SMALL);
 	set_active_memcg(old);
-	if (!m)
-		return NULL;
-	m->home = ep;
-	m->tgid = NULL;
-	m->tid = NULL;
+	if (!IS_ERR(m))
+		m->home = ep;
 	return m;
 }
 
@@ -318,19 +362,12 @@ static struct mkipc_kmsg *mkipc_kmsg_new(struct mkipc_ep *ep, u32 size,
 {
 	struct mkipc_kmsg *m;
 
-	if (size <= MKIPC_KMSG_SMALL && ep->recycle) {
+	if (size <= MKIPC_KMSG_SMALL && ep->recycle)
 		m = mkipc_kmsg_small(ep);
-	} else {
-		/* The sender's, and freed on delivery: MKIPC_EP_NO_RECYCLE. */
-		m = kmalloc(struct_size(m, data, size), GFP_KERNEL_ACCOUNT);
-		if (m) {
-			m->home = NULL;
-			m->tgid = NULL;
-			m->tid = NULL;
-		}
-	}
-	if (!m)
-		return NULL;
+	else	/* The sender's cgroup's, freed on delivery. */
+		m = mkipc_kmsg_alloc(ep, size);
+	if (IS_ERR(m))
+		return m;
 	m->size = size;
 	m->is_call = false;
 	m->reply = NULL;
@@ -352,6 +389,8 @@ static void mkipc_kmsg_free(struct mkipc_kmsg *m)
 {
 	put_pid(m->tgid);
 	put_pid(m->tid);
+	/* The endpoint, and with it the user, outlives its records. */
+	mkipc_user_uncharge(m->user, m->charged);
 	kfree(m);
 }
 
@@ -390,8 +429,8 @@ static struct mkipc_kmsg *mkipc_kmsg_from_user(struct mkipc_ep *ep,
 {
 	struct mkipc_kmsg *m = mkipc_kmsg_new(ep, msg->size + extra, ident);
 
-	if (!m)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(m))
+		return m;
 	m->size = msg->size;
 	m->label = msg->label;
 	if (msg->size &&
@@ -439,23 +478,36 @@ static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
 		wake_up_interruptible_poll(&ep->poll_wq, events);
 }
 
+/* One abandoned call in ep->nmsgs. */
+#define MKIPC_ABANDONED	((s64)BIT_ULL(32))
+
+static u32 mkipc_nqueued(s64 n)
+{
+	return (u32)n;
+}
+
+/* Queued and abandoned together: what max_msgs bounds. */
+static u32 mkipc_ncounted(s64 n)
+{
+	return (u32)n + (u32)(n >> 32);
+}
+
 /*
  * Takes a place in the bound for a message about to be queued; *@first
- * if no other message counted then.
+ * if no other message was queued then (abandoned calls are in no line).
  */
 static bool mkipc_ep_count_in(struct mkipc_ep *ep, bool *first)
 {
-	int n = atomic_read(&ep->nmsgs);
+	s64 n = atomic64_read(&ep->nmsgs);
 
 	do {
-		if (n >= ep->max_msgs)
+		if (mkipc_ncounted(n) >= ep->max_msgs)
 			return false;
-	} while (!atomic_try_cmpxchg(&ep->nmsgs, &n, n + 1));
-	*first = !n;
+	} while (!atomic64_try_cmpxchg(&ep->nmsgs, &n, n + 1));
+	*first = !mkipc_nqueued(n);
 	return true;
 }
 
-/* A counted message left (see nmsgs): room for a sender waiting for it. */
 /*
  * Room was made (a place in the bound, or in the queue): one sender
  * waiting in a send is told, and those waiting in poll.
@@ -476,15 +528,33 @@ static void mkipc_ep_room(struct mkipc_ep *ep)
 					   EPOLLOUT | EPOLLWRNORM);
 }
 
+/* A queued message left: delivered, withdrawn or discarded. */
 static void mkipc_ep_count_out(struct mkipc_ep *ep)
 {
-	atomic_dec(&ep->nmsgs);
+	atomic64_dec(&ep->nmsgs);
+	mkipc_ep_room(ep);
+}
+
+/*
+ * An abandoned call's token was used up (a reply, ESRCH; or the death), by
+ * whoever found it CANCELLED; or its caller's count undone.
+ */
+static void mkipc_ep_abandoned_out(struct mkipc_ep *ep)
+{
+	/*
+	 * After the load that found CANCELLED: pairs with the full barrier
+	 * of the caller's cmpxchg to CANCELLED, after its add (nmsgs).
+	 */
+	smp_mb__before_atomic();
+	atomic64_sub(MKIPC_ABANDONED, &ep->nmsgs);
 	mkipc_ep_room(ep);
 }
 
 /*
  * A message the endpoint holds and can no longer deliver: it died. A call
- * taken (@state TAKEN) no longer counts; one already withdrawn neither.
+ * taken (@state TAKEN, its token used up by the caller of this) no longer
+ * counts as queued, but as abandoned if its caller gave up; one already
+ * withdrawn no longer counts.
  */
 static void mkipc_ep_discard(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 			     int state)
@@ -492,8 +562,12 @@ static void mkipc_ep_discard(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	if (!m->is_call) {
 		mkipc_kmsg_put(m);
 		mkipc_ep_count_out(ep);
+	} else if (state == MKIPC_CALL_TAKEN) {
+		if (!mkipc_call_end(m, state, MKIPC_CALL_FAILED,
+				    MKIPC_WAKE_ONE))
+			mkipc_ep_abandoned_out(ep);	/* given up */
 	} else if (mkipc_call_end(m, state, MKIPC_CALL_FAILED,
-				  MKIPC_WAKE_ONE) && state == MKIPC_CALL_QUEUED) {
+				  MKIPC_WAKE_ONE)) {
 		mkipc_ep_count_out(ep);
 	}
 }
@@ -525,6 +599,8 @@ static void mkipc_ep_free(struct kref *ref)
 		if (ep->spare[i])
 			mkipc_kmsg_free(ep->spare[i]);
 	mem_cgroup_put(ep->memcg);
+	mkipc_user_uncharge(ep->user, ep->charged);
+	mkipc_user_put(ep->user);
 	kfree(ep);
 	atomic_dec(&mkipc_ep_live);
 	mkipc_stat_inc(MKIPC_STAT_EP_DESTROYED);
@@ -753,13 +829,13 @@ static int mkipc_wait_err(int err, u64 timeout_ns)
 /* Room in the bound, and in the queue (which withdrawn calls may fill). */
 static bool mkipc_ep_has_room(struct mkipc_ep *ep)
 {
-	return atomic_read(&ep->nmsgs) < ep->max_msgs &&
+	return mkipc_ncounted(atomic64_read(&ep->nmsgs)) < ep->max_msgs &&
 	       mkipc_queue_len_approx(&ep->q) < 2 * ep->max_msgs;
 }
 
 static void mkipc_ep_note_len(struct mkipc_ep *ep)
 {
-	int len = atomic_read(&ep->nmsgs);
+	int len = mkipc_nqueued(atomic64_read(&ep->nmsgs));
 	int hwm = atomic_read(&ep->hwm);
 
 	/* A statistic: relaxed, and a lost race only retries. */
@@ -910,6 +986,8 @@ static bool mkipc_recv_bad(const struct mkipc_recv *r)
  * Publishes a taken call under a new token. The table holds the
  * endpoint's reference from here; the receiver takes one of its own for
  * the rest of the delivery, since a reply may now end the call any time.
+ * 1 if the endpoint died and its killer ended the call meanwhile: the
+ * reference taken here then stands in for the endpoint's.
  */
 static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 {
@@ -943,9 +1021,10 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 			 * Ended by the killer, which dropped that one: the
 			 * reference taken above stands in for it.
 			 */
-			if (mkipc_slot_end(s, mkipc_slot_word(gen,
-							      MKIPC_SLOT_TAKEN)))
-				refcount_dec(&m->ref);
+			if (!mkipc_slot_end(s, mkipc_slot_word(gen,
+							       MKIPC_SLOT_TAKEN)))
+				return 1;
+			refcount_dec(&m->ref);
 			return -EPIPE;
 		}
 		return 0;
@@ -1052,6 +1131,10 @@ again:
 		/* Raised to the caller's level before anything else. */
 		mkipc_prio_take(&m->pi, &m->state, MKIPC_CALL_TAKEN);
 		err = mkipc_ep_token(ep, m);
+		if (err > 0) {
+			err = -EPIPE;
+			goto ended;
+		}
 		if (err)
 			goto untake;
 		token = m->token;
@@ -1085,6 +1168,7 @@ again:
 untoken:
 	/* Only if still ours: the token may have been reused since. */
 	if (token && !mkipc_ep_untoken(ep, m, token)) {
+ended:
 		/* A reply (to a guessed token) or the death ended it. */
 		mkipc_kmsg_put(m);
 		mkipc_ep_count_out(ep);
@@ -1096,8 +1180,13 @@ untake:
 	if (m->is_call &&
 	    atomic_cmpxchg(&m->state, MKIPC_CALL_TAKEN,
 			   MKIPC_CALL_QUEUED) != MKIPC_CALL_TAKEN) {
-		/* Given up while taken: neither delivered nor withdrawn. */
+		/*
+		 * Given up while taken, and the token (if any) back in our
+		 * hands: neither delivered nor withdrawn, and it counted as
+		 * abandoned too (see nmsgs), until now.
+		 */
 		mkipc_kmsg_put(m);
+		atomic64_sub(MKIPC_ABANDONED, &ep->nmsgs);
 		mkipc_ep_count_out(ep);
 		return err;
 	}
@@ -1182,10 +1271,15 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 		/* Give up, unless the call ended meanwhile. */
 		state = atomic_read(&m->state);
 		while (state == MKIPC_CALL_QUEUED || state == MKIPC_CALL_TAKEN) {
+			/* Counted before it can be answered (see nmsgs). */
+			if (state == MKIPC_CALL_TAKEN)
+				atomic64_add(MKIPC_ABANDONED, &ep->nmsgs);
 			old = atomic_cmpxchg(&m->state, state,
 					     MKIPC_CALL_CANCELLED);
 			if (old == state)
 				break;
+			if (state == MKIPC_CALL_TAKEN)
+				mkipc_ep_abandoned_out(ep);
 			state = old;
 		}
 		if (state == MKIPC_CALL_QUEUED) {
@@ -1303,6 +1397,8 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 	}
 	refcount_inc(&call->ref);	/* for the lines below */
 	if (!mkipc_call_end(call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED, how)) {
+		/* The caller gave up, counting it abandoned, now answered. */
+		mkipc_ep_abandoned_out(ep);
 		call->reply = NULL;
 		if (rep)
 			mkipc_kmsg_put(rep);
@@ -1443,8 +1539,23 @@ long mkipc_ep_create(void __user *uarg)
 		    (ep->recycle ? 0 : MKIPC_EP_NO_RECYCLE) |
 		    (c.flags & MKIPC_EP_INHERIT_RT);
 	ep->max_msgs = c.max_msgs ?: MKIPC_EP_DEFAULT_MSGS;
+	ep->user = mkipc_user_get();
+	if (IS_ERR(ep->user)) {
+		err = PTR_ERR(ep->user);
+		kfree(ep);
+		return err;
+	}
+	ep->charged = kmalloc_size_roundup(sizeof(*ep)) +
+		      mkipc_queue_mem(qkind, 2 * ep->max_msgs);
+	if (!mkipc_user_charge(ep->user, ep->charged)) {
+		mkipc_user_put(ep->user);
+		kfree(ep);
+		return -ENOBUFS;
+	}
 	err = mkipc_queue_init(&ep->q, qkind, 2 * ep->max_msgs);
 	if (err) {
+		mkipc_user_uncharge(ep->user, ep->charged);
+		mkipc_user_put(ep->user);
 		kfree(ep);
 		return err;
 	}
@@ -1517,13 +1628,16 @@ static long mkipc_ep_info(struct mkipc_epf *f, void __user *uarg)
 {
 	struct mkipc_ep *ep = f->ep;
 	struct mkipc_ep_info info;
+	s64 n;
 
 	memset(&info, 0, sizeof(info));
 	info.id = ep->id;
 	info.rights = f->rights;
 	info.flags = ep->flags;
 	info.max_msgs = ep->max_msgs;
-	info.queued = atomic_read(&ep->nmsgs);
+	n = atomic64_read(&ep->nmsgs);
+	info.queued = mkipc_nqueued(n);
+	info.abandoned = n >> 32;
 	info.dead = READ_ONCE(ep->dead);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -1597,7 +1711,7 @@ static __poll_t mkipc_ep_poll(struct file *file, poll_table *pt)
 	if (READ_ONCE(ep->dead))
 		return EPOLLHUP;
 	if ((f->rights & MKIPC_RIGHT_RECV) &&
-	    atomic_read(&ep->nmsgs))
+	    mkipc_nqueued(atomic64_read(&ep->nmsgs)))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (mkipc_ep_has_room(ep))
 		mask |= EPOLLOUT | EPOLLWRNORM;
@@ -1637,16 +1751,18 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 	struct mkipc_ep *ep;
 
 	seq_printf(s, "live %d\n", atomic_read(&mkipc_ep_live));
-	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors direct recycle\n");
+	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors direct recycle abandoned user_bytes\n");
 	mutex_lock(&mkipc_eps_lock);
 	list_for_each_entry(ep, &mkipc_eps, node) {
-		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld %ld %d\n",
+		s64 n = atomic64_read(&ep->nmsgs);
+
+		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld %ld %d %u %lu\n",
 			   ep->id, ep->creator,
 			   (ep->flags & MKIPC_EP_QUEUE_SPIN) ? "spin" : "lfq",
 			   (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
 			   "stock" : "owaitq",
 			   ep->sync ? "sync" : "plain", ep->max_msgs,
-			   atomic_read(&ep->nmsgs),
+			   mkipc_nqueued(n),
 			   atomic_read(&ep->hwm), READ_ONCE(ep->dead),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_SENT]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_RECEIVED]),
@@ -1654,7 +1770,8 @@ static int mkipc_eps_show(struct seq_file *s, void *unused)
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_REPLIES]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_ERRORS]),
 			   atomic_long_read(&ep->cnt[MKIPC_EPS_DIRECT]),
-			   ep->recycle);
+			   ep->recycle, (u32)(n >> 32),
+			   mkipc_user_bytes(ep->user));
 	}
 	mutex_unlock(&mkipc_eps_lock);
 	return 0;

@@ -345,6 +345,13 @@ static unsigned long mkipc_slq_destroy(struct mkipc_slq *q,
 	return left;
 }
 
+size_t mkipc_queue_mem(enum mkipc_queue_kind kind, unsigned int bound)
+{
+	if (kind == MKIPC_QUEUE_LFQ)
+		return ((size_t)bound + 1) * sizeof(struct mkipc_lfq_node);
+	return (size_t)bound * sizeof(void *);
+}
+
 int mkipc_queue_init(struct mkipc_queue *q, enum mkipc_queue_kind kind,
 		     unsigned int bound)
 {

@@ -46,6 +46,7 @@ static void __exit mkipc_exit(void)
 {
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
+	mkipc_user_uninit();
 	mkipc_prio_uninit();
 	pr_info("unloaded\n");
 }

@@ -112,6 +112,8 @@ int mkipc_queue_enqueue(struct mkipc_queue *q, void *val);
 void *mkipc_queue_dequeue(struct mkipc_queue *q);
 /* Values held, exact when quiescent; may be stale while others run. */
 unsigned int mkipc_queue_len_approx(struct mkipc_queue *q);
+/* What mkipc_queue_init() allocates for @kind and @bound, in bytes. */
+size_t mkipc_queue_mem(enum mkipc_queue_kind kind, unsigned int bound);
 const char *mkipc_queue_kind_name(enum mkipc_queue_kind kind);
 /* The run-time default kind: module parameter "queue" (params.c). */
 enum mkipc_queue_kind mkipc_queue_default_kind(void);

@@ -111,6 +111,15 @@ long mkipc_ep_create(void __user *uarg);
 int mkipc_ep_live_count(void);
 void mkipc_ep_debugfs_init(struct dentry *dir);
 
+/* usermem.c: what each unprivileged user's endpoints hold, bounded. */
+struct mkipc_user;
+struct mkipc_user *mkipc_user_get(void);
+void mkipc_user_put(struct mkipc_user *u);
+bool mkipc_user_charge(struct mkipc_user *u, size_t bytes);
+void mkipc_user_uncharge(struct mkipc_user *u, size_t bytes);
+unsigned long mkipc_user_bytes(struct mkipc_user *u);
+void mkipc_user_uninit(void);
+
 /* params.c: synchronous hand-off on calls, module parameter "handoff". */
 bool mkipc_handoff_default_sync(void);
 /* Module parameter "direct": direct transfer on new endpoints. */

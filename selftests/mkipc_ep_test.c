@@ -634,7 +634,7 @@ TEST_F_TIMEOUT(ep, create_and_info, T_SHORT)
 	EXPECT_EQ(MKIPC_EP_DEFAULT_MSGS, info.max_msgs);
 	EXPECT_EQ(0, info.queued);
 	EXPECT_EQ(0, info.dead);
-	EXPECT_EQ(0, info.reserved0);
+	EXPECT_EQ(0, info.abandoned);
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0, info.reserved[i]);
 
@@ -1962,6 +1962,168 @@ TEST_F_TIMEOUT(ep, caller_gave_up_esrch, T_SHORT)
 				   sizeof(buf), MKIPC_F_NONBLOCK, 0));
 	EXPECT_EQ(ESRCH, rr.reply_err);
 	EXPECT_EQ(125, rr.recv.msg.label);
+}
+
+/*
+ * Issue 13, item 1: a server that takes calls and never answers, and a
+ * caller that gives up on each. Before ABI 0.6 a taken call stopped
+ * counting against max_msgs, so every call was taken and its record kept
+ * until the endpoint died (20,000 such calls with 4 KiB payloads held
+ * 157 MB). Now a taken call counts until its token is used up: the
+ * server takes max_msgs of them, the next caller waits for room and
+ * times out before any server sees its call.
+ */
+#define ABANDON_MAX	4
+
+TEST_F_TIMEOUT(ep, abandoned_calls_bounded, T_SHORT)
+{
+	static const __u32 kinds[] = { 0, MKIPC_EP_NO_RECYCLE };
+	__u64 token[3 * ABANDON_MAX];
+	struct mkipc_ep_info info;
+	struct mkipc_recv r;
+	struct mkipc_call c;
+	struct op caller;
+	int fd, s, i, k, taken;
+	char buf[64];
+
+	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++) {
+		fd = ep_create(self->dev, kinds[k], ABANDON_MAX);
+		ASSERT_LE(0, fd);
+		s = ep_sender(fd, 0);
+		ASSERT_LE(0, s);
+		taken = 0;
+		for (i = 0; i < 3 * ABANDON_MAX; i++) {
+			ASSERT_EQ(0, op_start(&caller, OP_CALL, s, 700 + i, 0,
+					      100 * MS));
+			if (!ep_recv(fd, &r, buf, sizeof(buf), 0, 500 * MS))
+				token[taken++] = r.token;
+			ASSERT_EQ(0, op_join(&caller, WATCHDOG_MS));
+			EXPECT_EQ(-ETIMEDOUT, caller.ret);
+		}
+		EXPECT_EQ(ABANDON_MAX, taken)
+			TH_LOG("kind %#x: %d calls taken and given up, max_msgs %d",
+			       kinds[k], taken, ABANDON_MAX);
+		ASSERT_EQ(0, ep_info(fd, &info));
+		EXPECT_EQ(ABANDON_MAX, info.abandoned);
+		EXPECT_EQ(0, info.queued);
+		/* Full: a send waits for room (here: fails at once). */
+		EXPECT_EQ(-EAGAIN, ep_send(s, 1, NULL, 0, MKIPC_F_NONBLOCK, 0));
+		EXPECT_EQ(-EAGAIN, ep_call(s, &c, 2, NULL, 0, NULL, 0,
+					   MKIPC_F_NONBLOCK, 100 * MS));
+		/* An answer, even one that fails, makes room for one. */
+		EXPECT_EQ(-ESRCH, ep_reply(fd, token[0], 1, NULL, 0));
+		ASSERT_EQ(0, ep_info(fd, &info));
+		EXPECT_EQ(ABANDON_MAX - 1, info.abandoned);
+		EXPECT_EQ(0, ep_send(s, 3, NULL, 0, MKIPC_F_NONBLOCK, 0));
+		EXPECT_EQ(-EAGAIN, ep_send(s, 4, NULL, 0, MKIPC_F_NONBLOCK, 0));
+		EXPECT_EQ(0, ep_take(fd, &r, buf, sizeof(buf)));
+		EXPECT_EQ(3, r.msg.label);
+		for (i = 1; i < taken; i++)
+			EXPECT_EQ(-ESRCH, ep_reply(fd, token[i], 1, NULL, 0));
+		ASSERT_EQ(0, ep_info(fd, &info));
+		EXPECT_EQ(0, info.abandoned);
+		EXPECT_EQ(0, info.queued);
+		close(s);
+		close(fd);
+	}
+}
+
+/*
+ * Issue 13, item 1: the per-user limit on what a user's endpoints hold
+ * (user_mem_max_kb). As nobody, with a limit of 512 KiB: 4 KiB messages
+ * (8 KiB records) queued without a receiver fail with ENOBUFS once the
+ * records and the endpoint reach the limit, and not before half of it; a
+ * receive gives the room back; a new endpoint fails while the user is at
+ * the limit and succeeds once the full one is closed. Root's endpoints
+ * are not counted. Before ABI 0.6 nothing but max_msgs stopped the sends.
+ */
+#define USERMEM_PARAM	"/sys/module/mkipc/parameters/user_mem_max_kb"
+#define USERMEM_KB	512
+
+static int usermem_child(void)
+{
+	static char big[MKIPC_MSG_MAX];
+	struct mkipc_recv r;
+	int dev, fd, fd2, n, err;
+
+	if (drop_to_nobody())
+		return 10;
+	dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return 11;
+	fd = ep_create(dev, 0, 1000);
+	if (fd < 0)
+		return 12;
+	for (n = 0; n < 1000; n++) {
+		err = ep_send(fd, n, big, sizeof(big), MKIPC_F_NONBLOCK, 0);
+		if (err)
+			break;
+	}
+	if (err != -ENOBUFS) {
+		fprintf(stderr, "# %d sends of 4 KiB, then %d (want -ENOBUFS)\n",
+			n, err);
+		return 13;
+	}
+	fprintf(stderr, "# limit %d KiB: %d sends of 4 KiB, then ENOBUFS\n",
+		USERMEM_KB, n);
+	/* Records are 8 KiB in the slab: at most the limit, at least half. */
+	if (n * 8 > USERMEM_KB || n * 8 < USERMEM_KB / 2)
+		return 14;
+	if (ep_create(dev, 0, 1000) != -ENOBUFS)
+		return 15;
+	if (ep_recv(fd, &r, big, sizeof(big), MKIPC_F_NONBLOCK, 0) ||
+	    r.msg.label != 0)
+		return 16;
+	if (ep_send(fd, n, big, sizeof(big), MKIPC_F_NONBLOCK, 0))
+		return 17;
+	if (ep_send(fd, n + 1, big, sizeof(big), MKIPC_F_NONBLOCK, 0) !=
+	    -ENOBUFS)
+		return 18;
+	close(fd);
+	fd2 = ep_create(dev, 0, 1000);
+	if (fd2 < 0) {
+		fprintf(stderr, "# create after close: %d\n", fd2);
+		return 19;
+	}
+	close(fd2);
+	close(dev);
+	return 0;
+}
+
+TEST_F_TIMEOUT(ep, user_mem_limit, T_SHORT)
+{
+	static char big[MKIPC_MSG_MAX];
+	char old[32] = "", val[32];
+	int pfd, fd, n, st;
+	pid_t pid;
+	ssize_t len;
+
+	pfd = open(USERMEM_PARAM, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, pfd) TH_LOG("no %s: the module predates ABI 0.6",
+				 USERMEM_PARAM);
+	len = read(pfd, old, sizeof(old) - 1);
+	close(pfd);
+	ASSERT_LT(0, len);
+	old[len] = 0;
+	snprintf(val, sizeof(val), "%d", USERMEM_KB);
+	ASSERT_EQ(0, mkipc_write_file(USERMEM_PARAM, val));
+
+	/* Root's endpoint: twice the limit queued, nothing refused. */
+	fd = ep_create(self->dev, 0, 2 * USERMEM_KB / 8);
+	ASSERT_LE(0, fd);
+	for (n = 0; n < 2 * USERMEM_KB / 8; n++)
+		if (ep_send(fd, n, big, sizeof(big), MKIPC_F_NONBLOCK, 0))
+			break;
+	EXPECT_EQ(2 * USERMEM_KB / 8, n);
+	close(fd);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(usermem_child());
+	st = child_status(pid);
+	EXPECT_EQ(0, mkipc_write_file(USERMEM_PARAM, old));
+	EXPECT_EQ(0, st) TH_LOG("the child failed at step %d", st);
 }
 
 /*

@@ -25,7 +25,7 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		5
+#define MKIPC_ABI_MINOR		6
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
@@ -122,10 +122,28 @@ struct mkipc_version {
  *
  * Bound. At most max_msgs messages count against an endpoint at once:
  * each from its send (or call) until it is delivered, including while a
- * receive that could not deliver it has put it back first in line. A call
- * withdrawn before a server took it stops counting at once; the next
- * receive that meets it drops it (until then it occupies memory, and once
- * max_msgs withdrawn calls wait to be dropped, senders wait too).
+ * receive that could not deliver it has put it back first in line; and a
+ * call whose caller gave up after a server took it (an abandoned call),
+ * until the server answers it (the reply fails with ESRCH) or the
+ * endpoint dies (ABI 0.6; before, such calls piled up without limit
+ * behind a server that never answered). Once a server sits on max_msgs
+ * abandoned calls, senders wait until it answers one. A call whose caller
+ * still waits does not count once taken: it costs the caller a thread.
+ * A call withdrawn before a server took it stops counting at once; the
+ * next receive that meets it drops it (until then it occupies memory,
+ * and once max_msgs withdrawn calls wait to be dropped, senders wait
+ * too).
+ *
+ * Memory (ABI 0.6). What an endpoint holds (the endpoint itself, its
+ * queue, and every message record it keeps, at the slab size the kernel
+ * allocates for it) is charged to the user (real uid) that created it,
+ * as a pipe's buffers are: at most the module parameter user_mem_max_kb
+ * KiB for each user (default 65536, 64 MiB; 0: no limit). What would take
+ * a user past it fails with ENOBUFS: creating an endpoint, and sending,
+ * calling or replying (a reply of more than 64 bytes) on one of theirs.
+ * Endpoints created with CAP_SYS_RESOURCE or CAP_SYS_ADMIN are not
+ * counted. A record up to 128 payload bytes is kept for reuse, so a
+ * steady exchange allocates and charges nothing.
  *
  * Blocking. Every blocking operation takes a relative timeout in
  * nanoseconds (0: none) and the flag MKIPC_F_NONBLOCK; a descriptor opened
@@ -282,7 +300,8 @@ struct mkipc_ep_sender {
  * @max_msgs:	queue bound
  * @queued:	messages queued now (a snapshot)
  * @dead:	1 once the endpoint has died, else 0
- * @reserved0:	zero
+ * @abandoned:	calls whose callers gave up after a server took them, not
+ *		yet answered (see Bound), a snapshot (ABI 0.6; before, zero)
  * @reserved:	zero
  */
 struct mkipc_ep_info {
@@ -292,7 +311,7 @@ struct mkipc_ep_info {
 	__u32 max_msgs;
 	__u32 queued;
 	__u32 dead;
-	__u32 reserved0;
+	__u32 abandoned;
 	__u64 reserved[4];
 };
 
@@ -420,6 +439,8 @@ struct mkipc_reply_recv {
  *   EFAULT	bad argument pointer
  *   EINVAL	unknown flags, max_msgs above MKIPC_EP_MAX_MSGS, reserved
  *		fields not zero
+ *   ENOBUFS	the user's endpoints hold user_mem_max_kb already (see
+ *		Memory)
  *   EMFILE	the process has no free descriptor
  *   ENFILE	the system file limit was reached
  *   ENOMEM	out of memory
@@ -457,6 +478,8 @@ struct mkipc_reply_recv {
  *   EFAULT	bad argument pointer or payload buffer
  *   EINTR	a signal came while waiting for room (nothing was queued)
  *   EINVAL	unknown flags, size above MKIPC_MSG_MAX, reserved not zero
+ *   ENOBUFS	the endpoint's creator is at user_mem_max_kb (see Memory;
+ *		nothing was queued)
  *   ENOMEM	out of memory (nothing was queued)
  *   EPIPE	the endpoint is dead
  *   ETIMEDOUT	still no room when the timeout passed
@@ -496,6 +519,8 @@ struct mkipc_reply_recv {
  *		withdrawn), or after (the server's reply will fail, ESRCH)
  *   EINVAL	unknown flags, a size above MKIPC_MSG_MAX, reserved not
  *		zero
+ *   ENOBUFS	the endpoint's creator is at user_mem_max_kb (see Memory;
+ *		nothing was queued)
  *   ENOMEM	out of memory (nothing was queued)
  *   EPIPE	the endpoint is dead, or died before the reply
  *   ETIMEDOUT	no reply within the timeout (as EINTR for the request)
@@ -511,6 +536,8 @@ struct mkipc_reply_recv {
  *   EINVAL	token 0, size above MKIPC_MSG_MAX, reserved not zero
  *   EMSGSIZE	the reply is larger than the caller's buffer; the token
  *		stays valid
+ *   ENOBUFS	a reply of more than 64 bytes, and the endpoint's creator
+ *		is at user_mem_max_kb (see Memory); the token stays valid
  *   ENOENT	no taken call has this token (never, or already replied)
  *   ENOMEM	out of memory; the token stays valid
  *   ESRCH	the caller gave up (timeout, signal, exit); the token is

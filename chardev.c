@@ -45,6 +45,10 @@ static long mkipc_ioc_version(void __user *arg)
 	ver.abi_minor = MKIPC_ABI_MINOR;
 	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
 		       MKIPC_FEAT_DIRECT | MKIPC_FEAT_RECYCLE;
+	if (mkipc_ep_taker_exit_seen())
+		ver.features |= MKIPC_FEAT_TAKER_EXIT;
+	if (mkipc_ep_stop_resumes())
+		ver.features |= MKIPC_FEAT_STOP_RESUME;
 #ifdef MKIPC_PRIO
 	ver.features |= MKIPC_FEAT_PRIO;
 #endif

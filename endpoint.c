@@ -31,11 +31,13 @@
  *   QUEUED --receiver takes it--> TAKEN --reply--> REPLIED
  *     |   <--delivery failed------  |
  *     |                             +--endpoint dies--> FAILED
+ *     |                             +--its taker exits--> ORPHANED
  *     +--endpoint dies--> FAILED    |
  *     +--caller gives up-----------+--caller gives up--> CANCELLED
  *
  * The caller changes it only to CANCELLED; everyone else only while they
- * hold the endpoint's reference. REPLIED, FAILED and CANCELLED are final.
+ * hold the endpoint's reference. REPLIED, FAILED, CANCELLED and ORPHANED
+ * are final.
  *
  * Death. ep->dead is set once, under the token table's lock, which also
  * guards the front list: nothing is added to either after it. The lock-free
@@ -112,6 +114,13 @@
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/task_work.h>
+#include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/memcontrol.h>
@@ -128,6 +137,8 @@
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
+#include <asm/syscall.h>
+
 #include <uapi/linux/mkipc.h>
 
 #include "lfqueue.h"
@@ -141,6 +152,7 @@ enum mkipc_call_state {
 	MKIPC_CALL_REPLIED,	/* ->reply is set */
 	MKIPC_CALL_FAILED,	/* the endpoint died */
 	MKIPC_CALL_CANCELLED,	/* the caller gave up */
+	MKIPC_CALL_ORPHANED,	/* the thread that took it exited */
 };
 
 struct mkipc_kmsg {
@@ -169,6 +181,8 @@ struct mkipc_kmsg {
 	u32 rep_size;
 	u64 rep_label;
 	u64 token;			/* while taken: generation, slot */
+	/* While under a token: the thread that took it (no reference). */
+	struct task_struct *taker;
 	struct mkipc_kmsg *reply;	/* written before state goes REPLIED */
 	struct mkipc_waitq done;	/* the caller waits here */
 	struct mkipc_pi_don pi;		/* what the caller passes on */
@@ -208,6 +222,7 @@ enum { MKIPC_SLOT_FREE, MKIPC_SLOT_BUSY, MKIPC_SLOT_TAKEN };
 struct mkipc_cslot {
 	atomic64_t word;		/* generation << 2 | state */
 	struct mkipc_kmsg *call;	/* while TAKEN */
+	struct task_struct *taker;	/* call->taker, while TAKEN */
 	u32 rep_cap;			/* call->rep_cap, while TAKEN */
 };
 
@@ -469,6 +484,47 @@ static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
 	return moved;
 }
 
+/* --- takers ------------------------------------------------------------- */
+
+/*
+ * A call taken by a thread that exits before anyone answers it fails
+ * (MKIPC_CALL_ORPHANED, EOWNERDEAD for its caller), as Binder fails a
+ * transaction whose thread died: else its caller waits until its timeout,
+ * for ever without one. The hook is a probe on the scheduler's
+ * sched_process_exit tracepoint, which every exiting thread passes, so it
+ * must cost an unrelated thread next to nothing: it looks at one counter,
+ * the number of calls under a token whose taker hashes to that bucket
+ * (any thread that hashes there makes the probe look closer, harmlessly).
+ * Only then does it queue work, holding a reference to the thread so that
+ * its address names no other, that looks through every endpoint for calls
+ * it took. A call's taker is compared, never followed, and only while its
+ * token still names it.
+ */
+#define MKIPC_TAKER_BITS	8
+
+static struct mkipc_taker_bucket {
+	atomic_t n;			/* calls under a token, by their taker */
+} ____cacheline_aligned_in_smp mkipc_takers[1 << MKIPC_TAKER_BITS];
+
+static bool mkipc_taker_hooked;		/* the probe is registered */
+
+static atomic_t *mkipc_taker_count(struct task_struct *t)
+{
+	return &mkipc_takers[hash_ptr(t, MKIPC_TAKER_BITS)].n;
+}
+
+/* A call goes under a token for @t; before it is published. */
+static void mkipc_taker_in(struct task_struct *t)
+{
+	atomic_inc(mkipc_taker_count(t));
+}
+
+/* A call of @t's left the token table (whoever took it out). */
+static void mkipc_taker_out(struct task_struct *t)
+{
+	atomic_dec(mkipc_taker_count(t));
+}
+
 /* --- the endpoint -------------------------------------------------------- */
 
 static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
@@ -634,6 +690,7 @@ static u64 mkipc_slot_word(u32 gen, int state)
  */
 static struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word)
 {
+	struct task_struct *taker;
 	struct mkipc_kmsg *m;
 	u32 gen = word >> 2;
 
@@ -641,11 +698,13 @@ static struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word)
 		return NULL;
 	/* Read while TAKEN(gen): gen's, as the cmpxchg below proves. */
 	m = READ_ONCE(s->call);
+	taker = READ_ONCE(s->taker);
 	/* Full barrier: the loads above come before the slot is free. */
 	if (!atomic64_try_cmpxchg(&s->word, &word,
 				  mkipc_slot_word(gen + 1 ?: 1,
 						  MKIPC_SLOT_FREE)))
 		return NULL;
+	mkipc_taker_out(taker);
 	return m;
 }
 
@@ -690,9 +749,12 @@ static void mkipc_ep_kill(struct mkipc_ep *ep)
 	 * Nothing joins the table once dead is set; an entry a reply or a
 	 * failed delivery erases first is theirs to end.
 	 */
-	xa_for_each(&ep->calls, token, m)
-		if (xa_erase(&ep->calls, token) == m)
+	xa_for_each(&ep->calls, token, m) {
+		if (xa_erase(&ep->calls, token) == m) {
+			mkipc_taker_out(m->taker);
 			mkipc_ep_discard(ep, m, MKIPC_CALL_TAKEN);
+		}
+	}
 	/*
 	 * A taker publishes after (K) or sees dead after its publish (the
 	 * store-buffer pair (K)/(T) in mkipc_ep_token()): nothing is missed.
@@ -1008,6 +1070,9 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 		m->token = (u64)gen << 32 | (MKIPC_SLOT_TOKEN + slot);
 		s->call = m;
 		s->rep_cap = m->rep_cap;
+		m->taker = current;
+		s->taker = current;
+		mkipc_taker_in(current);
 		/*
 		 * (T) Publishes the fields above with the state, and orders
 		 * it before the load of dead: pairs with (K) in
@@ -1037,6 +1102,8 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 		/* Never 0, so that no token is 0. */
 		ep->token_gen = ep->token_gen + 1 ?: 1;
 		m->token = (u64)ep->token_gen << 32;
+		m->taker = current;
+		mkipc_taker_in(current);
 		/* May drop and retake the lock to allocate: look again. */
 		err = __xa_alloc(&ep->calls, &slot, m,
 				 XA_LIMIT(0, MKIPC_SLOT_TOKEN - 1),
@@ -1045,6 +1112,8 @@ static int mkipc_ep_token(struct mkipc_ep *ep, struct mkipc_kmsg *m)
 			__xa_erase(&ep->calls, slot);
 			err = -EPIPE;
 		}
+		if (err)
+			mkipc_taker_out(current);
 		m->token |= slot;
 	}
 	xa_unlock(&ep->calls);
@@ -1064,7 +1133,10 @@ static bool mkipc_ep_untoken(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	if (s)
 		return mkipc_slot_end(s, mkipc_slot_word(token >> 32,
 							 MKIPC_SLOT_TAKEN));
-	return xa_cmpxchg(&ep->calls, (u32)token, m, NULL, 0) == m;
+	if (xa_cmpxchg(&ep->calls, (u32)token, m, NULL, 0) != m)
+		return false;
+	mkipc_taker_out(m->taker);
+	return true;
 }
 
 /*
@@ -1218,18 +1290,390 @@ static bool mkipc_call_over(struct mkipc_kmsg *m, int *state)
 {
 	/* Acquire: pairs with mkipc_call_end()'s cmpxchg, for ->reply. */
 	*state = atomic_read_acquire(&m->state);
-	return *state == MKIPC_CALL_REPLIED || *state == MKIPC_CALL_FAILED;
+	return *state == MKIPC_CALL_REPLIED || *state == MKIPC_CALL_FAILED ||
+	       *state == MKIPC_CALL_ORPHANED;
+}
+
+/*
+ * The caller gives up on @m: QUEUED or TAKEN to CANCELLED, unless it ended
+ * first; the state it moved from, or the final one it found. Atomics only
+ * (the signal probe runs it under a spinlock); what is left to do, the
+ * caller's: for QUEUED, mkipc_ep_count_out(); for TAKEN, nothing (the
+ * abandoned count stays until the token is used up); and, if *@undone,
+ * mkipc_ep_room() for a count taken back.
+ */
+static int mkipc_call_cancel(struct mkipc_ep *ep, struct mkipc_kmsg *m,
+			     bool *undone)
+{
+	int old, state = atomic_read(&m->state);
+
+	*undone = false;
+	while (state == MKIPC_CALL_QUEUED || state == MKIPC_CALL_TAKEN) {
+		/* Counted before it can be answered (see nmsgs). */
+		if (state == MKIPC_CALL_TAKEN)
+			atomic64_add(MKIPC_ABANDONED, &ep->nmsgs);
+		old = atomic_cmpxchg(&m->state, state, MKIPC_CALL_CANCELLED);
+		if (old == state)
+			break;
+		if (state == MKIPC_CALL_TAKEN) {
+			smp_mb__before_atomic();	/* as abandoned_out() */
+			atomic64_sub(MKIPC_ABANDONED, &ep->nmsgs);
+			*undone = true;
+		}
+		state = old;
+	}
+	return state;
+}
+
+/* The caller's side of giving up, after mkipc_call_cancel(). */
+static void mkipc_call_gave_up(struct mkipc_ep *ep, int state, bool undone)
+{
+	if (undone)
+		mkipc_ep_room(ep);
+	if (state == MKIPC_CALL_QUEUED)
+		mkipc_ep_count_out(ep);	/* withdrawn */
+	else if (state == MKIPC_CALL_TAKEN)
+		mkipc_stat_inc(MKIPC_STAT_CALLS_ABANDONED);
+}
+
+/* --- parked calls --------------------------------------------------------- */
+
+/*
+ * A stop (SIGSTOP, SIGTSTP, a ptrace stop) or the freezer interrupts a
+ * caller's wait as any signal does, but runs no handler, and the arch code
+ * restarts a system call interrupted that way where it was. So a caller
+ * whose wait a signal interrupts, unless it is to die, parks its call as
+ * it is (queued or taken: its place in line, its server's raise) and
+ * returns -ERESTARTNOHAND; the ioctl, run again once the thread is
+ * continued, finds the call by thread, file and argument pointer and
+ * waits on for it, to its first deadline.
+ *
+ * Where a handler is to run instead, -ERESTARTNOHAND becomes EINTR. A
+ * probe on the signal_deliver tracepoint, which get_signal() passes with
+ * the signal's action just before it sets up a handler, settles that case
+ * as it was settled before calls were parked: it gives the call up
+ * (atomics only; the rest in task_work before the thread returns to user
+ * mode), and a call withdrawn from the queue under an SA_RESTART handler,
+ * with no timeout, restarts as a new call (-ERESTARTSYS). A call that has
+ * ended meanwhile (replied, or failed) is not given up: the probe makes
+ * the ioctl run again after the handler (-ERESTARTNOINTR), to report how
+ * it ended, so that no reply is lost to a handler.
+ *
+ * Owners: a parked call is its thread's, in mkipc_parked_hash, holding
+ * the caller's reference to the call and one to the file (the endpoint,
+ * and the module with the probe's task_work). It leaves the table by the
+ * ioctl run again (resumed), by the probe (settled in task_work), by any
+ * other ioctl of the thread on mkipc (a restart that did not happen:
+ * given up as if EINTR), or by the thread's exit (given up).
+ */
+struct mkipc_parked {
+	struct hlist_node node;		/* in mkipc_parked_hash, by task */
+	struct callback_head cb;	/* the probe's settling */
+	struct task_struct *task;	/* the caller; compared, not followed */
+	struct file *file;		/* a reference */
+	struct mkipc_call __user *uc;
+	struct mkipc_call c;		/* the arguments as first read */
+	struct mkipc_kmsg *m;		/* the caller's reference */
+	ktime_t deadline;
+	unsigned long args[6];		/* the ioctl's, as interrupted */
+	int nr;				/* its system call number */
+	bool keep;			/* ended before a handler: run again */
+	bool settled;			/* given up by the probe: @state */
+	bool undone;
+	int state;
+};
+
+static DEFINE_HASHTABLE(mkipc_parked_hash, 6);
+/* Raw: the probe takes it under the signal lock, interrupts off. */
+static DEFINE_RAW_SPINLOCK(mkipc_parked_lock);
+static atomic_t mkipc_parked_nr = ATOMIC_INIT(0);
+static bool mkipc_park_hooked;		/* both probes registered */
+
+static struct mkipc_ep *mkipc_parked_ep(struct mkipc_parked *p)
+{
+	return ((struct mkipc_epf *)p->file->private_data)->ep;
+}
+
+/* Parks the call @m of the interrupted ioctl; 0, or -ENOMEM. */
+static int mkipc_park(struct file *file, struct mkipc_call __user *uc,
+		      const struct mkipc_call *c, struct mkipc_kmsg *m,
+		      ktime_t deadline)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+	struct mkipc_parked *p;
+	unsigned long flags;
+
+	if (!mkipc_park_hooked)
+		return -ENOMEM;
+	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	p->task = current;
+	p->file = get_file(file);
+	p->uc = uc;
+	p->c = *c;
+	p->m = m;
+	p->deadline = deadline;
+	p->nr = syscall_get_nr(current, regs);
+	syscall_get_arguments(current, regs, p->args);
+	p->keep = false;
+	p->settled = false;
+	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+	hash_add(mkipc_parked_hash, &p->node, (unsigned long)current);
+	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	atomic_inc(&mkipc_parked_nr);
+	mkipc_stat_inc(MKIPC_STAT_CALLS_PARKED);
+	return 0;
+}
+
+/*
+ * Gives up a parked call no longer in the table (as EINTR would, unless
+ * the probe did already), and frees it. Process context.
+ */
+static void mkipc_park_settle(struct mkipc_parked *p)
+{
+	struct mkipc_ep *ep = mkipc_parked_ep(p);
+	struct file *file = p->file;
+
+	if (!p->settled)
+		p->state = mkipc_call_cancel(ep, p->m, &p->undone);
+	mkipc_call_gave_up(ep, p->state, p->undone);
+	mkipc_prio_call_done(&p->m->pi);
+	mkipc_kmsg_put(p->m);
+	atomic_dec(&mkipc_parked_nr);
+	kfree(p);
+	/* Last: the file pins the module this runs in (its final put is
+	 * deferred past our return).
+	 */
+	fput(file);
+}
+
+static void mkipc_park_settle_work(struct callback_head *cb)
+{
+	mkipc_park_settle(container_of(cb, struct mkipc_parked, cb));
+}
+
+/* Gives up @t's parked calls: all, or those no handler is running for. */
+static void mkipc_park_flush(struct task_struct *t, bool all)
+{
+	struct mkipc_parked *p;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	HLIST_HEAD(gone);
+
+	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+	hash_for_each_possible_safe(mkipc_parked_hash, p, tmp, node,
+				    (unsigned long)t) {
+		if (p->task != t || (p->keep && !all))
+			continue;
+		hash_del(&p->node);
+		hlist_add_head(&p->node, &gone);
+	}
+	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	hlist_for_each_entry_safe(p, tmp, &gone, node)
+		mkipc_park_settle(p);
+}
+
+/*
+ * The ioctl @uc on @file, run again: its parked call (the caller's
+ * reference), with its arguments and deadline; or NULL. Parked calls of
+ * this thread it is not are stale, and given up.
+ */
+static struct mkipc_kmsg *mkipc_unpark(struct file *file,
+				       struct mkipc_call __user *uc,
+				       struct mkipc_call *c, ktime_t *deadline)
+{
+	struct mkipc_parked *p, *found = NULL;
+	struct mkipc_kmsg *m;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+	hash_for_each_possible(mkipc_parked_hash, p, node,
+			       (unsigned long)current) {
+		if (p->task == current && p->file == file && p->uc == uc) {
+			hash_del(&p->node);
+			found = p;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	if (!found) {
+		mkipc_park_flush(current, false);
+		return NULL;
+	}
+	*c = found->c;
+	*deadline = found->deadline;
+	m = found->m;
+	atomic_dec(&mkipc_parked_nr);
+	fput(found->file);		/* not the last: the ioctl has it */
+	kfree(found);
+	mkipc_stat_inc(MKIPC_STAT_CALLS_RESUMED);
+	return m;
+}
+
+/*
+ * @t exits (the exit probe, atomic): its parked calls are given up now,
+ * before its parent can see it gone, so that no reply to it succeeds
+ * after; the rest is left to the exit's work. True if it had any.
+ */
+static bool mkipc_park_exit(struct task_struct *t)
+{
+	struct mkipc_parked *p;
+	unsigned long flags;
+	bool any = false;
+
+	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+	hash_for_each_possible(mkipc_parked_hash, p, node, (unsigned long)t) {
+		if (p->task != t)
+			continue;
+		any = true;
+		if (p->settled)
+			continue;
+		p->state = mkipc_call_cancel(mkipc_parked_ep(p), p->m,
+					     &p->undone);
+		p->settled = true;
+	}
+	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	return any;
+}
+
+/* signal_deliver, in get_signal(): under the signal lock, IRQs off. */
+static void mkipc_park_signal_probe(void *data, int sig,
+				    struct kernel_siginfo *info,
+				    struct k_sigaction *ka)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+	struct mkipc_parked *p, *found = NULL;
+	unsigned long args[6], flags;
+	int state;
+
+	if (likely(!atomic_read(&mkipc_parked_nr)))
+		return;
+	/* A stop, an ignored or a default action: the restart waits on. */
+	if (ka->sa.sa_handler == SIG_DFL || ka->sa.sa_handler == SIG_IGN ||
+	    syscall_get_error(current, regs) != -ERESTARTNOHAND)
+		return;
+	syscall_get_arguments(current, regs, args);
+	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+	hash_for_each_possible(mkipc_parked_hash, p, node,
+			       (unsigned long)current) {
+		if (p->task == current && !p->keep &&
+		    p->nr == syscall_get_nr(current, regs) &&
+		    !memcmp(p->args, args, 3 * sizeof(args[0]))) {
+			found = p;
+			break;
+		}
+	}
+	if (!found)
+		goto out;
+	state = mkipc_call_cancel(mkipc_parked_ep(found), found->m,
+				  &found->undone);
+	if (state != MKIPC_CALL_QUEUED && state != MKIPC_CALL_TAKEN) {
+		/* Ended: run the ioctl again after the handler, to say how. */
+		found->keep = true;
+		syscall_set_return_value(current, regs, -ERESTARTNOINTR, 0);
+		goto out;
+	}
+	found->settled = true;
+	found->state = state;
+	/* Withdrawn: restarts as a new call where it did before parking. */
+	if (state == MKIPC_CALL_QUEUED && (ka->sa.sa_flags & SA_RESTART) &&
+	    !found->c.timeout_ns)
+		syscall_set_return_value(current, regs, -ERESTARTSYS, 0);
+	init_task_work(&found->cb, mkipc_park_settle_work);
+	/* Fails only once the thread is past its exit's task_work. */
+	if (!task_work_add(current, &found->cb, TWA_RESUME))
+		hash_del(&found->node);
+out:
+	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+}
+
+/*
+ * Waits for the call @m (the caller's reference, dropped here) that @uc
+ * made, the user's arguments in @c, until @deadline; a restarted ioctl
+ * comes here again with a call it parked.
+ */
+static long mkipc_call_wait(struct file *file, struct mkipc_ep *ep,
+			    struct mkipc_call __user *uc,
+			    const struct mkipc_call *c, struct mkipc_kmsg *m,
+			    ktime_t deadline)
+{
+	int err, state = MKIPC_CALL_QUEUED;
+	struct mkipc_kmsg *rep;
+	bool undone;
+
+	err = mkipc_waitq_wait_event(&m->done, mkipc_call_over(m, &state),
+				     TASK_INTERRUPTIBLE, deadline, false);
+	/*
+	 * Interrupted, and not to die: keep the call for the restart a stop
+	 * or the freezer leads to (see "Parked calls").
+	 */
+	if (err == -ERESTARTSYS && !fatal_signal_pending(current) &&
+	    !mkipc_call_over(m, &state) && !mkipc_park(file, uc, c, m, deadline))
+		return -ERESTARTNOHAND;
+	if (err) {
+		/* Give up, unless the call ended meanwhile. */
+		state = mkipc_call_cancel(ep, m, &undone);
+		mkipc_call_gave_up(ep, state, undone);
+		if (state == MKIPC_CALL_QUEUED) {
+			/*
+			 * Withdrawn: no server saw it, it is as if never
+			 * sent, and its place in the bound is free again.
+			 */
+			err = mkipc_wait_err(err, c->timeout_ns);
+			goto out;
+		}
+		if (state == MKIPC_CALL_TAKEN) {
+			/* Taken: never restart, that would send it again. */
+			if (err == -ERESTARTSYS)
+				err = -EINTR;
+			goto out;
+		}
+		/* Ended after all: read it as a reply that came in time. */
+		state = atomic_read_acquire(&m->state);
+	}
+
+	if (state == MKIPC_CALL_FAILED || state == MKIPC_CALL_ORPHANED) {
+		err = state == MKIPC_CALL_FAILED ? -EPIPE : -EOWNERDEAD;
+		goto out;
+	}
+	rep = m->reply;
+	if (rep) {
+		m->rep_label = rep->label;
+		m->rep_size = rep->size;
+	}
+	err = 0;
+	if ((m->rep_size &&
+	     copy_to_user(u64_to_user_ptr(c->rep.data),
+			  rep ? rep->data : m->data + m->size, m->rep_size)) ||
+	    put_user(m->rep_label, &uc->rep.label) ||
+	    put_user(m->rep_size, &uc->rep.size))
+		err = -EFAULT;
+out:
+	/*
+	 * The call is over (its state final, by the cmpxchg that made it so,
+	 * ours if we gave up): no server keeps our level past this.
+	 */
+	mkipc_prio_call_done(&m->pi);
+	mkipc_kmsg_put(m);
+	return err;
 }
 
 static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 			  void __user *uarg)
 {
 	struct mkipc_call __user *uc = uarg;
-	struct mkipc_kmsg *m, *rep;
+	struct mkipc_kmsg *m;
 	struct mkipc_call c;
-	int err, old, state = MKIPC_CALL_QUEUED;
 	ktime_t deadline;
+	int err;
 
+	/* The same ioctl again, after a stop: wait on for the same call. */
+	if (unlikely(atomic_read(&mkipc_parked_nr))) {
+		m = mkipc_unpark(file, uc, &c, &deadline);
+		if (m)
+			return mkipc_call_wait(file, ep, uc, &c, m, deadline);
+	}
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
 	if (c.flags & ~MKIPC_F_NONBLOCK || c.reserved0 ||
@@ -1265,67 +1709,7 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 	mkipc_ep_count(ep, MKIPC_EPS_CALLS);
 	mkipc_stat_inc(MKIPC_STAT_CALLS);
 
-	err = mkipc_waitq_wait_event(&m->done, mkipc_call_over(m, &state),
-				     TASK_INTERRUPTIBLE, deadline, false);
-	if (err) {
-		/* Give up, unless the call ended meanwhile. */
-		state = atomic_read(&m->state);
-		while (state == MKIPC_CALL_QUEUED || state == MKIPC_CALL_TAKEN) {
-			/* Counted before it can be answered (see nmsgs). */
-			if (state == MKIPC_CALL_TAKEN)
-				atomic64_add(MKIPC_ABANDONED, &ep->nmsgs);
-			old = atomic_cmpxchg(&m->state, state,
-					     MKIPC_CALL_CANCELLED);
-			if (old == state)
-				break;
-			if (state == MKIPC_CALL_TAKEN)
-				mkipc_ep_abandoned_out(ep);
-			state = old;
-		}
-		if (state == MKIPC_CALL_QUEUED) {
-			/*
-			 * Withdrawn: no server saw it, it is as if never
-			 * sent, and its place in the bound is free again.
-			 */
-			mkipc_ep_count_out(ep);
-			err = mkipc_wait_err(err, c.timeout_ns);
-			goto out;
-		}
-		if (state == MKIPC_CALL_TAKEN) {
-			/* Taken: never restart, that would send it again. */
-			if (err == -ERESTARTSYS)
-				err = -EINTR;
-			mkipc_stat_inc(MKIPC_STAT_CALLS_ABANDONED);
-			goto out;
-		}
-		/* Ended after all: read it as a reply that came in time. */
-		state = atomic_read_acquire(&m->state);
-	}
-
-	if (state == MKIPC_CALL_FAILED) {
-		err = -EPIPE;
-		goto out;
-	}
-	rep = m->reply;
-	if (rep) {
-		m->rep_label = rep->label;
-		m->rep_size = rep->size;
-	}
-	err = 0;
-	if ((m->rep_size &&
-	     copy_to_user(u64_to_user_ptr(c.rep.data),
-			  rep ? rep->data : m->data + m->size, m->rep_size)) ||
-	    put_user(m->rep_label, &uc->rep.label) ||
-	    put_user(m->rep_size, &uc->rep.size))
-		err = -EFAULT;
-out:
-	/*
-	 * The call is over (its state final, by the cmpxchg that made it so,
-	 * ours if we gave up): no server keeps our level past this.
-	 */
-	mkipc_prio_call_done(&m->pi);
-	mkipc_kmsg_put(m);
-	return err;
+	return mkipc_call_wait(file, ep, uc, &c, m, deadline);
 }
 
 static bool mkipc_reply_bad(const struct mkipc_reply *rp)
@@ -1379,6 +1763,8 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 		else
 			__xa_erase(&ep->calls, (u32)rp->token);
 		xa_unlock(&ep->calls);
+		if (!err)
+			mkipc_taker_out(call->taker);
 	}
 	if (err) {
 		if (rep)
@@ -1654,6 +2040,9 @@ static long mkipc_ep_ioctl(struct file *file, unsigned int cmd,
 	long ret;
 
 	mkipc_stat_inc(MKIPC_STAT_IOCTL);
+	/* A parked call whose ioctl did not run again is given up. */
+	if (unlikely(atomic_read(&mkipc_parked_nr)) && cmd != MKIPC_IOC_CALL)
+		mkipc_park_flush(current, false);
 	switch (cmd) {
 	case MKIPC_IOC_SEND:
 		ret = mkipc_ep_send(file, ep, uarg);
@@ -1728,6 +2117,161 @@ static int mkipc_ep_release(struct inode *inode, struct file *file)
 	mkipc_ep_put(f->ep);
 	kfree(f);
 	return 0;
+}
+
+struct mkipc_taker_exit {
+	struct work_struct work;
+	struct task_struct *task;	/* a reference: its address stays its */
+};
+
+static struct workqueue_struct *mkipc_taker_wq;
+
+/*
+ * The exit of a thread that took calls: each still under a token fails,
+ * ORPHANED. The thread takes no call after the probe that queued this.
+ */
+static void mkipc_taker_exit_work(struct work_struct *work)
+{
+	struct mkipc_taker_exit *x = container_of(work, struct mkipc_taker_exit,
+						  work);
+	struct task_struct *t = x->task;
+	struct mkipc_kmsg *m, *tmp;
+	unsigned long index;
+	struct mkipc_ep *ep;
+	LIST_HEAD(orphans);
+	int i;
+
+	/*
+	 * After its exit's last steps (exit_notify() sets ->exit_state after
+	 * exit_files() and the task_work that closes its files run): if its
+	 * process held the last receive file, its endpoints died first, and
+	 * their calls end as a death ends them (EPIPE), not as orphans.
+	 */
+	while (!READ_ONCE(t->exit_state))
+		schedule_timeout_uninterruptible(1);
+	/* Its parked calls: given up, as its death would. */
+	if (atomic_read(&mkipc_parked_nr))
+		mkipc_park_flush(t, true);
+
+	/* The list's lock keeps each endpoint from being freed meanwhile. */
+	mutex_lock(&mkipc_eps_lock);
+	list_for_each_entry(ep, &mkipc_eps, node) {
+		for (i = 0; i < MKIPC_EP_SLOTS; i++) {
+			struct mkipc_cslot *s = &ep->slots[i];
+			/* Acquire: ->taker as the taker published it, (T). */
+			u64 word = atomic64_read_acquire(&s->word);
+
+			/* The cmpxchg proves ->taker was read while gen's. */
+			if ((word & 3) != MKIPC_SLOT_TAKEN ||
+			    READ_ONCE(s->taker) != t)
+				continue;
+			m = mkipc_slot_end(s, word);
+			if (m)
+				list_add_tail(&m->link, &orphans);
+		}
+		/* The table's reference keeps an entry alive under its lock. */
+		xa_lock(&ep->calls);
+		xa_for_each(&ep->calls, index, m) {
+			if (m->taker != t)
+				continue;
+			__xa_erase(&ep->calls, index);
+			mkipc_taker_out(t);
+			list_add_tail(&m->link, &orphans);
+		}
+		xa_unlock(&ep->calls);
+		/* ->link is free: a call under a token is in no line. */
+		list_for_each_entry_safe(m, tmp, &orphans, link) {
+			list_del(&m->link);
+			if (!mkipc_call_end(m, MKIPC_CALL_TAKEN,
+					    MKIPC_CALL_ORPHANED, MKIPC_WAKE_ONE))
+				mkipc_ep_abandoned_out(ep);	/* given up */
+			mkipc_stat_inc(MKIPC_STAT_CALLS_ORPHANED);
+		}
+	}
+	mutex_unlock(&mkipc_eps_lock);
+	put_task_struct(t);
+	kfree(x);
+}
+
+/* sched_process_exit, in do_exit(): every thread's, so cheap when idle. */
+static void mkipc_taker_exit_probe(void *data, struct task_struct *t)
+{
+	struct mkipc_taker_exit *x;
+	bool mine = atomic_read(mkipc_taker_count(t));
+
+	if (unlikely(atomic_read(&mkipc_parked_nr)) && mkipc_park_exit(t))
+		mine = true;
+	if (likely(!mine))
+		return;
+	/*
+	 * Preemption is off in a probe. Lost only to an atomic OOM (the
+	 * calls then wait for their callers' timeouts, as before ABI 0.6).
+	 */
+	x = kmalloc(sizeof(*x), GFP_ATOMIC);
+	if (!x)
+		return;
+	INIT_WORK(&x->work, mkipc_taker_exit_work);
+	x->task = get_task_struct(t);
+	queue_work(mkipc_taker_wq, &x->work);
+}
+
+static struct tracepoint *mkipc_taker_tp, *mkipc_signal_tp;
+
+static void mkipc_find_tps(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		mkipc_taker_tp = tp;
+	else if (!strcmp(tp->name, "signal_deliver"))
+		mkipc_signal_tp = tp;
+}
+
+/* Registers the exit probe; without tracepoints, takers' exits go unseen. */
+int mkipc_ep_init(void)
+{
+	/* Unbound: a worker may wait for a slow exit (see above). */
+	mkipc_taker_wq = alloc_workqueue("mkipc_taker", WQ_UNBOUND, 0);
+	if (!mkipc_taker_wq)
+		return -ENOMEM;
+	for_each_kernel_tracepoint(mkipc_find_tps, NULL);
+	if (mkipc_taker_tp &&
+	    !tracepoint_probe_register(mkipc_taker_tp, mkipc_taker_exit_probe,
+				       NULL))
+		mkipc_taker_hooked = true;
+	else
+		pr_warn("no sched_process_exit tracepoint: a call whose taker exits waits for its timeout\n");
+	/* Parking needs both: the exit gives up what a thread parked. */
+	if (mkipc_taker_hooked && mkipc_signal_tp &&
+	    !tracepoint_probe_register(mkipc_signal_tp,
+				       mkipc_park_signal_probe, NULL))
+		mkipc_park_hooked = true;
+	else
+		pr_warn("no signal_deliver tracepoint: a stop fails a call with EINTR\n");
+	return 0;
+}
+
+void mkipc_ep_uninit(void)
+{
+	/* Nothing is parked: each parked call holds a file, so the module. */
+	if (mkipc_park_hooked)
+		tracepoint_probe_unregister(mkipc_signal_tp,
+					    mkipc_park_signal_probe, NULL);
+	if (mkipc_taker_hooked)
+		tracepoint_probe_unregister(mkipc_taker_tp,
+					    mkipc_taker_exit_probe, NULL);
+	/* No probe runs after this... */
+	tracepoint_synchronize_unregister();
+	/* ... and no work it queued, once this returns. */
+	destroy_workqueue(mkipc_taker_wq);
+}
+
+bool mkipc_ep_taker_exit_seen(void)
+{
+	return mkipc_taker_hooked;
+}
+
+bool mkipc_ep_stop_resumes(void)
+{
+	return mkipc_park_hooked;
 }
 
 static const struct file_operations mkipc_ep_fops = {

@@ -24,9 +24,16 @@ static int __init mkipc_init(void)
 	if (ret)
 		return ret;
 
+	ret = mkipc_ep_init();
+	if (ret) {
+		mkipc_prio_uninit();
+		return ret;
+	}
+
 	/* Once the device exists, userspace can reach every unit. */
 	ret = mkipc_chardev_init();
 	if (ret) {
+		mkipc_ep_uninit();
 		mkipc_prio_uninit();
 		return ret;
 	}
@@ -46,6 +53,7 @@ static void __exit mkipc_exit(void)
 {
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
+	mkipc_ep_uninit();
 	mkipc_user_uninit();
 	mkipc_prio_uninit();
 	pr_info("unloaded\n");

@@ -29,6 +29,9 @@ enum mkipc_stat {
 	MKIPC_STAT_CALLS,		/* calls whose request was queued */
 	MKIPC_STAT_REPLIES,		/* replies delivered to their caller */
 	MKIPC_STAT_CALLS_ABANDONED,	/* calls given up after a server took them */
+	MKIPC_STAT_CALLS_ORPHANED,	/* calls failed: the thread that took them exited */
+	MKIPC_STAT_CALLS_PARKED,	/* calls kept across an interrupted wait */
+	MKIPC_STAT_CALLS_RESUMED,	/* ... waited on for by the ioctl run again */
 	MKIPC_STAT_ERR_AGAIN,		/* ioctls failed with EAGAIN ... */
 	MKIPC_STAT_ERR_TIMEDOUT,
 	MKIPC_STAT_ERR_INTR,		/* EINTR, or restarted (ERESTARTSYS) */
@@ -108,6 +111,12 @@ void mkipc_chardev_uninit(void);
 
 /* endpoint.c: endpoints and their message operations. */
 long mkipc_ep_create(void __user *uarg);
+int mkipc_ep_init(void);
+void mkipc_ep_uninit(void);
+/* Whether a call whose taker thread exits fails (MKIPC_FEAT_TAKER_EXIT). */
+bool mkipc_ep_taker_exit_seen(void);
+/* Whether a stop lets a call wait on (MKIPC_FEAT_STOP_RESUME). */
+bool mkipc_ep_stop_resumes(void);
 int mkipc_ep_live_count(void);
 void mkipc_ep_debugfs_init(struct dentry *dir);
 

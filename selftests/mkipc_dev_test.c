@@ -123,7 +123,8 @@ TEST_F(dev, version)
 	EXPECT_EQ(0, ver.features & ~(MKIPC_FEAT_DEBUGFS_STATS |
 				      MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
 				      MKIPC_FEAT_PRIO | MKIPC_FEAT_DIRECT |
-				      MKIPC_FEAT_RECYCLE))
+				      MKIPC_FEAT_RECYCLE |
+				      MKIPC_FEAT_TAKER_EXIT))
 		TH_LOG("unknown feature bits %#llx",
 		       (unsigned long long)ver.features);
 	/* Endpoints carry messages: the size they take is the ABI's. */

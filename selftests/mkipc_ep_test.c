@@ -33,6 +33,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -2127,6 +2129,387 @@ TEST_F_TIMEOUT(ep, user_mem_limit, T_SHORT)
 }
 
 /*
+ * Issue 13, item 10: a server thread that takes calls and exits without
+ * answering them, while the receive file stays open (another thread of
+ * the process keeps it). Before ABI 0.6 their callers waited until their
+ * timeouts (for ever without one); now each fails with EOWNERDEAD soon
+ * after the thread exits, its token names nothing (ENOENT), and the
+ * endpoint serves on. Both the call slots and the xarray (more than 16
+ * held, and MKIPC_EP_NO_RECYCLE).
+ */
+#define TAKER_CALLS	20
+
+struct taker {
+	int fd;
+	int n;
+	__u64 token[TAKER_CALLS];
+	int taken;
+};
+
+static void *taker_thread(void *arg)
+{
+	struct taker *tk = arg;
+	struct mkipc_recv r;
+	char buf[64];
+
+	for (tk->taken = 0; tk->taken < tk->n; tk->taken++) {
+		if (ep_take(tk->fd, &r, buf, sizeof(buf)))
+			break;
+		tk->token[tk->taken] = r.token;
+	}
+	return NULL;	/* exits holding every call it took */
+}
+
+TEST_F_TIMEOUT(ep, taker_exit_fails_calls, T_SHORT)
+{
+	static const __u32 kinds[] = { 0, MKIPC_EP_NO_RECYCLE };
+	static const int counts[] = { 1, TAKER_CALLS };
+	struct op caller[TAKER_CALLS], server;
+	struct mkipc_version ver;
+	unsigned long long gone;
+	struct taker tk;
+	pthread_t thr;
+	int fd, s, i, k, c;
+
+	ASSERT_EQ(0, xioctl(self->dev, MKIPC_IOC_VERSION, &ver));
+	EXPECT_TRUE(ver.features & MKIPC_FEAT_TAKER_EXIT)
+		TH_LOG("the module does not fail calls whose taker exits");
+	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++) {
+		for (c = 0; c < (int)ARRAY_SIZE(counts); c++) {
+			fd = ep_create(self->dev, kinds[k], 2 * TAKER_CALLS);
+			ASSERT_LE(0, fd);
+			s = ep_sender(fd, 0);
+			ASSERT_LE(0, s);
+			for (i = 0; i < counts[c]; i++)
+				ASSERT_EQ(0, op_start(&caller[i], OP_CALL, s,
+						      900 + i, 0, 0));
+			tk.fd = fd;
+			tk.n = counts[c];
+			ASSERT_EQ(0, pthread_create(&thr, NULL, taker_thread,
+						    &tk));
+			ASSERT_EQ(0, mkipc_join_ms(thr, WATCHDOG_MS));
+			gone = mkipc_now_ns();
+			ASSERT_EQ(counts[c], tk.taken);
+			for (i = 0; i < counts[c]; i++) {
+				ASSERT_EQ(0, op_join(&caller[i], WATCHDOG_MS))
+					TH_LOG("kind %#x: caller %d still waits",
+					       kinds[k], i);
+				EXPECT_EQ(-EOWNERDEAD, caller[i].ret);
+				/* Signed: it may return before "gone". */
+				EXPECT_GT((long long)SLACK_NS,
+					  (long long)(caller[i].t1 - gone));
+			}
+			for (i = 0; i < counts[c]; i++)
+				EXPECT_EQ(-ENOENT, ep_reply(fd, tk.token[i], 1,
+							    NULL, 0));
+			/* The endpoint serves on, with another thread. */
+			ASSERT_EQ(0, op_serve(&server, fd, 0));
+			ASSERT_EQ(0, op_start(&caller[0], OP_CALL, s, 5, 0,
+					      WATCHDOG_NS));
+			ASSERT_EQ(0, op_join(&caller[0], WATCHDOG_MS));
+			ASSERT_EQ(0, op_join(&server, WATCHDOG_MS));
+			EXPECT_EQ(0, caller[0].ret);
+			EXPECT_EQ(echo_label(5), caller[0].call.rep.label);
+			close(s);
+			close(fd);
+		}
+	}
+}
+
+/*
+ * Issue 13, item 8: a stop must not fail a call. A caller process is
+ * stopped (SIGSTOP, a ptrace stop, the cgroup freezer) while a server
+ * holds its call, or before any takes it; once continued, it waits on for
+ * the same reply, which the server may give while it is stopped. Before
+ * ABI 0.6 the stop ended the call with EINTR and the reply with ESRCH.
+ */
+enum stop_how { STOP_SIGNAL, STOP_PTRACE_INTERRUPT, STOP_PTRACE_ATTACH,
+		STOP_FREEZER };
+
+static int stop_child_call(int sfd, __u64 timeout_ns)
+{
+	struct mkipc_call c;
+	char rep[64];
+	int r;
+
+	r = ep_call(sfd, &c, 77, "stop", 4, rep, sizeof(rep), 0, timeout_ns);
+	if (r)
+		return -r < 100 ? -r : 99;
+	return c.rep.label == echo_label(77) && c.rep.size == 2 &&
+	       !memcmp(rep, "ok", 2) ? 0 : 100;
+}
+
+/* Waits until @pid is stopped or frozen (state T, t; or cgroup frozen). */
+static int stop_wait(pid_t pid, const char *cg)
+{
+	char path[128], line[256];
+	int i;
+
+	for (i = 0; i < WATCHDOG_MS; i++) {
+		FILE *f;
+
+		if (cg)
+			snprintf(path, sizeof(path), "%s/cgroup.events", cg);
+		else
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f)) {
+			char *st = strrchr(line, ')');
+
+			if ((cg && !strcmp(line, "frozen 1\n")) ||
+			    (!cg && st && (st[2] == 'T' || st[2] == 't'))) {
+				fclose(f);
+				return 0;
+			}
+		}
+		fclose(f);
+		usleep(1000);
+	}
+	return -1;
+}
+
+#define FREEZE_CG	"/sys/fs/cgroup/mkipc-freeze"
+
+/* Stops @pid the way @how says; 0, or -1. */
+static int stop_start(pid_t pid, enum stop_how how)
+{
+	char val[32];
+	int st;
+
+	switch (how) {
+	case STOP_SIGNAL:
+		if (kill(pid, SIGSTOP))
+			return -1;
+		return stop_wait(pid, NULL);
+	case STOP_PTRACE_INTERRUPT:
+		if (ptrace(PTRACE_SEIZE, pid, 0, 0) ||
+		    ptrace(PTRACE_INTERRUPT, pid, 0, 0) ||
+		    waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st))
+			return -1;
+		return 0;
+	case STOP_PTRACE_ATTACH:
+		/* As strace -p and gdb -p do: a SIGSTOP the tracer sees. */
+		if (ptrace(PTRACE_ATTACH, pid, 0, 0) ||
+		    waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st))
+			return -1;
+		return 0;
+	case STOP_FREEZER:
+		snprintf(val, sizeof(val), "%d", pid);
+		if (mkipc_write_file(FREEZE_CG "/cgroup.procs", val) ||
+		    mkipc_write_file(FREEZE_CG "/cgroup.freeze", "1"))
+			return -1;
+		return stop_wait(pid, FREEZE_CG);
+	}
+	return -1;
+}
+
+static int stop_end(pid_t pid, enum stop_how how)
+{
+	switch (how) {
+	case STOP_SIGNAL:
+		return kill(pid, SIGCONT);
+	case STOP_PTRACE_INTERRUPT:
+		return ptrace(PTRACE_DETACH, pid, 0, 0);
+	case STOP_PTRACE_ATTACH:
+		/* The SIGSTOP suppressed, as a debugger's "continue" does. */
+		return ptrace(PTRACE_DETACH, pid, 0, 0);
+	case STOP_FREEZER:
+		return mkipc_write_file(FREEZE_CG "/cgroup.freeze", "0");
+	}
+	return -1;
+}
+
+FIXTURE_VARIANT(ep_stop) {
+	enum stop_how how;
+	bool taken;		/* a server holds the call during the stop */
+	bool reply_stopped;	/* the reply comes while it is stopped */
+	__u64 timeout_ns;
+};
+
+FIXTURE(ep_stop) {
+	int dev, rfd, sfd;
+};
+
+FIXTURE_VARIANT_ADD(ep_stop, sigstop_taken) {
+	.how = STOP_SIGNAL, .taken = true, .reply_stopped = true,
+};
+
+FIXTURE_VARIANT_ADD(ep_stop, sigstop_taken_timeout) {
+	.how = STOP_SIGNAL, .taken = true, .timeout_ns = 20 * SEC,
+};
+
+FIXTURE_VARIANT_ADD(ep_stop, sigstop_queued_timeout) {
+	.how = STOP_SIGNAL, .timeout_ns = 20 * SEC,
+};
+
+FIXTURE_VARIANT_ADD(ep_stop, ptrace_interrupt_taken) {
+	.how = STOP_PTRACE_INTERRUPT, .taken = true, .reply_stopped = true,
+};
+
+FIXTURE_VARIANT_ADD(ep_stop, ptrace_attach_taken) {
+	.how = STOP_PTRACE_ATTACH, .taken = true,
+};
+
+FIXTURE_VARIANT_ADD(ep_stop, freezer_taken) {
+	.how = STOP_FREEZER, .taken = true, .reply_stopped = true,
+};
+
+FIXTURE_SETUP(ep_stop)
+{
+	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	self->rfd = ep_create(self->dev, 0, 0);
+	ASSERT_LE(0, self->rfd);
+	self->sfd = ep_sender(self->rfd, 0);
+	ASSERT_LE(0, self->sfd);
+	if (variant->how == STOP_FREEZER &&
+	    mkdir(FREEZE_CG, 0755) && errno != EEXIST)
+		SKIP(return, "no cgroup v2 at /sys/fs/cgroup (%s)",
+		     strerror(errno));
+}
+
+FIXTURE_TEARDOWN(ep_stop)
+{
+	if (variant->how == STOP_FREEZER)
+		rmdir(FREEZE_CG);
+	close(self->sfd);
+	close(self->rfd);
+	close(self->dev);
+}
+
+TEST_F_TIMEOUT(ep_stop, call_waits_on, T_SHORT)
+{
+	struct mkipc_version ver;
+	struct mkipc_recv r;
+	int status, took = 0;
+	char buf[64];
+	pid_t pid;
+
+	ASSERT_EQ(0, xioctl(self->dev, MKIPC_IOC_VERSION, &ver));
+	EXPECT_TRUE(ver.features & MKIPC_FEAT_STOP_RESUME)
+		TH_LOG("the module ends a call on a stop");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(stop_child_call(self->sfd, variant->timeout_ns));
+	if (variant->taken)
+		took = ep_take(self->rfd, &r, buf, sizeof(buf));
+	else
+		usleep(50000);		/* queued, and waiting */
+	ASSERT_EQ(0, took);
+	ASSERT_EQ(0, stop_start(pid, variant->how))
+		TH_LOG("could not stop the caller: %s", strerror(errno));
+	usleep(100000);
+	if (!variant->taken) {
+		/* Still queued, once: the stop withdrew nothing. */
+		EXPECT_EQ(1, ep_queued(self->rfd));
+	} else if (variant->reply_stopped) {
+		EXPECT_EQ(0, ep_reply(self->rfd, r.token, echo_label(77),
+				      "ok", 2))
+			TH_LOG("the reply to a stopped caller failed");
+	}
+	ASSERT_EQ(0, stop_end(pid, variant->how));
+	if (!variant->taken)
+		took = ep_take(self->rfd, &r, buf, sizeof(buf));
+	ASSERT_EQ(0, took);
+	if (!variant->reply_stopped) {
+		usleep(50000);		/* waiting again */
+		EXPECT_EQ(0, ep_reply(self->rfd, r.token, echo_label(77),
+				      "ok", 2))
+			TH_LOG("the reply after the stop failed");
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, __WALL));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("the caller's call ended with %s",
+		       WEXITSTATUS(status) == 100 ? "a wrong reply" :
+		       strerror(WEXITSTATUS(status)));
+	/* Nothing sent twice. */
+	EXPECT_EQ(-EAGAIN, ep_recv(self->rfd, &r, buf, sizeof(buf),
+				   MKIPC_F_NONBLOCK, 0));
+}
+
+/*
+ * A reply while the caller is stopped, then a signal with a handler: the
+ * reply is not lost to the handler's EINTR, the call returns it after.
+ */
+static atomic_int stop_handler_ran;
+
+static void stop_on_usr1(int sig)
+{
+	atomic_store(&stop_handler_ran, 1);
+}
+
+TEST_F_TIMEOUT(ep, reply_survives_handler_after_stop, T_SHORT)
+{
+	struct mkipc_recv r;
+	char buf[64];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct sigaction sa = { .sa_handler = stop_on_usr1 };
+		int ret;
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		ret = stop_child_call(self->sfd, 0);
+		_exit(ret ? ret : atomic_load(&stop_handler_ran) ? 0 : 101);
+	}
+	ASSERT_EQ(0, ep_take(self->rfd, &r, buf, sizeof(buf)));
+	ASSERT_EQ(0, stop_start(pid, STOP_SIGNAL));
+	EXPECT_EQ(0, ep_reply(self->rfd, r.token, echo_label(77), "ok", 2));
+	ASSERT_EQ(0, kill(pid, SIGUSR1));
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("the caller: %s", WEXITSTATUS(status) == 101 ?
+		       "the handler did not run" : strerror(WEXITSTATUS(status)));
+}
+
+/*
+ * Killed while stopped with its call parked: the call is given up (the
+ * reply fails with ESRCH) and nothing is left parked.
+ */
+TEST_F_TIMEOUT(ep, kill_while_stopped, T_SHORT)
+{
+	struct mkipc_recv r;
+	char buf[64];
+	long parked, resumed;
+	pid_t pid;
+	int i, ret;
+
+	parked = mkipc_debugfs_value("stats", "calls_parked");
+	resumed = mkipc_debugfs_value("stats", "calls_resumed");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(stop_child_call(self->sfd, 0));
+	ASSERT_EQ(0, ep_take(self->rfd, &r, buf, sizeof(buf)));
+	ASSERT_EQ(0, stop_start(pid, STOP_SIGNAL));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	/* Given up by the exit's work, soon after. */
+	for (i = 0; i < WATCHDOG_MS; i++) {
+		ret = ep_reply(self->rfd, r.token, echo_label(77), "ok", 2);
+		if (ret != 0)
+			break;
+		usleep(1000);
+	}
+	EXPECT_EQ(-ESRCH, ret);
+	if (parked >= 0) {
+		EXPECT_EQ(parked + 1,
+			  mkipc_debugfs_value("stats", "calls_parked"));
+		EXPECT_EQ(resumed, mkipc_debugfs_value("stats", "calls_resumed"));
+	}
+}
+
+/*
  * A call given up before any server took it is never delivered: it is no
  * longer a queued message, so it neither shows in the queue nor takes a
  * place in its bound nor makes the receive fd readable.
@@ -3898,6 +4281,7 @@ struct race {
 	int close_after;		/* RACE_SERVER_CLOSES: replies first */
 	atomic_long ok;
 	atomic_long epipe;
+	atomic_long orphaned;		/* EOWNERDEAD: its server thread left */
 	atomic_long bad;		/* a reply not the call's own */
 	atomic_long errors;		/* anything else */
 	atomic_long last_error;
@@ -3924,6 +4308,11 @@ static void *race_caller(void *arg)
 		if (r == -EPIPE) {
 			atomic_fetch_add(&rc->epipe, 1);
 			return NULL;
+		}
+		/* The thread holding it exited: call again, as a client would. */
+		if (r == -EOWNERDEAD) {
+			atomic_fetch_add(&rc->orphaned, 1);
+			continue;
 		}
 		if (r) {
 			race_error(rc, r);
@@ -3967,15 +4356,17 @@ static void *race_server(void *arg)
 /*
  * Callers call while the endpoint dies under them: shut down, its receive
  * fd closed by a server holding a call, or closed by another thread while
- * servers work on it. Every caller returns, with its own reply or EPIPE;
- * none hangs; and no endpoint is left when it is over.
+ * servers work on it. Every caller returns, with its own reply or EPIPE
+ * (or EOWNERDEAD for a call a server thread held when it left, and calls
+ * again); none hangs; and no endpoint is left when it is over.
  */
 TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 {
 	static const __u32 kinds[] = {
 		0, MKIPC_EP_QUEUE_SPIN, MKIPC_EP_WAITQ_STOCK, BASELINE_FLAGS,
 	};
-	long rounds = mkipc_ep_scaled(60), ok = 0, epipe = 0, live;
+	long rounds = mkipc_ep_scaled(60), ok = 0, epipe = 0, orphaned = 0;
+	long live;
 	unsigned int seed = 99;
 	struct mkipc_paths paths;
 	struct race rc;
@@ -4026,12 +4417,13 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 		EXPECT_EQ(4, atomic_load(&rc.epipe));
 		ok += atomic_load(&rc.ok);
 		epipe += atomic_load(&rc.epipe);
+		orphaned += atomic_load(&rc.orphaned);
 		if (rc.mode == RACE_SHUTDOWN)
 			close(rc.rfd);
 		close(rc.sfd);
 	}
-	ksft_print_msg("rounds=%ld calls_ok=%ld callers_epipe=%ld\n", rounds,
-		       ok, epipe);
+	ksft_print_msg("rounds=%ld calls_ok=%ld callers_epipe=%ld orphaned=%ld\n",
+		       rounds, ok, epipe, orphaned);
 	paths_check(_metadata, &paths, "close_races_calls", true);
 	fflush(stdout);
 	close(self->sfd);

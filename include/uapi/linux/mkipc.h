@@ -38,6 +38,8 @@
 #define MKIPC_FEAT_PRIO		(1ULL << 3)	/* priority inheritance, boost */
 #define MKIPC_FEAT_DIRECT	(1ULL << 4)	/* direct transfer, MKIPC_EP_NO_DIRECT */
 #define MKIPC_FEAT_RECYCLE	(1ULL << 5)	/* MKIPC_EP_NO_RECYCLE */
+#define MKIPC_FEAT_TAKER_EXIT	(1ULL << 6)	/* EOWNERDEAD: the taker exited */
+#define MKIPC_FEAT_STOP_RESUME	(1ULL << 7)	/* a stop does not end a call */
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
@@ -115,7 +117,11 @@ struct mkipc_version {
  * server receives it like any message, with a nonzero token, and answers
  * with MKIPC_IOC_REPLY or MKIPC_IOC_REPLY_RECV and that token. A token
  * names one taken call on one endpoint and is valid until it is replied
- * to or the endpoint dies; any holder of the receive right may use it. A
+ * to, the endpoint dies, or the thread that took it exits; any holder of
+ * the receive right may use it meanwhile. A call whose taker thread exits
+ * before the call is answered fails with EOWNERDEAD, as Binder fails a
+ * transaction whose thread died (ABI 0.6, MKIPC_FEAT_TAKER_EXIT; before,
+ * its caller waited until its timeout, for ever without one). A
  * caller that gives up (timeout, signal, death) before the reply makes the
  * reply fail with ESRCH; a call given up before any server took it is
  * never delivered.
@@ -155,6 +161,19 @@ struct mkipc_version {
  * timeout, else fails with EINTR; a call whose request a server has
  * already taken never restarts (it fails with EINTR, and the server's
  * reply with ESRCH), so no message is delivered twice.
+ *
+ * A stop does not end a call (ABI 0.6, MKIPC_FEAT_STOP_RESUME; before,
+ * it failed as a signal with a handler does): a caller stopped by
+ * SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, a debugger (a ptrace stop) or the
+ * freezer (cgroup freeze, suspend), or woken by a signal it ignores,
+ * waits on for the same reply once it runs again, to its first
+ * deadline, queued or taken as it was; a reply given meanwhile is kept
+ * for it. Only a signal whose handler runs, or that kills, ends the call
+ * as above; and a reply that came before such a handler ran is not lost
+ * to it: the call returns it once the handler returns (the ioctl is run
+ * again). The same ioctl must run again for the call to go on: a thread
+ * that makes another mkipc ioctl first (say, after a debugger changed
+ * its registers) gives the call up, as EINTR would.
  *
  * Readiness (poll, select, epoll): EPOLLIN when a receive would find a
  * message (receive right only); EPOLLOUT when a send would find room;
@@ -522,6 +541,8 @@ struct mkipc_reply_recv {
  *   ENOBUFS	the endpoint's creator is at user_mem_max_kb (see Memory;
  *		nothing was queued)
  *   ENOMEM	out of memory (nothing was queued)
+ *   EOWNERDEAD	the server thread that took the request exited before the
+ *		call was answered (see Calls)
  *   EPIPE	the endpoint is dead, or died before the reply
  *   ETIMEDOUT	no reply within the timeout (as EINTR for the request)
  */
@@ -538,7 +559,8 @@ struct mkipc_reply_recv {
  *		stays valid
  *   ENOBUFS	a reply of more than 64 bytes, and the endpoint's creator
  *		is at user_mem_max_kb (see Memory); the token stays valid
- *   ENOENT	no taken call has this token (never, or already replied)
+ *   ENOENT	no taken call has this token (never, already replied, or
+ *		its taker exited)
  *   ENOMEM	out of memory; the token stays valid
  *   ESRCH	the caller gave up (timeout, signal, exit); the token is
  *		used up

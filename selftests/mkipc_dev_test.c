@@ -124,7 +124,8 @@ TEST_F(dev, version)
 				      MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
 				      MKIPC_FEAT_PRIO | MKIPC_FEAT_DIRECT |
 				      MKIPC_FEAT_RECYCLE |
-				      MKIPC_FEAT_TAKER_EXIT))
+				      MKIPC_FEAT_TAKER_EXIT |
+				      MKIPC_FEAT_STOP_RESUME))
 		TH_LOG("unknown feature bits %#llx",
 		       (unsigned long long)ver.features);
 	/* Endpoints carry messages: the size they take is the ABI's. */

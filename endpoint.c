@@ -1163,10 +1163,14 @@ again:
 		if (nonblock)
 			return -EAGAIN;
 		mkipc_prio_idle_enter(&ep->idleq, &idle);
-		err = mkipc_waitq_wait_event(&ep->recv_wq,
-					     (m = mkipc_ep_take(ep)) ||
-					     READ_ONCE(ep->dead),
-					     TASK_INTERRUPTIBLE, deadline, true);
+		/* Back in line at the tail of both lines (issue 13, 11). */
+		err = mkipc_waitq_wait_event_relist(&ep->recv_wq,
+						    (m = mkipc_ep_take(ep)) ||
+						    READ_ONCE(ep->dead),
+						    TASK_INTERRUPTIBLE,
+						    deadline, true,
+						    mkipc_prio_idle_requeue(&ep->idleq,
+									    &idle));
 		mkipc_prio_idle_leave(&ep->idleq, &idle);
 		if (err)
 			return mkipc_wait_err(err, r->timeout_ns);
@@ -1299,15 +1303,14 @@ static bool mkipc_call_over(struct mkipc_kmsg *m, int *state)
  * first; the state it moved from, or the final one it found. Atomics only
  * (the signal probe runs it under a spinlock); what is left to do, the
  * caller's: for QUEUED, mkipc_ep_count_out(); for TAKEN, nothing (the
- * abandoned count stays until the token is used up); and, if *@undone,
- * mkipc_ep_room() for a count taken back.
+ * abandoned count stays until the token is used up); and, once *@undone
+ * is set (never cleared here), mkipc_ep_room() for a count taken back.
  */
 static int mkipc_call_cancel(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 			     bool *undone)
 {
 	int old, state = atomic_read(&m->state);
 
-	*undone = false;
 	while (state == MKIPC_CALL_QUEUED || state == MKIPC_CALL_TAKEN) {
 		/* Counted before it can be answered (see nmsgs). */
 		if (state == MKIPC_CALL_TAKEN)
@@ -1367,7 +1370,8 @@ static void mkipc_call_gave_up(struct mkipc_ep *ep, int state, bool undone)
  * given up as if EINTR), or by the thread's exit (given up).
  */
 struct mkipc_parked {
-	struct hlist_node node;		/* in mkipc_parked_hash, by task */
+	/* In mkipc_parked_hash by task; or on mkipc_parked_dead. */
+	struct hlist_node node;
 	struct callback_head cb;	/* the probe's settling */
 	struct task_struct *task;	/* the caller; compared, not followed */
 	struct file *file;		/* a reference */
@@ -1376,18 +1380,23 @@ struct mkipc_parked {
 	struct mkipc_kmsg *m;		/* the caller's reference */
 	ktime_t deadline;
 	unsigned long args[6];		/* the ioctl's, as interrupted */
+	unsigned long ip, sp;		/* its user ip (after it) and sp */
 	int nr;				/* its system call number */
 	bool keep;			/* ended before a handler: run again */
-	bool settled;			/* given up by the probe: @state */
-	bool undone;
+	bool settled;			/* given up already: @state */
+	bool undone;			/* a count taken back: room to tell */
 	int state;
 };
 
 static DEFINE_HASHTABLE(mkipc_parked_hash, 6);
-/* Raw: the probe takes it under the signal lock, interrupts off. */
+/* Raw: the probes take it under the signal lock, or preemption off. */
 static DEFINE_RAW_SPINLOCK(mkipc_parked_lock);
 static atomic_t mkipc_parked_nr = ATOMIC_INIT(0);
 static bool mkipc_park_hooked;		/* both probes registered */
+/* Given up where they could not be settled (atomic): for the reaper. */
+static HLIST_HEAD(mkipc_parked_dead);
+static void mkipc_park_reap(struct work_struct *work);
+static DECLARE_WORK(mkipc_park_reaper, mkipc_park_reap);
 
 static struct mkipc_ep *mkipc_parked_ep(struct mkipc_parked *p)
 {
@@ -1416,8 +1425,11 @@ static int mkipc_park(struct file *file, struct mkipc_call __user *uc,
 	p->deadline = deadline;
 	p->nr = syscall_get_nr(current, regs);
 	syscall_get_arguments(current, regs, p->args);
+	p->ip = instruction_pointer(regs);
+	p->sp = user_stack_pointer(regs);
 	p->keep = false;
 	p->settled = false;
+	p->undone = false;
 	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
 	hash_add(mkipc_parked_hash, &p->node, (unsigned long)current);
 	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
@@ -1427,8 +1439,8 @@ static int mkipc_park(struct file *file, struct mkipc_call __user *uc,
 }
 
 /*
- * Gives up a parked call no longer in the table (as EINTR would, unless
- * the probe did already), and frees it. Process context.
+ * Gives up a parked call no longer listed (as EINTR would, unless that
+ * was done already), and frees it. Process context.
  */
 static void mkipc_park_settle(struct mkipc_parked *p)
 {
@@ -1442,8 +1454,10 @@ static void mkipc_park_settle(struct mkipc_parked *p)
 	mkipc_kmsg_put(p->m);
 	atomic_dec(&mkipc_parked_nr);
 	kfree(p);
-	/* Last: the file pins the module this runs in (its final put is
-	 * deferred past our return).
+	/*
+	 * Last: the file pins the module this runs in, and its final put
+	 * is deferred past our return (task_work, or delayed for a kworker
+	 * that the module's exit flushes).
 	 */
 	fput(file);
 }
@@ -1453,60 +1467,92 @@ static void mkipc_park_settle_work(struct callback_head *cb)
 	mkipc_park_settle(container_of(cb, struct mkipc_parked, cb));
 }
 
-/* Gives up @t's parked calls: all, or those no handler is running for. */
-static void mkipc_park_flush(struct task_struct *t, bool all)
+static void mkipc_park_reap(struct work_struct *work)
 {
 	struct mkipc_parked *p;
 	struct hlist_node *tmp;
 	unsigned long flags;
-	HLIST_HEAD(gone);
+	HLIST_HEAD(dead);
+
+	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+	hlist_move_list(&mkipc_parked_dead, &dead);
+	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	hlist_for_each_entry_safe(p, tmp, &dead, node) {
+		hlist_del(&p->node);
+		mkipc_park_settle(p);
+	}
+}
+
+/* Under mkipc_parked_lock, off the hash: for the reaper. Atomic. */
+static void mkipc_park_bury_locked(struct mkipc_parked *p)
+{
+	hlist_add_head(&p->node, &mkipc_parked_dead);
+	queue_work(system_unbound_wq, &mkipc_park_reaper);
+}
+
+/*
+ * The ioctl @uc on @file (NULL: another ioctl) enters: its own parked
+ * call if this is that ioctl run again, unlisted; NULL if none. This
+ * thread's other parked calls are stale, their ioctl not run again, and
+ * given up; all but one whose handler is still running, deeper on the
+ * stack than where it was parked.
+ */
+static struct mkipc_parked *mkipc_park_enter(struct file *file,
+					     struct mkipc_call __user *uc)
+{
+	unsigned long sp = user_stack_pointer(task_pt_regs(current));
+	struct mkipc_parked *p, *found = NULL;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	HLIST_HEAD(stale);
 
 	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
 	hash_for_each_possible_safe(mkipc_parked_hash, p, tmp, node,
-				    (unsigned long)t) {
-		if (p->task != t || (p->keep && !all))
+				    (unsigned long)current) {
+		if (p->task != current)
 			continue;
+		if (!found && file && p->file == file && p->uc == uc &&
+		    p->sp == sp) {
+			found = p;
+		} else if (p->keep && sp < p->sp) {
+			continue;	/* in its handler */
+		} else {
+			hash_del(&p->node);
+			hlist_add_head(&p->node, &stale);
+			continue;
+		}
 		hash_del(&p->node);
-		hlist_add_head(&p->node, &gone);
 	}
 	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	hlist_for_each_entry_safe(p, tmp, &gone, node)
+	hlist_for_each_entry_safe(p, tmp, &stale, node) {
+		hlist_del(&p->node);
 		mkipc_park_settle(p);
+	}
+	return found;
 }
 
 /*
  * The ioctl @uc on @file, run again: its parked call (the caller's
- * reference), with its arguments and deadline; or NULL. Parked calls of
- * this thread it is not are stale, and given up.
+ * reference), with its arguments and deadline; or NULL.
  */
 static struct mkipc_kmsg *mkipc_unpark(struct file *file,
 				       struct mkipc_call __user *uc,
 				       struct mkipc_call *c, ktime_t *deadline)
 {
-	struct mkipc_parked *p, *found = NULL;
+	struct mkipc_parked *p = mkipc_park_enter(file, uc);
 	struct mkipc_kmsg *m;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hash_for_each_possible(mkipc_parked_hash, p, node,
-			       (unsigned long)current) {
-		if (p->task == current && p->file == file && p->uc == uc) {
-			hash_del(&p->node);
-			found = p;
-			break;
-		}
-	}
-	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	if (!found) {
-		mkipc_park_flush(current, false);
+	if (!p)
 		return NULL;
-	}
-	*c = found->c;
-	*deadline = found->deadline;
-	m = found->m;
+	/* A count the probe's look took back: its room, told late. */
+	if (p->undone)
+		mkipc_ep_room(mkipc_parked_ep(p));
+	*c = p->c;
+	*deadline = p->deadline;
+	m = p->m;
 	atomic_dec(&mkipc_parked_nr);
-	fput(found->file);		/* not the last: the ioctl has it */
-	kfree(found);
+	fput(p->file);		/* not the last: the ioctl has it */
+	kfree(p);
 	mkipc_stat_inc(MKIPC_STAT_CALLS_RESUMED);
 	return m;
 }
@@ -1514,78 +1560,104 @@ static struct mkipc_kmsg *mkipc_unpark(struct file *file,
 /*
  * @t exits (the exit probe, atomic): its parked calls are given up now,
  * before its parent can see it gone, so that no reply to it succeeds
- * after; the rest is left to the exit's work. True if it had any.
+ * after; the rest is the reaper's, which needs no allocation here.
  */
-static bool mkipc_park_exit(struct task_struct *t)
+static void mkipc_park_exit(struct task_struct *t)
 {
 	struct mkipc_parked *p;
+	struct hlist_node *tmp;
 	unsigned long flags;
-	bool any = false;
 
 	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hash_for_each_possible(mkipc_parked_hash, p, node, (unsigned long)t) {
+	hash_for_each_possible_safe(mkipc_parked_hash, p, tmp, node,
+				    (unsigned long)t) {
 		if (p->task != t)
 			continue;
-		any = true;
-		if (p->settled)
-			continue;
-		p->state = mkipc_call_cancel(mkipc_parked_ep(p), p->m,
-					     &p->undone);
-		p->settled = true;
+		if (!p->settled) {
+			p->state = mkipc_call_cancel(mkipc_parked_ep(p), p->m,
+						     &p->undone);
+			p->settled = true;
+		}
+		hash_del(&p->node);
+		mkipc_park_bury_locked(p);
 	}
 	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	return any;
 }
 
-/* signal_deliver, in get_signal(): under the signal lock, IRQs off. */
+/*
+ * signal_deliver, in get_signal(): under the signal lock, IRQs off, the
+ * handler of @ka about to be set up. The interrupted ioctl still returns
+ * -ERESTARTNOHAND, or, if a first pass through get_signal() found no
+ * handler to run, the arch code has already set up its restart (the ip
+ * moved back onto the system call): both cases are ours.
+ */
 static void mkipc_park_signal_probe(void *data, int sig,
 				    struct kernel_siginfo *info,
 				    struct k_sigaction *ka)
 {
 	struct pt_regs *regs = task_pt_regs(current);
 	struct mkipc_parked *p, *found = NULL;
-	unsigned long args[6], flags;
+	unsigned long args[6], flags, ip;
+	bool armed, renew;
 	int state;
 
 	if (likely(!atomic_read(&mkipc_parked_nr)))
 		return;
 	/* A stop, an ignored or a default action: the restart waits on. */
-	if (ka->sa.sa_handler == SIG_DFL || ka->sa.sa_handler == SIG_IGN ||
-	    syscall_get_error(current, regs) != -ERESTARTNOHAND)
+	if (ka->sa.sa_handler == SIG_DFL || ka->sa.sa_handler == SIG_IGN)
 		return;
+	ip = instruction_pointer(regs);
 	syscall_get_arguments(current, regs, args);
 	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
 	hash_for_each_possible(mkipc_parked_hash, p, node,
 			       (unsigned long)current) {
 		if (p->task == current && !p->keep &&
 		    p->nr == syscall_get_nr(current, regs) &&
-		    !memcmp(p->args, args, 3 * sizeof(args[0]))) {
+		    !memcmp(p->args, args, 3 * sizeof(args[0])) &&
+		    (ip != p->ip ||
+		     syscall_get_error(current, regs) == -ERESTARTNOHAND)) {
 			found = p;
 			break;
 		}
 	}
 	if (!found)
 		goto out;
+	armed = ip != found->ip;
 	state = mkipc_call_cancel(mkipc_parked_ep(found), found->m,
 				  &found->undone);
 	if (state != MKIPC_CALL_QUEUED && state != MKIPC_CALL_TAKEN) {
 		/* Ended: run the ioctl again after the handler, to say how. */
 		found->keep = true;
-		syscall_set_return_value(current, regs, -ERESTARTNOINTR, 0);
+		if (!armed)
+			syscall_set_return_value(current, regs,
+						 -ERESTARTNOINTR, 0);
+		found = NULL;
 		goto out;
 	}
 	found->settled = true;
 	found->state = state;
+	hash_del(&found->node);
 	/* Withdrawn: restarts as a new call where it did before parking. */
-	if (state == MKIPC_CALL_QUEUED && (ka->sa.sa_flags & SA_RESTART) &&
-	    !found->c.timeout_ns)
+	renew = state == MKIPC_CALL_QUEUED &&
+		(ka->sa.sa_flags & SA_RESTART) && !found->c.timeout_ns;
+	if (armed && !renew) {
+		/* Undo the restart: the handler's return sees EINTR. */
+		instruction_pointer_set(regs, found->ip);
+		syscall_set_return_value(current, regs, -EINTR, 0);
+	} else if (!armed && renew) {
 		syscall_set_return_value(current, regs, -ERESTARTSYS, 0);
-	init_task_work(&found->cb, mkipc_park_settle_work);
-	/* Fails only once the thread is past its exit's task_work. */
-	if (!task_work_add(current, &found->cb, TWA_RESUME))
-		hash_del(&found->node);
+	}
 out:
 	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	if (!found)
+		return;
+	/* The rest before the thread runs the handler; else the reaper's. */
+	init_task_work(&found->cb, mkipc_park_settle_work);
+	if (task_work_add(current, &found->cb, TWA_RESUME)) {
+		raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
+		mkipc_park_bury_locked(found);
+		raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+	}
 }
 
 /*
@@ -1599,8 +1671,8 @@ static long mkipc_call_wait(struct file *file, struct mkipc_ep *ep,
 			    ktime_t deadline)
 {
 	int err, state = MKIPC_CALL_QUEUED;
+	bool undone = false;
 	struct mkipc_kmsg *rep;
-	bool undone;
 
 	err = mkipc_waitq_wait_event(&m->done, mkipc_call_over(m, &state),
 				     TASK_INTERRUPTIBLE, deadline, false);
@@ -2042,7 +2114,7 @@ static long mkipc_ep_ioctl(struct file *file, unsigned int cmd,
 	mkipc_stat_inc(MKIPC_STAT_IOCTL);
 	/* A parked call whose ioctl did not run again is given up. */
 	if (unlikely(atomic_read(&mkipc_parked_nr)) && cmd != MKIPC_IOC_CALL)
-		mkipc_park_flush(current, false);
+		mkipc_park_enter(NULL, NULL);
 	switch (cmd) {
 	case MKIPC_IOC_SEND:
 		ret = mkipc_ep_send(file, ep, uarg);
@@ -2149,9 +2221,6 @@ static void mkipc_taker_exit_work(struct work_struct *work)
 	 */
 	while (!READ_ONCE(t->exit_state))
 		schedule_timeout_uninterruptible(1);
-	/* Its parked calls: given up, as its death would. */
-	if (atomic_read(&mkipc_parked_nr))
-		mkipc_park_flush(t, true);
 
 	/* The list's lock keeps each endpoint from being freed meanwhile. */
 	mutex_lock(&mkipc_eps_lock);
@@ -2197,11 +2266,10 @@ static void mkipc_taker_exit_work(struct work_struct *work)
 static void mkipc_taker_exit_probe(void *data, struct task_struct *t)
 {
 	struct mkipc_taker_exit *x;
-	bool mine = atomic_read(mkipc_taker_count(t));
 
-	if (unlikely(atomic_read(&mkipc_parked_nr)) && mkipc_park_exit(t))
-		mine = true;
-	if (likely(!mine))
+	if (unlikely(atomic_read(&mkipc_parked_nr)))
+		mkipc_park_exit(t);
+	if (likely(!atomic_read(mkipc_taker_count(t))))
 		return;
 	/*
 	 * Preemption is off in a probe. Lost only to an atomic OOM (the
@@ -2262,6 +2330,7 @@ void mkipc_ep_uninit(void)
 	tracepoint_synchronize_unregister();
 	/* ... and no work it queued, once this returns. */
 	destroy_workqueue(mkipc_taker_wq);
+	flush_work(&mkipc_park_reaper);
 }
 
 bool mkipc_ep_taker_exit_seen(void)

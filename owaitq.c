@@ -91,6 +91,7 @@ void mkipc_waitq_add(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 
 	if (wq->kind == MKIPC_WAITQ_STOCK) {
 		init_wait_entry(&w->wqe, exclusive ? WQ_FLAG_EXCLUSIVE : 0);
+		w->armed = false;
 		return;
 	}
 	w->o.task = current;
@@ -105,6 +106,9 @@ void mkipc_waitq_relist(struct mkipc_waitq *wq, struct mkipc_waiter *w)
 {
 	struct mkipc_owaitq *owq = &wq->owq;
 
+	/* The stock kind's arm() lists it again itself. */
+	if (wq->kind == MKIPC_WAITQ_STOCK)
+		return;
 	spin_lock(&owq->lock);
 	mkipc_owaitq_list(owq, w);
 	spin_unlock(&owq->lock);
@@ -120,9 +124,19 @@ void mkipc_waitq_relist(struct mkipc_waitq *wq, struct mkipc_waiter *w)
 int mkipc_waitq_arm(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 		    unsigned int state)
 {
-	if (wq->kind == MKIPC_WAITQ_STOCK)
-		return prepare_to_wait_event(&wq->wqh, &w->wqe, state) ?
-		       -ERESTARTSYS : 0;
+	if (wq->kind == MKIPC_WAITQ_STOCK) {
+		/*
+		 * Unlisted by a wake-up (autoremove_wake_function(), under
+		 * the queue's lock) since the last arm: say so, as owaitq
+		 * does, though prepare_to_wait_event() lists it again.
+		 */
+		bool unlisted = w->armed && list_empty_careful(&w->wqe.entry);
+
+		w->armed = true;
+		if (prepare_to_wait_event(&wq->wqh, &w->wqe, state))
+			return -ERESTARTSYS;
+		return unlisted ? MKIPC_WAITQ_UNLISTED : 0;
+	}
 
 	/*
 	 * (S): store the state, then a full barrier. Pairs with (W) for the

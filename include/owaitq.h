@@ -116,7 +116,10 @@ struct mkipc_waiter {
 			/* Unlinked by a waker; written under owq->lock. */
 			bool woken;
 		} o;
-		struct wait_queue_entry wqe;	/* stock */
+		struct {			/* stock */
+			struct wait_queue_entry wqe;
+			bool armed;		/* listed once by arm() */
+		};
 	};
 };
 
@@ -153,6 +156,17 @@ void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
  * waited for, then costs no second trip through the lock.
  */
 #define mkipc_waitq_wait_event(wq, condition, state, deadline, exclusive) \
+	mkipc_waitq_wait_event_relist(wq, condition, state, deadline,	\
+				      exclusive, do { } while (0))
+
+/*
+ * The same, running @relisted (a statement; TASK_RUNNING, nothing held)
+ * each time a wake-up took the waiter off the queue and the condition did
+ * not hold, before it goes back in line, at the tail: for a user that
+ * keeps a line of its own in the same order (see mkipc_ep_recv()).
+ */
+#define mkipc_waitq_wait_event_relist(wq, condition, state, deadline,	\
+				      exclusive, relisted)		\
 ({									\
 	struct mkipc_waitq *__mwq = (wq);				\
 	ktime_t __mdl = (deadline);					\
@@ -173,6 +187,8 @@ void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
 			break;						\
 		if (__marm == MKIPC_WAITQ_UNLISTED) {			\
 			/* Woken for nothing left: list again, arm. */	\
+			__set_current_state(TASK_RUNNING);		\
+			relisted;					\
 			mkipc_waitq_relist(__mwq, &__mw);		\
 			continue;					\
 		}							\

@@ -111,6 +111,19 @@ void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
 void mkipc_prio_idle_leave(struct mkipc_prio_idleq *q,
 			   struct mkipc_prio_idle *w);
 void mkipc_prio_idle_drop(struct mkipc_prio_idle *w);
+
+/*
+ * A waiting receiver goes back in line at the tail, as its wait queue
+ * entry does after a wake-up that left it nothing: the two lines keep one
+ * order, so that the receiver a call raises is the one it wakes.
+ */
+static inline void mkipc_prio_idle_requeue(struct mkipc_prio_idleq *q,
+					   struct mkipc_prio_idle *w)
+{
+	mkipc_prio_idle_leave(q, w);
+	mkipc_prio_idle_enter(q, w);
+}
+
 void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state, int taken);
 void __mkipc_prio_call_end(struct mkipc_pi_don *d);
 void mkipc_prio_boost_caller(struct pid *tid);
@@ -170,6 +183,8 @@ static inline void mkipc_prio_idle_enter(struct mkipc_prio_idleq *q,
 static inline void mkipc_prio_idle_leave(struct mkipc_prio_idleq *q,
 					 struct mkipc_prio_idle *w) { }
 static inline void mkipc_prio_idle_drop(struct mkipc_prio_idle *w) { }
+static inline void mkipc_prio_idle_requeue(struct mkipc_prio_idleq *q,
+					   struct mkipc_prio_idle *w) { }
 static inline void mkipc_prio_take(struct mkipc_pi_don *d, atomic_t *state,
 				   int taken) { }
 static inline void mkipc_prio_call_end(struct mkipc_pi_don *d) { }

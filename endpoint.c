@@ -1358,16 +1358,18 @@ static void mkipc_call_gave_up(struct mkipc_ep *ep, int state, bool undone)
  * (atomics only; the rest in task_work before the thread returns to user
  * mode), and a call withdrawn from the queue under an SA_RESTART handler,
  * with no timeout, restarts as a new call (-ERESTARTSYS). A call that has
- * ended meanwhile (replied, or failed) is not given up: the probe makes
- * the ioctl run again after the handler (-ERESTARTNOINTR), to report how
- * it ended, so that no reply is lost to a handler.
+ * ended meanwhile (replied, or failed) is not given up: the probe writes
+ * the reply out without faulting and makes it the ioctl's result, as when
+ * a wait saw the reply and the signal together, so that no reply is lost
+ * to a handler (EFAULT, the reply lost, if the buffer is not in memory
+ * then, as for any buffer a reply cannot be written to).
  *
  * Owners: a parked call is its thread's, in mkipc_parked_hash, holding
  * the caller's reference to the call and one to the file (the endpoint,
  * and the module with the probe's task_work). It leaves the table by the
  * ioctl run again (resumed), by the probe (settled in task_work), by any
- * other ioctl of the thread on mkipc (a restart that did not happen:
- * given up as if EINTR), or by the thread's exit (given up).
+ * other ioctl of the thread on an endpoint (a restart that did not
+ * happen: given up as if EINTR), or by the thread's exit (given up).
  */
 struct mkipc_parked {
 	/* In mkipc_parked_hash by task; or on mkipc_parked_dead. */
@@ -1382,7 +1384,6 @@ struct mkipc_parked {
 	unsigned long args[6];		/* the ioctl's, as interrupted */
 	unsigned long ip, sp;		/* its user ip (after it) and sp */
 	int nr;				/* its system call number */
-	bool keep;			/* ended before a handler: run again */
 	bool settled;			/* given up already: @state */
 	bool undone;			/* a count taken back: room to tell */
 	int state;
@@ -1427,7 +1428,6 @@ static int mkipc_park(struct file *file, struct mkipc_call __user *uc,
 	syscall_get_arguments(current, regs, p->args);
 	p->ip = instruction_pointer(regs);
 	p->sp = user_stack_pointer(regs);
-	p->keep = false;
 	p->settled = false;
 	p->undone = false;
 	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
@@ -1493,9 +1493,8 @@ static void mkipc_park_bury_locked(struct mkipc_parked *p)
 /*
  * The ioctl @uc on @file (NULL: another ioctl) enters: its own parked
  * call if this is that ioctl run again, unlisted; NULL if none. This
- * thread's other parked calls are stale, their ioctl not run again, and
- * given up; all but one whose handler is still running, deeper on the
- * stack than where it was parked.
+ * thread's other parked calls are stale, their ioctl not run again (a
+ * debugger moved it, or the descriptor went), and given up.
  */
 static struct mkipc_parked *mkipc_park_enter(struct file *file,
 					     struct mkipc_call __user *uc)
@@ -1514,8 +1513,6 @@ static struct mkipc_parked *mkipc_park_enter(struct file *file,
 		if (!found && file && p->file == file && p->uc == uc &&
 		    p->sp == sp) {
 			found = p;
-		} else if (p->keep && sp < p->sp) {
-			continue;	/* in its handler */
 		} else {
 			hash_del(&p->node);
 			hlist_add_head(&p->node, &stale);
@@ -1544,9 +1541,6 @@ static struct mkipc_kmsg *mkipc_unpark(struct file *file,
 
 	if (!p)
 		return NULL;
-	/* A count the probe's look took back: its room, told late. */
-	if (p->undone)
-		mkipc_ep_room(mkipc_parked_ep(p));
 	*c = p->c;
 	*deadline = p->deadline;
 	m = p->m;
@@ -1585,11 +1579,54 @@ static void mkipc_park_exit(struct task_struct *t)
 }
 
 /*
+ * Whether the arch code has set up the restart of the parked ioctl @p
+ * already, in a first pass through get_signal() that found no handler to
+ * run: on x86, ax back to the system call's number and ip back onto the
+ * 2-byte instruction (arch_do_signal_or_restart()).
+ */
+static bool mkipc_park_armed(struct pt_regs *regs, struct mkipc_parked *p)
+{
+#ifdef CONFIG_X86
+	return instruction_pointer(regs) + 2 == p->ip &&
+	       regs->ax == regs->orig_ax;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The result of the ended call @p, for an ioctl that cannot run again:
+ * the reply written out as mkipc_call_wait() would, but without faulting
+ * (atomic), so EFAULT also if the buffer is not in memory now.
+ */
+static long mkipc_park_result(struct mkipc_parked *p, int state)
+{
+	struct mkipc_kmsg *m = p->m, *rep;
+	u64 label;
+	u32 size;
+
+	/* Acquire: pairs with mkipc_call_end()'s cmpxchg, for ->reply. */
+	state = atomic_read_acquire(&m->state);
+	rep = m->reply;
+	label = rep ? rep->label : m->rep_label;
+	size = rep ? rep->size : m->rep_size;
+	if (state == MKIPC_CALL_FAILED)
+		return -EPIPE;
+	if (state == MKIPC_CALL_ORPHANED)
+		return -EOWNERDEAD;
+	if ((size && copy_to_user_nofault(u64_to_user_ptr(p->c.rep.data),
+					  rep ? rep->data : m->data + m->size,
+					  size)) ||
+	    copy_to_user_nofault(&p->uc->rep.label, &label, sizeof(label)) ||
+	    copy_to_user_nofault(&p->uc->rep.size, &size, sizeof(size)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * signal_deliver, in get_signal(): under the signal lock, IRQs off, the
- * handler of @ka about to be set up. The interrupted ioctl still returns
- * -ERESTARTNOHAND, or, if a first pass through get_signal() found no
- * handler to run, the arch code has already set up its restart (the ip
- * moved back onto the system call): both cases are ours.
+ * handler of @ka about to be set up. The interrupted ioctl returns
+ * -ERESTARTNOHAND, or its restart is armed already: both are ours.
  */
 static void mkipc_park_signal_probe(void *data, int sig,
 				    struct kernel_siginfo *info,
@@ -1597,8 +1634,9 @@ static void mkipc_park_signal_probe(void *data, int sig,
 {
 	struct pt_regs *regs = task_pt_regs(current);
 	struct mkipc_parked *p, *found = NULL;
-	unsigned long args[6], flags, ip;
-	bool armed, renew;
+	unsigned long args[6], flags;
+	bool armed = false, renew;
+	long ret;
 	int state;
 
 	if (likely(!atomic_read(&mkipc_parked_nr)))
@@ -1606,51 +1644,54 @@ static void mkipc_park_signal_probe(void *data, int sig,
 	/* A stop, an ignored or a default action: the restart waits on. */
 	if (ka->sa.sa_handler == SIG_DFL || ka->sa.sa_handler == SIG_IGN)
 		return;
-	ip = instruction_pointer(regs);
 	syscall_get_arguments(current, regs, args);
 	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
 	hash_for_each_possible(mkipc_parked_hash, p, node,
 			       (unsigned long)current) {
-		if (p->task == current && !p->keep &&
-		    p->nr == syscall_get_nr(current, regs) &&
-		    !memcmp(p->args, args, 3 * sizeof(args[0])) &&
-		    (ip != p->ip ||
-		     syscall_get_error(current, regs) == -ERESTARTNOHAND)) {
+		if (p->task != current ||
+		    p->nr != syscall_get_nr(current, regs) ||
+		    memcmp(p->args, args, 3 * sizeof(args[0])))
+			continue;
+		armed = mkipc_park_armed(regs, p);
+		if (armed || (instruction_pointer(regs) == p->ip &&
+			      syscall_get_error(current, regs) ==
+			      -ERESTARTNOHAND)) {
 			found = p;
 			break;
 		}
 	}
-	if (!found)
-		goto out;
-	armed = ip != found->ip;
+	if (!found) {
+		raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
+		return;
+	}
+	hash_del(&found->node);
 	state = mkipc_call_cancel(mkipc_parked_ep(found), found->m,
 				  &found->undone);
-	if (state != MKIPC_CALL_QUEUED && state != MKIPC_CALL_TAKEN) {
-		/* Ended: run the ioctl again after the handler, to say how. */
-		found->keep = true;
-		if (!armed)
-			syscall_set_return_value(current, regs,
-						 -ERESTARTNOINTR, 0);
-		found = NULL;
-		goto out;
-	}
 	found->settled = true;
 	found->state = state;
-	hash_del(&found->node);
-	/* Withdrawn: restarts as a new call where it did before parking. */
-	renew = state == MKIPC_CALL_QUEUED &&
-		(ka->sa.sa_flags & SA_RESTART) && !found->c.timeout_ns;
-	if (armed && !renew) {
-		/* Undo the restart: the handler's return sees EINTR. */
-		instruction_pointer_set(regs, found->ip);
-		syscall_set_return_value(current, regs, -EINTR, 0);
-	} else if (!armed && renew) {
-		syscall_set_return_value(current, regs, -ERESTARTSYS, 0);
+	if (state != MKIPC_CALL_QUEUED && state != MKIPC_CALL_TAKEN) {
+		/*
+		 * Ended while parked: the ioctl returns how, before the
+		 * handler runs, as it did when the wait saw the end and the
+		 * signal together; no reply is lost to the handler.
+		 */
+		ret = mkipc_park_result(found, state);
+		if (armed)
+			instruction_pointer_set(regs, found->ip);
+		syscall_set_return_value(current, regs, ret, 0);
+	} else {
+		/* Withdrawn: restarts as a new call, as before parking. */
+		renew = state == MKIPC_CALL_QUEUED &&
+			(ka->sa.sa_flags & SA_RESTART) && !found->c.timeout_ns;
+		if (armed && !renew) {
+			/* Undo the restart: the handler's return sees EINTR. */
+			instruction_pointer_set(regs, found->ip);
+			syscall_set_return_value(current, regs, -EINTR, 0);
+		} else if (!armed && renew) {
+			syscall_set_return_value(current, regs, -ERESTARTSYS, 0);
+		}
 	}
-out:
 	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	if (!found)
-		return;
 	/* The rest before the thread runs the handler; else the reaper's. */
 	init_task_work(&found->cb, mkipc_park_settle_work);
 	if (task_work_add(current, &found->cb, TWA_RESUME)) {

@@ -170,10 +170,10 @@ struct mkipc_version {
  * deadline, queued or taken as it was; a reply given meanwhile is kept
  * for it. Only a signal whose handler runs, or that kills, ends the call
  * as above; and a reply that came before such a handler ran is not lost
- * to it: the call returns it once the handler returns (the ioctl is run
- * again). The same ioctl must run again for the call to go on: a thread
- * that makes another mkipc ioctl first (say, after a debugger changed
- * its registers) gives the call up, as EINTR would.
+ * to it: the call returns it, and the handler runs after. The same ioctl
+ * must run again for the call to go on: a thread that makes another
+ * ioctl on an endpoint first (say, after a debugger moved it) gives the
+ * call up, as EINTR would.
  *
  * Readiness (poll, select, epoll): EPOLLIN when a receive would find a
  * message (receive right only); EPOLLOUT when a send would find room;

@@ -1510,15 +1510,12 @@ static struct mkipc_parked *mkipc_park_enter(struct file *file,
 				    (unsigned long)current) {
 		if (p->task != current)
 			continue;
-		if (!found && file && p->file == file && p->uc == uc &&
-		    p->sp == sp) {
-			found = p;
-		} else {
-			hash_del(&p->node);
-			hlist_add_head(&p->node, &stale);
-			continue;
-		}
 		hash_del(&p->node);
+		if (!found && file && p->file == file && p->uc == uc &&
+		    p->sp == sp)
+			found = p;
+		else
+			hlist_add_head(&p->node, &stale);
 	}
 	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
 	hlist_for_each_entry_safe(p, tmp, &stale, node) {

@@ -27,7 +27,7 @@ HOST ?= 0
 V ?= 0
 
 SOURCES := $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard include/*.h) \
-	   $(wildcard include/uapi/linux/*.h)
+	   $(wildcard include/uapi/linux/*.h) $(wildcard ktests/*.c ktests/*.h)
 SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
 # The userspace programs; the shim headers under tools/userq/include mimic
 # kernel headers on purpose and are left out (tools/userq/include/kcompat.h).
@@ -40,7 +40,7 @@ TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
 
 .PHONY: all module modules clean install headers_install dkms-install \
 	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
-	print-kdir tools tools_install
+	print-kdir print-version tools tools_install
 
 all: module
 
@@ -73,15 +73,23 @@ BINDIR ?= /usr/local/bin
 tools_install: tools
 	$(MAKE) -C tools/mkipc install DESTDIR=$(DESTDIR) BINDIR=$(BINDIR)
 
-# DKMS rebuilds the module for every kernel the machine installs.
-DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# The module's version, from its one home: the ABI numbers in the uapi
+# header (MODULE_VERSION is built from the same two macros).
+MKIPC_VERSION := $(shell sed -n 's/^\#define MKIPC_ABI_MAJOR[[:space:]]*//p' \
+	include/uapi/linux/mkipc.h).$(shell sed -n \
+	's/^\#define MKIPC_ABI_MINOR[[:space:]]*//p' include/uapi/linux/mkipc.h)
+
+# DKMS rebuilds the module for every kernel the machine installs: the
+# production sources only (no ktests/), dkms.conf given the version.
+DKMS_VERSION := $(MKIPC_VERSION)
 DKMS_SRC := /usr/src/mkipc-$(DKMS_VERSION)
-DKMS_FILES := Kbuild Makefile dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) include
+DKMS_FILES := Kbuild Makefile $(filter-out %.mod.c,$(wildcard *.c)) include
 
 dkms-install:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -a $(DKMS_FILES) $(DKMS_SRC)/
+	sed 's/@MKIPC_VERSION@/$(DKMS_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 	dkms add mkipc/$(DKMS_VERSION)
 	dkms install mkipc/$(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
 
@@ -121,3 +129,6 @@ bench:
 
 print-kdir:
 	@echo $(KDIR)
+
+print-version:
+	@echo $(MKIPC_VERSION)

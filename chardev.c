@@ -15,7 +15,9 @@
 
 #include <uapi/linux/mkipc.h>
 
-#include "mkipc.h"
+#include "chardev.h"
+#include "endpoint.h"
+#include "stats.h"
 
 static ushort dev_mode = 0666;
 module_param(dev_mode, ushort, 0444);
@@ -34,12 +36,32 @@ static int mkipc_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The ABI's structure sizes, fixed: a change to any of them is a new ioctl
+ * number, never a silent layout change. Every one is a multiple of 8 with
+ * its 64-bit members 8-aligned and no implicit padding, so 32-bit (compat)
+ * callers see the same layout. selftests/mkipc_test.h checks the same
+ * sizes in userspace.
+ */
+static void __init mkipc_abi_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct mkipc_version) != 56);
+	BUILD_BUG_ON(sizeof(struct mkipc_ep_create) != 40);
+	BUILD_BUG_ON(sizeof(struct mkipc_ep_sender) != 24);
+	BUILD_BUG_ON(sizeof(struct mkipc_ep_info) != 64);
+	BUILD_BUG_ON(sizeof(struct mkipc_msg) != 24);
+	BUILD_BUG_ON(sizeof(struct mkipc_sender) != 16);
+	BUILD_BUG_ON(sizeof(struct mkipc_send) != 56);
+	BUILD_BUG_ON(sizeof(struct mkipc_recv) != 80);
+	BUILD_BUG_ON(sizeof(struct mkipc_call) != 80);
+	BUILD_BUG_ON(sizeof(struct mkipc_reply) != 48);
+	BUILD_BUG_ON(sizeof(struct mkipc_reply_recv) != 136);
+}
+
 static long mkipc_ioc_version(void __user *arg)
 {
 	struct mkipc_version ver;
 
-	/* Same layout for 64-bit and 32-bit (compat) callers. */
-	BUILD_BUG_ON(sizeof(ver) != 56);
 	memset(&ver, 0, sizeof(ver));
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
@@ -108,6 +130,7 @@ int mkipc_chardev_init(void)
 		       dev_mode);
 		return -EINVAL;
 	}
+	mkipc_abi_check();
 	mkipc_miscdev.mode = dev_mode;
 	return misc_register(&mkipc_miscdev);
 }

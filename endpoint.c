@@ -141,10 +141,13 @@
 
 #include <uapi/linux/mkipc.h>
 
+#include "endpoint.h"
 #include "lfqueue.h"
-#include "mkipc.h"
 #include "owaitq.h"
+#include "params.h"
 #include "prio_boost.h"
+#include "stats.h"
+#include "usermem.h"
 
 enum mkipc_call_state {
 	MKIPC_CALL_QUEUED,	/* queued or first in line; no server has it */
@@ -2369,6 +2372,8 @@ void mkipc_ep_uninit(void)
 	/* ... and no work it queued, once this returns. */
 	destroy_workqueue(mkipc_taker_wq);
 	flush_work(&mkipc_park_reaper);
+	/* The endpoints' users' records, all uncharged by now. */
+	mkipc_user_uninit();
 }
 
 bool mkipc_ep_taker_exit_seen(void)

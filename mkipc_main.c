@@ -3,14 +3,23 @@
  * mkipc: microkernel-style IPC for a stock Linux kernel.
  *
  * This file only wires the units together: each is initialised in order
- * and unwound in reverse, on failure and at unload.
+ * and unwound in reverse, on failure and at unload. Each unit's interface
+ * is its header in include/; calls between units go one way only:
+ *
+ *   mkipc_main -> chardev -> endpoint -> prio_boost, owaitq, lfqueue,
+ *		   usermem, params -> stats
+ *   mkipc_main -> debugfs -> (each unit's files), ktests/ when built
+ *
+ * (README.md, "The source tree", has the full list.)
  */
 #include <linux/init.h>
 #include <linux/module.h>
 
 #include <uapi/linux/mkipc.h>
 
-#include "mkipc.h"
+#include "chardev.h"
+#include "debugfs.h"
+#include "endpoint.h"
 #include "owaitq.h"
 #include "prio_boost.h"
 
@@ -54,7 +63,6 @@ static void __exit mkipc_exit(void)
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
 	mkipc_ep_uninit();
-	mkipc_user_uninit();
 	mkipc_prio_uninit();
 	pr_info("unloaded\n");
 }

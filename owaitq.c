@@ -25,8 +25,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
-#include "mkipc.h"
 #include "owaitq.h"
+#include "stats.h"
 
 /*
  * The scheduler's WF_SYNC flag is private to kernel/sched; its value is

@@ -23,8 +23,8 @@
 #include <linux/sysfs.h>
 
 #include "lfqueue.h"
-#include "mkipc.h"
 #include "owaitq.h"
+#include "params.h"
 
 /* A parameter that holds one of @n names, as its index. */
 struct mkipc_kind_param {

@@ -94,7 +94,6 @@
  * leave everyone else's boosts refused.
  */
 #include <linux/cred.h>
-#include <linux/debugfs.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -111,8 +110,9 @@
 #include <linux/xarray.h>
 #include <uapi/linux/sched/types.h>
 
-#include "mkipc.h"
+#include "params.h"
 #include "prio_boost.h"
+#include "stats.h"
 
 #define CREATE_TRACE_POINTS
 #include "mkipc_trace.h"
@@ -1067,75 +1067,9 @@ int mkipc_prio_tasks(void)
 	return atomic_read(&mkipc_pt_count);
 }
 
-/* --- in-kernel test of the guard, debugfs mkipc/prio_guard_test ---------- */
-
-static int mkipc_guard_check(const struct mkipc_prio *want, char *res,
-			     size_t len, const char *where)
+void mkipc_prio_current(struct mkipc_prio *l)
 {
-	struct mkipc_prio now;
-
-	mkipc_prio_read(current, &now, NULL);
-	if (mkipc_prio_eq(&now, want))
-		return 0;
-	scnprintf(res, len, "FAIL %s: policy %u rt %u nice %d, want %u %u %d\n",
-		  where, now.policy, now.rt, now.nice, want->policy, want->rt,
-		  want->nice);
-	return -EIO;
-}
-
-/* Leaves the guarded block by return: the guard must still act. */
-static int mkipc_guard_early(const struct mkipc_prio *level,
-			     const struct mkipc_prio *raised, char *res,
-			     size_t len)
-{
-	mkipc_prio_critical(level) {
-		return mkipc_guard_check(raised, res, len, "inside");
-	}
-	return -EINVAL;
-}
-
-static int mkipc_guard_test(char *cmd, char *res, size_t len)
-{
-	struct mkipc_prio base, raised, rt = { SCHED_FIFO, 10, 0 };
-	int err, i;
-
-	mkipc_prio_read(current, &base, NULL);
-	if (!mkipc_fair(base.policy))
-		return -EINVAL;	/* run it from an ordinary thread */
-	rt.nice = base.nice;
-	raised = rt;
-	for (i = 0; i < 2; i++) {
-		err = mkipc_guard_early(&rt, &raised, res, len);
-		if (err)
-			return err;
-		err = mkipc_guard_check(&base, res, len, "after return");
-		if (err)
-			return err;
-	}
-	err = -EINVAL;
-	mkipc_prio_critical(&rt) {
-		err = mkipc_guard_check(&raised, res, len, "in block");
-		if (!err)
-			break;
-		err = -EIO;
-	}
-	if (err)
-		return err;
-	err = mkipc_guard_check(&base, res, len, "after break");
-	if (err)
-		return err;
-	scnprintf(res, len,
-		  "ok guard: SCHED_FIFO 10 inside, policy %u nice %d after return and break\n",
-		  base.policy, base.nice);
-	return 0;
-}
-
-static struct mkipc_job mkipc_guard_job =
-	MKIPC_JOB_INIT(mkipc_guard_job, mkipc_guard_test);
-
-void mkipc_prio_debugfs_init(struct dentry *dir)
-{
-	mkipc_debugfs_job(dir, "prio_guard_test", &mkipc_guard_job);
+	mkipc_prio_read(current, l, NULL);
 }
 
 /* --- load and unload ----------------------------------------------------- */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Statistics: per-CPU counters, summed when read through
- * /sys/kernel/debug/mkipc/stats; and the debugfs directory itself.
+ * /sys/kernel/debug/mkipc/stats.
  *
  * Counters are plain per-CPU longs bumped with this_cpu_inc(): the reader
  * sums them without stopping writers, so a read is a consistent-enough
@@ -11,10 +11,8 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
-#include <linux/uaccess.h>
 
-#include "mkipc.h"
-#include "prio_boost.h"
+#include "stats.h"
 
 DEFINE_PER_CPU(struct mkipc_stats, mkipc_counters);
 
@@ -95,8 +93,8 @@ void mkipc_stat_err(long err)
 	mkipc_stat_inc(MKIPC_STAT_ERR_OTHER);
 }
 
-static struct dentry *mkipc_debugfs_dir;
 static struct dentry *mkipc_stats_file;
+static void (*mkipc_stats_derived)(struct seq_file *m);
 
 static unsigned long mkipc_stat_sum(enum mkipc_stat stat)
 {
@@ -124,9 +122,8 @@ static int mkipc_stats_show(struct seq_file *m, void *unused)
 	 */
 	open_files = (long)(sum[MKIPC_STAT_OPEN] - sum[MKIPC_STAT_RELEASE]);
 	seq_printf(m, "%-18s %ld\n", "open_files", max(open_files, 0L));
-	/* Exact: a counter, not a difference of sums. */
-	seq_printf(m, "%-18s %d\n", "endpoints_live", mkipc_ep_live_count());
-	seq_printf(m, "%-18s %d\n", "prio_tasks", mkipc_prio_tasks());
+	if (mkipc_stats_derived)
+		mkipc_stats_derived(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mkipc_stats);
@@ -136,80 +133,12 @@ bool mkipc_stats_available(void)
 	return mkipc_stats_enabled && !IS_ERR_OR_NULL(mkipc_stats_file);
 }
 
-static ssize_t mkipc_job_write(struct file *file, const char __user *ubuf,
-			       size_t count, loff_t *ppos)
+void mkipc_stats_debugfs_init(struct dentry *dir,
+			      void (*derived)(struct seq_file *m))
 {
-	struct mkipc_job *job = file->private_data;
-	char cmd[128];
-	int ret;
-
-	if (count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = '\0';
-
-	if (mutex_lock_interruptible(&job->lock))
-		return -EINTR;
-	ret = job->run(cmd, job->result, sizeof(job->result));
-	mutex_unlock(&job->lock);
-	return ret ? ret : count;
-}
-
-static ssize_t mkipc_job_read(struct file *file, char __user *ubuf,
-			      size_t count, loff_t *ppos)
-{
-	struct mkipc_job *job = file->private_data;
-	ssize_t ret;
-
-	mutex_lock(&job->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, job->result,
-				      strlen(job->result));
-	mutex_unlock(&job->lock);
-	return ret;
-}
-
-static const struct file_operations mkipc_job_fops = {
-	.owner	= THIS_MODULE,
-	.open	= simple_open,
-	.read	= mkipc_job_read,
-	.write	= mkipc_job_write,
-	.llseek	= default_llseek,
-};
-
-/* Root only: a job may run for minutes and start kthreads. */
-void mkipc_debugfs_job(struct dentry *dir, const char *name,
-		       struct mkipc_job *job)
-{
-	debugfs_create_file(name, 0600, dir, job, &mkipc_job_fops);
-}
-
-/* The debugfs directory: statistics and the units' test hooks. */
-void mkipc_debugfs_init(void)
-{
-	/*
-	 * debugfs is a debugging aid: without it (not built, not mounted,
-	 * locked down) the module still works, it just has nothing to show.
-	 */
-	mkipc_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(mkipc_debugfs_dir)) {
-		pr_info("debugfs unavailable (%ld), no statistics file\n",
-			PTR_ERR(mkipc_debugfs_dir));
+	if (!mkipc_stats_enabled)
 		return;
-	}
-	if (mkipc_stats_enabled)
-		mkipc_stats_file = debugfs_create_file("stats", 0444,
-						       mkipc_debugfs_dir, NULL,
-						       &mkipc_stats_fops);
-	mkipc_lfqueue_test_init(mkipc_debugfs_dir);
-	mkipc_owaitq_test_init(mkipc_debugfs_dir);
-	mkipc_ep_debugfs_init(mkipc_debugfs_dir);
-	mkipc_prio_debugfs_init(mkipc_debugfs_dir);
-}
-
-void mkipc_debugfs_uninit(void)
-{
-	debugfs_remove_recursive(mkipc_debugfs_dir);
-	mkipc_debugfs_dir = NULL;
-	mkipc_stats_file = NULL;
+	mkipc_stats_derived = derived;
+	mkipc_stats_file = debugfs_create_file("stats", 0444, dir, NULL,
+					       &mkipc_stats_fops);
 }

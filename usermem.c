@@ -29,7 +29,8 @@
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 
-#include "mkipc.h"
+#include "params.h"
+#include "usermem.h"
 
 struct mkipc_user {
 	atomic_long_t bytes;		/* charged now */

@@ -155,8 +155,8 @@ static inline void mkipc_prio_call_end(struct mkipc_pi_don *d)
 int mkipc_prio_init(void);
 void mkipc_prio_uninit(void);
 int mkipc_prio_tasks(void);
-struct dentry;
-void mkipc_prio_debugfs_init(struct dentry *dir);
+/* The current thread's settings now (for the in-kernel tests). */
+void mkipc_prio_current(struct mkipc_prio *l);
 
 #define mkipc_prio_critical(level)					\
 	for (struct mkipc_prio_guard __mkg				\
@@ -194,8 +194,6 @@ static inline void mkipc_prio_idleq_init(struct mkipc_prio_idleq *q) { }
 static inline int mkipc_prio_init(void) { return 0; }
 static inline void mkipc_prio_uninit(void) { }
 static inline int mkipc_prio_tasks(void) { return 0; }
-struct dentry;
-static inline void mkipc_prio_debugfs_init(struct dentry *dir) { }
 #define mkipc_prio_critical(level)					\
 	for (int __mkp = 1; __mkp; __mkp = 0)
 

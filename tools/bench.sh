@@ -27,7 +27,7 @@ else
 fi
 
 echo "# bench: building mkipc.ko against $KDIR"
-make -s module KDIR="$KDIR" > "$RES/build.log" 2>&1 || {
+make -s module KDIR="$KDIR" MKIPC_TESTS=y > "$RES/build.log" 2>&1 || {
 	tail -n 40 "$RES/build.log"
 	mkipc_die "build failed"
 }

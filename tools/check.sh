@@ -122,7 +122,7 @@ fi
 KDIR=${KDIR:-$(mkipc_guest_kdir)}
 
 echo "# check: building mkipc.ko against $KDIR"
-if ! make -s module KDIR="$KDIR" W=1 MKIPC_WERROR=y > "$RES/build.log" 2>&1 ||
+if ! make -s module KDIR="$KDIR" W=1 MKIPC_WERROR=y MKIPC_TESTS=y > "$RES/build.log" 2>&1 ||
    ! make -s selftests > "$RES/build-selftests.log" 2>&1; then
 	cat "$RES/build.log" "$RES/build-selftests.log" 2>/dev/null | tail -n 40
 	echo "# check: build failed"

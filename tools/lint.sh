@@ -3,8 +3,9 @@
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
 # sparse over the module (kbuild C=2) and over the mkipc tool and its
-# library, tools/splat-scan-test.sh (what the KCSAN lane tolerates), and
-# an SPDX line-1 check over every tracked file. Any finding fails.
+# library, tools/splat-scan-test.sh (what the KCSAN lane tolerates), an
+# SPDX line-1 check over every tracked file, and that the module's version
+# has one home. Any finding fails.
 #
 # usage: lint.sh FILE...   (KDIR= as for make)
 set -u -o pipefail
@@ -25,8 +26,8 @@ for f in "$@"; do
 	fi
 done
 
-echo "# lint: sparse (C=2) against $KDIR"
-out=$(make -s --no-print-directory module KDIR="$KDIR" C=2 \
+echo "# lint: sparse (C=2) against $KDIR, the in-kernel tests included"
+out=$(make -s --no-print-directory module KDIR="$KDIR" C=2 MKIPC_TESTS=y \
 	CHECK="sparse -Wsparse-error" 2>&1 | grep -v '^Skipping BTF generation')
 if [ -n "$out" ]; then
 	echo "$out"
@@ -57,6 +58,24 @@ for f in $(git ls-files); do
 		fail=1
 	}
 done
+
+echo "# lint: one version, MKIPC_ABI_MAJOR.MINOR in the uapi header"
+grep -q '^PACKAGE_VERSION="@MKIPC_VERSION@"$' dkms.conf || {
+	echo "dkms.conf: PACKAGE_VERSION must be the placeholder @MKIPC_VERSION@"
+	fail=1
+}
+grep -q '^MODULE_VERSION(__stringify(MKIPC_ABI_MAJOR) "." __stringify(MKIPC_ABI_MINOR));$' \
+	mkipc_main.c || {
+	echo "mkipc_main.c: MODULE_VERSION must be built from MKIPC_ABI_MAJOR/MINOR"
+	fail=1
+}
+out=$(git grep -n -E 'MODULE_VERSION\(|PACKAGE_VERSION=' -- ':!tools/lint.sh' |
+	grep -v -e '^mkipc_main.c:.*__stringify(MKIPC_ABI_MAJOR)' \
+		-e '^dkms.conf:.*@MKIPC_VERSION@')
+if [ -n "$out" ]; then
+	echo "a second version: $out"
+	fail=1
+fi
 
 if [ $fail -eq 0 ]; then
 	echo "# lint: clean"

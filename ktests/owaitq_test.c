@@ -31,8 +31,10 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
-#include "mkipc.h"
+#include "ktests.h"
 #include "owaitq.h"
+#include "params.h"
+#include "stats.h"
 
 #define WT_MAX_WAITERS	16
 #define WT_MAX_ROUNDS	(100UL << 20)

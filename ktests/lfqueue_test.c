@@ -21,8 +21,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "ktests.h"
 #include "lfqueue.h"
-#include "mkipc.h"
 
 #define QS_MAX_THREADS	16
 #define QS_MAX_ITEMS	(64UL << 20)

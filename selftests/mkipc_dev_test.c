@@ -25,9 +25,9 @@
 #include <linux/mkipc.h>
 
 #include "kselftest_harness.h"
+#include "libmkipc.h"
 #include "mkipc_test.h"
 
-#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define STATS_PATH	"/sys/kernel/debug/mkipc/stats"
 
 static long read_param(const char *name)
@@ -77,9 +77,9 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	self->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	self->fd = open(MKIPC_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd)
-		TH_LOG("open %s: %s (is mkipc.ko loaded?)", DEV_PATH,
+		TH_LOG("open %s: %s (is mkipc.ko loaded?)", MKIPC_DEV_PATH,
 		       strerror(errno));
 }
 
@@ -93,7 +93,7 @@ TEST(open_close_repeated)
 	int i, fd, n = mkipc_scaled(1000);
 
 	for (i = 0; i < n; i++) {
-		fd = open(DEV_PATH, i & 1 ? O_RDONLY : O_RDWR);
+		fd = open(MKIPC_DEV_PATH, i & 1 ? O_RDONLY : O_RDWR);
 		ASSERT_LE(0, fd) TH_LOG("open #%d: %s", i, strerror(errno));
 		ASSERT_EQ(0, close(fd));
 	}
@@ -104,7 +104,7 @@ TEST(node_is_char_device_with_param_mode)
 	struct stat st;
 	long mode = read_param("dev_mode");
 
-	ASSERT_EQ(0, stat(DEV_PATH, &st));
+	ASSERT_EQ(0, stat(MKIPC_DEV_PATH, &st));
 	ASSERT_TRUE(S_ISCHR(st.st_mode));
 	ASSERT_EQ(10, major(st.st_rdev)) TH_LOG("not a misc device");
 	ASSERT_LE(0, mode) TH_LOG("dev_mode parameter not readable");
@@ -117,7 +117,7 @@ TEST_F(dev, version)
 	size_t i;
 
 	memset(&ver, 0xa5, sizeof(ver));
-	ASSERT_EQ(0, ioctl(self->fd, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(self->fd, &ver));
 	EXPECT_EQ(MKIPC_ABI_MAJOR, ver.abi_major);
 	EXPECT_EQ(MKIPC_ABI_MINOR, ver.abi_minor);
 	EXPECT_EQ(0, ver.features & ~(MKIPC_FEAT_DEBUGFS_STATS |
@@ -153,7 +153,7 @@ TEST_F(dev, features_match_module_state)
 	struct mkipc_version ver;
 	int have_stats = access(STATS_PATH, R_OK) == 0;
 
-	ASSERT_EQ(0, ioctl(self->fd, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(self->fd, &ver));
 	EXPECT_EQ(have_stats, !!(ver.features & MKIPC_FEAT_DEBUGFS_STATS))
 		TH_LOG("stats file %s, feature bit %s",
 		       have_stats ? "present" : "absent",
@@ -177,6 +177,7 @@ TEST_F(dev, unknown_ioctls_enotty)
 
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		errno = 0;
+		/* Raw: numbers libmkipc has no call for. */
 		EXPECT_EQ(-1, ioctl(self->fd, cmds[i], &ver))
 			TH_LOG("cmd %#lx succeeded", cmds[i]);
 		EXPECT_EQ(ENOTTY, errno)
@@ -190,36 +191,29 @@ TEST_F(dev, bad_pointers_efault)
 	struct mkipc_version *straddle;
 	char *map;
 
+	/* libmkipc passes the pointer on as it is: -EFAULT, errno EFAULT. */
 	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->fd, MKIPC_IOC_VERSION, NULL));
+	EXPECT_EQ(-EFAULT, mkipc_version(self->fd, NULL));
 	EXPECT_EQ(EFAULT, errno);
 
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->fd, MKIPC_IOC_VERSION, (void *)1));
-	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-EFAULT, mkipc_version(self->fd, (void *)1));
 
 	/* A kernel address: access_ok() must reject it. */
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->fd, MKIPC_IOC_VERSION,
-			    (void *)0xffff888000000000UL));
-	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-EFAULT, mkipc_version(self->fd,
+					 (void *)0xffff888000000000UL));
 
 	/* Read-only memory. */
 	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, map);
 	ASSERT_EQ(0, mprotect(map, page, PROT_READ));
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->fd, MKIPC_IOC_VERSION, map));
-	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-EFAULT, mkipc_version(self->fd, (void *)map));
 
 	/* A buffer whose second half runs into an unmapped page. */
 	ASSERT_EQ(0, mprotect(map, page, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, munmap(map + page, page));
 	straddle = (void *)(map + page - sizeof(*straddle) / 2);
-	errno = 0;
-	EXPECT_EQ(-1, ioctl(self->fd, MKIPC_IOC_VERSION, straddle));
-	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-EFAULT, mkipc_version(self->fd, straddle));
 	munmap(map, page);
 }
 
@@ -256,10 +250,11 @@ TEST_F(dev, stats_count_errors)
 	ASSERT_LE(0, fault0);
 	ASSERT_LE(0, ioctls0);
 
-	fd = open(DEV_PATH, O_RDWR);
+	fd = open(MKIPC_DEV_PATH, O_RDWR);
 	ASSERT_LE(0, fd);
+	/* Raw: a number libmkipc has no call for. */
 	EXPECT_EQ(-1, ioctl(fd, _IO(MKIPC_IOC_MAGIC, 0xfe)));
-	EXPECT_EQ(-1, ioctl(fd, MKIPC_IOC_VERSION, NULL));
+	EXPECT_EQ(-EFAULT, mkipc_version(fd, NULL));
 	close(fd);
 
 	/* Other tests may run in parallel in host mode: at least, not equal. */
@@ -282,7 +277,7 @@ TEST_F(dev, inherited_across_fork)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(ioctl(self->fd, MKIPC_IOC_VERSION, &ver) == 0 &&
+		_exit(mkipc_version(self->fd, &ver) == 0 &&
 		      ver.abi_major == MKIPC_ABI_MAJOR ? 0 : 1);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
@@ -308,10 +303,10 @@ TEST(unprivileged_open)
 
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
-		fd = open(DEV_PATH, O_RDWR);
+		fd = open(MKIPC_DEV_PATH, O_RDWR);
 		if (fd < 0)
 			_exit(3);
-		_exit(ioctl(fd, MKIPC_IOC_VERSION, &ver) ? 4 : 0);
+		_exit(mkipc_version(fd, &ver) ? 4 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
@@ -331,7 +326,7 @@ static void *hammer_ioctl(void *arg)
 	struct mkipc_version ver;
 
 	while (!atomic_load_explicit(h->stop, memory_order_relaxed)) {
-		if (ioctl(h->fd, MKIPC_IOC_VERSION, &ver) ||
+		if (mkipc_version(h->fd, &ver) ||
 		    ver.abi_major != MKIPC_ABI_MAJOR)
 			h->errors++;
 		atomic_fetch_add(&h->calls, 1);
@@ -359,7 +354,7 @@ TEST_F(dev, concurrent_ioctl_and_open)
 	while (!atomic_load(&h[0].calls) || !atomic_load(&h[1].calls))
 		usleep(100);
 	for (n = 0; n < rounds; n++) {
-		fd = open(DEV_PATH, O_RDWR);
+		fd = open(MKIPC_DEV_PATH, O_RDWR);
 		if (fd < 0)
 			break;
 		close(fd);

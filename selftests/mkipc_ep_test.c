@@ -47,13 +47,8 @@
 
 #include "kselftest_harness.h"
 #include "mkipc_test.h"
+#include "mkipc_ep_util.h"
 
-#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
-#define MS		1000000ULL		/* ns per ms */
-#define SEC		1000000000ULL		/* ns per s */
-/* Longest an operation that should finish may take, even under TCG. */
-#define WATCHDOG_NS	(30 * SEC)
-#define WATCHDOG_MS	30000
 /* Generous upper slack on a timeout under TCG and debug kernels. */
 #define SLACK_NS	(5 * SEC)
 /* Test timeouts (s): the harness kills a test that runs longer. */
@@ -65,150 +60,6 @@
 			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT | MKIPC_EP_NO_RECYCLE)
 #define BASELINE_FLAGS	(MKIPC_EP_QUEUE_SPIN | MKIPC_EP_WAITQ_STOCK | \
 			 MKIPC_EP_WAKE_PLAIN | MKIPC_EP_NO_DIRECT | MKIPC_EP_NO_RECYCLE)
-
-/* ---- thin wrappers: each returns the ioctl's result or -errno ---- */
-
-static long xioctl(int fd, unsigned long cmd, void *arg)
-{
-	long r = ioctl(fd, cmd, arg);
-
-	return r < 0 ? -errno : r;
-}
-
-static int ep_create_full(int dev, struct mkipc_ep_create *c, __u32 flags,
-			  __u32 max_msgs)
-{
-	memset(c, 0, sizeof(*c));
-	c->flags = flags;
-	c->max_msgs = max_msgs;
-	return xioctl(dev, MKIPC_IOC_EP_CREATE, c);
-}
-
-static int ep_create(int dev, __u32 flags, __u32 max_msgs)
-{
-	struct mkipc_ep_create c;
-
-	return ep_create_full(dev, &c, flags, max_msgs);
-}
-
-static int ep_sender(int fd, __u32 flags)
-{
-	struct mkipc_ep_sender s = { .flags = flags };
-
-	return xioctl(fd, MKIPC_IOC_EP_SENDER, &s);
-}
-
-static int ep_info(int fd, struct mkipc_ep_info *info)
-{
-	memset(info, 0xa5, sizeof(*info));
-	return xioctl(fd, MKIPC_IOC_EP_INFO, info);
-}
-
-/* Queued messages now, or -errno. */
-static long ep_queued(int fd)
-{
-	struct mkipc_ep_info info;
-	int r = ep_info(fd, &info);
-
-	return r ? r : info.queued;
-}
-
-static int ep_dead(int fd)
-{
-	struct mkipc_ep_info info;
-	int r = ep_info(fd, &info);
-
-	return r ? r : (int)info.dead;
-}
-
-static int ep_shutdown(int fd)
-{
-	return xioctl(fd, MKIPC_IOC_EP_SHUTDOWN, NULL);
-}
-
-static int ep_send(int fd, __u64 label, const void *data, __u32 size,
-		   __u32 flags, __u64 timeout_ns)
-{
-	struct mkipc_send s = {
-		.msg = { .label = label, .data = (uintptr_t)data, .size = size },
-		.flags = flags,
-		.timeout_ns = timeout_ns,
-	};
-
-	return xioctl(fd, MKIPC_IOC_SEND, &s);
-}
-
-static void recv_init(struct mkipc_recv *r, void *buf, __u32 cap,
-		      __u32 flags, __u64 timeout_ns)
-{
-	memset(r, 0, sizeof(*r));
-	r->msg.data = (uintptr_t)buf;
-	r->msg.size = cap;
-	r->flags = flags;
-	r->timeout_ns = timeout_ns;
-}
-
-static int ep_recv(int fd, struct mkipc_recv *r, void *buf, __u32 cap,
-		   __u32 flags, __u64 timeout_ns)
-{
-	recv_init(r, buf, cap, flags, timeout_ns);
-	return xioctl(fd, MKIPC_IOC_RECV, r);
-}
-
-/* A receive that must find a message soon. */
-static int ep_take(int fd, struct mkipc_recv *r, void *buf, __u32 cap)
-{
-	return ep_recv(fd, r, buf, cap, 0, WATCHDOG_NS);
-}
-
-/* Sends @n empty messages labelled @label, @label + 1, ... */
-static int send_n(int fd, __u64 label, int n)
-{
-	int i, r = 0;
-
-	for (i = 0; i < n && !r; i++)
-		r = ep_send(fd, label + i, NULL, 0, 0, 0);
-	return r;
-}
-
-static int ep_call(int fd, struct mkipc_call *c, __u64 label,
-		   const void *req, __u32 req_size, void *rep, __u32 rep_cap,
-		   __u32 flags, __u64 timeout_ns)
-{
-	memset(c, 0, sizeof(*c));
-	c->req.label = label;
-	c->req.data = (uintptr_t)req;
-	c->req.size = req_size;
-	c->rep.data = (uintptr_t)rep;
-	c->rep.size = rep_cap;
-	c->flags = flags;
-	c->timeout_ns = timeout_ns;
-	return xioctl(fd, MKIPC_IOC_CALL, c);
-}
-
-static int ep_reply(int fd, __u64 token, __u64 label, const void *data,
-		    __u32 size)
-{
-	struct mkipc_reply r = {
-		.token = token,
-		.msg = { .label = label, .data = (uintptr_t)data, .size = size },
-	};
-
-	return xioctl(fd, MKIPC_IOC_REPLY, &r);
-}
-
-static int ep_reply_recv(int fd, struct mkipc_reply_recv *rr, __u64 token,
-			 __u64 label, const void *data, __u32 size,
-			 void *buf, __u32 cap, __u32 flags, __u64 timeout_ns)
-{
-	memset(rr, 0, sizeof(*rr));
-	rr->reply.token = token;
-	rr->reply.msg.label = label;
-	rr->reply.msg.data = (uintptr_t)data;
-	rr->reply.msg.size = size;
-	recv_init(&rr->recv, buf, cap, flags, timeout_ns);
-	return xioctl(fd, MKIPC_IOC_REPLY_RECV, rr);
-}
 
 /* The lowest free descriptor number (what the next open would get). */
 static int next_fd(void)
@@ -551,20 +402,20 @@ FIXTURE_SETUP(ep)
 {
 	struct mkipc_version ver;
 
-	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	self->dev = mkipc_open();
 	ASSERT_LE(0, self->dev)
-		TH_LOG("open %s: %s (is mkipc.ko loaded?)", DEV_PATH,
+		TH_LOG("open %s: %s (is mkipc.ko loaded?)", MKIPC_DEV_PATH,
 		       strerror(errno));
-	ASSERT_EQ(0, xioctl(self->dev, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(self->dev, &ver));
 	ASSERT_TRUE(ver.features & MKIPC_FEAT_ENDPOINTS)
 		TH_LOG("module without endpoints (features %#llx)",
 		       (unsigned long long)ver.features);
 	ASSERT_TRUE(ver.features & MKIPC_FEAT_CALL)
 		TH_LOG("module without call (features %#llx)",
 		       (unsigned long long)ver.features);
-	self->rfd = ep_create(self->dev, MKIPC_EP_CLOEXEC, 8);
+	self->rfd = mkipc_ep_create(self->dev, MKIPC_EP_CLOEXEC, 8, NULL);
 	ASSERT_LE(0, self->rfd) TH_LOG("create: %s", strerror(-self->rfd));
-	self->sfd = ep_sender(self->rfd, MKIPC_EP_CLOEXEC);
+	self->sfd = mkipc_ep_sender(self->rfd, MKIPC_EP_CLOEXEC);
 	ASSERT_LE(0, self->sfd) TH_LOG("sender: %s", strerror(-self->sfd));
 	ASSERT_EQ(0, pages_map(&self->mem));
 }
@@ -602,7 +453,7 @@ TEST_F(ep, version_reports_endpoints)
 {
 	struct mkipc_version ver;
 
-	ASSERT_EQ(0, xioctl(self->dev, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(self->dev, &ver));
 	EXPECT_EQ(MKIPC_ABI_MAJOR, ver.abi_major);
 	EXPECT_LE(2, ver.abi_minor);
 	EXPECT_EQ(MKIPC_MSG_MAX, ver.max_msg_size);
@@ -622,7 +473,8 @@ TEST_F_TIMEOUT(ep, create_and_info, T_SHORT)
 	c.reserved0 = 0;
 	c.reserved[0] = 0;
 	c.reserved[1] = 0;
-	fd = xioctl(self->dev, MKIPC_IOC_EP_CREATE, &c);
+	/* Raw: libmkipc's create zeroes the structure it passes. */
+	fd = raw_ioctl(self->dev, MKIPC_IOC_EP_CREATE, &c);
 	ASSERT_LE(0, fd) TH_LOG("create: %s", strerror(-fd));
 	EXPECT_EQ(fd, c.fd);
 	id = c.id;
@@ -648,7 +500,7 @@ TEST_F_TIMEOUT(ep, create_and_info, T_SHORT)
 	close(fd2);
 
 	/* A minted sender: same endpoint, send right only. */
-	fd2 = ep_sender(fd, 0);
+	fd2 = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, ep_info(fd2, &info));
 	EXPECT_EQ(id, info.id);
@@ -657,7 +509,7 @@ TEST_F_TIMEOUT(ep, create_and_info, T_SHORT)
 	close(fd2);
 
 	/* Another endpoint has another number. */
-	fd2 = ep_create_full(self->dev, &c, 0, 0);
+	fd2 = mkipc_ep_create(self->dev, 0, 0, &c.id);
 	ASSERT_LE(0, fd2);
 	EXPECT_NE(id, c.id);
 	close(fd2);
@@ -675,18 +527,19 @@ TEST_F_TIMEOUT(ep, create_flags, T_SHORT)
 	int fd, s;
 	size_t i;
 
-	fd = ep_create(self->dev, MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK, 0);
+	fd = mkipc_ep_create(self->dev, MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK,
+			     0, NULL);
 	ASSERT_LE(0, fd);
 	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
 
 	/* The sender's flags are its own; its file is not the creator's. */
-	s = ep_sender(fd, 0);
+	s = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, s);
 	EXPECT_FALSE(fcntl(s, F_GETFD) & FD_CLOEXEC);
 	EXPECT_FALSE(fcntl(s, F_GETFL) & O_NONBLOCK);
 	close(s);
-	s = ep_sender(fd, MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK);
+	s = mkipc_ep_sender(fd, MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK);
 	ASSERT_LE(0, s);
 	EXPECT_TRUE(fcntl(s, F_GETFD) & FD_CLOEXEC);
 	EXPECT_TRUE(fcntl(s, F_GETFL) & O_NONBLOCK);
@@ -694,7 +547,7 @@ TEST_F_TIMEOUT(ep, create_flags, T_SHORT)
 	close(fd);
 
 	for (i = 0; i < ARRAY_SIZE(baselines); i++) {
-		fd = ep_create(self->dev, baselines[i], 0);
+		fd = mkipc_ep_create(self->dev, baselines[i], 0, NULL);
 		ASSERT_LE(0, fd) TH_LOG("flags %#x: %s", baselines[i],
 					strerror(-fd));
 		ASSERT_EQ(0, ep_info(fd, &info));
@@ -708,7 +561,7 @@ TEST_F_TIMEOUT(ep, create_flags, T_SHORT)
 	}
 
 	for (i = 0; i < ARRAY_SIZE(bounds); i++) {
-		fd = ep_create(self->dev, 0, bounds[i]);
+		fd = mkipc_ep_create(self->dev, 0, bounds[i], NULL);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, ep_info(fd, &info));
 		EXPECT_EQ(bounds[i], info.max_msgs);
@@ -725,21 +578,24 @@ TEST_F_TIMEOUT(ep, create_einval, T_SHORT)
 	for (bit = 0; bit < 32; bit++) {
 		if (ALL_EP_FLAGS & (1U << bit))
 			continue;
-		EXPECT_EQ(-EINVAL, ep_create(self->dev, 1U << bit, 0))
+		EXPECT_EQ(-EINVAL,
+			  mkipc_ep_create(self->dev, 1U << bit, 0, NULL))
 			TH_LOG("flag bit %d accepted", bit);
 	}
-	EXPECT_EQ(-EINVAL, ep_create(self->dev, 0, MKIPC_EP_MAX_MSGS + 1));
-	EXPECT_EQ(-EINVAL, ep_create(self->dev, 0, UINT32_MAX));
+	EXPECT_EQ(-EINVAL, mkipc_ep_create(self->dev, 0,
+					   MKIPC_EP_MAX_MSGS + 1, NULL));
+	EXPECT_EQ(-EINVAL, mkipc_ep_create(self->dev, 0, UINT32_MAX, NULL));
 
+	/* Raw: reserved fields libmkipc's create always zeroes. */
 	memset(&c, 0, sizeof(c));
 	c.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->dev, MKIPC_IOC_EP_CREATE, &c));
+	EXPECT_EQ(-EINVAL, raw_ioctl(self->dev, MKIPC_IOC_EP_CREATE, &c));
 	memset(&c, 0, sizeof(c));
 	c.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->dev, MKIPC_IOC_EP_CREATE, &c));
+	EXPECT_EQ(-EINVAL, raw_ioctl(self->dev, MKIPC_IOC_EP_CREATE, &c));
 	memset(&c, 0, sizeof(c));
 	c.reserved[1] = 1ULL << 63;
-	EXPECT_EQ(-EINVAL, xioctl(self->dev, MKIPC_IOC_EP_CREATE, &c));
+	EXPECT_EQ(-EINVAL, raw_ioctl(self->dev, MKIPC_IOC_EP_CREATE, &c));
 
 	/* Nothing was made: no descriptor, no endpoint. */
 	EXPECT_EQ(before, next_fd());
@@ -766,8 +622,9 @@ TEST_F_TIMEOUT(ep, create_efault, T_SHORT)
 
 	memset(m->rw + m->page - 8, 0, 8);
 	for (i = 0; i < ARRAY_SIZE(ptrs); i++) {
-		EXPECT_EQ(-EFAULT, xioctl(self->dev, MKIPC_IOC_EP_CREATE,
-					  ptrs[i]))
+		/* Raw: libmkipc's create passes a structure of its own. */
+		EXPECT_EQ(-EFAULT, raw_ioctl(self->dev, MKIPC_IOC_EP_CREATE,
+					     ptrs[i]))
 			TH_LOG("pointer #%zu %p", i, ptrs[i]);
 		/* A failed create leaves no descriptor behind. */
 		EXPECT_EQ(before, next_fd())
@@ -796,14 +653,14 @@ TEST_F_TIMEOUT(ep, create_and_sender_emfile, T_SHORT)
 	}
 	ASSERT_EQ(EMFILE, errno);
 	ASSERT_LE(0, last);
-	EXPECT_EQ(-EMFILE, ep_create(self->dev, 0, 0));
-	EXPECT_EQ(-EMFILE, ep_sender(self->rfd, 0));
+	EXPECT_EQ(-EMFILE, mkipc_ep_create(self->dev, 0, 0, NULL));
+	EXPECT_EQ(-EMFILE, mkipc_ep_sender(self->rfd, 0));
 	close(last);
-	fd = ep_create(self->dev, 0, 0);
+	fd = mkipc_ep_create(self->dev, 0, 0, NULL);
 	EXPECT_EQ(last, fd);
-	EXPECT_EQ(-EMFILE, ep_sender(fd, 0));
+	EXPECT_EQ(-EMFILE, mkipc_ep_sender(fd, 0));
 	close(fd);
-	fd = ep_sender(self->rfd, 0);
+	fd = mkipc_ep_sender(self->rfd, 0);
 	EXPECT_EQ(last, fd);
 }
 
@@ -844,8 +701,8 @@ TEST_F_TIMEOUT(ep, create_and_sender_enfile, T_SHORT)
 			fd = open("/dev/null", O_RDONLY);
 		} while (fd >= 0);
 		err = errno;
-		r1 = ep_create(self->dev, 0, 0);
-		r2 = ep_sender(self->rfd, 0);
+		r1 = mkipc_ep_create(self->dev, 0, 0, NULL);
+		r2 = mkipc_ep_sender(self->rfd, 0);
 		if (err != ENFILE)
 			_exit(12);
 		if (r1 != -ENFILE)
@@ -927,7 +784,8 @@ static long ep_cmd_any(int fd, unsigned long cmd, __u64 token)
 		arg = NULL;
 		break;
 	}
-	return xioctl(fd, cmd, arg);
+	/* Raw: any command number, libmkipc's or not. */
+	return raw_ioctl(fd, cmd, arg);
 }
 
 static const unsigned long ep_cmds[] = {
@@ -949,8 +807,8 @@ TEST_F_TIMEOUT(ep, endpoint_ioctls_on_device_enotty, T_SHORT)
 	for (i = 0; i < ARRAY_SIZE(ep_cmds); i++) {
 		EXPECT_EQ(-ENOTTY, ep_cmd_any(self->dev, ep_cmds[i], 1))
 			TH_LOG("cmd %#lx", ep_cmds[i]);
-		/* The argument is never looked at. */
-		EXPECT_EQ(-ENOTTY, xioctl(self->dev, ep_cmds[i], NULL))
+		/* The argument is never looked at (raw: any number). */
+		EXPECT_EQ(-ENOTTY, raw_ioctl(self->dev, ep_cmds[i], NULL))
 			TH_LOG("cmd %#lx, NULL argument", ep_cmds[i]);
 	}
 }
@@ -976,10 +834,12 @@ TEST_F_TIMEOUT(ep, device_ioctls_on_endpoint_enotty, T_SHORT)
 
 	for (j = 0; j < 2; j++) {
 		EXPECT_EQ(-ENOTTY, ep_cmd_any(fds[j], MKIPC_IOC_EP_CREATE, 0));
-		EXPECT_EQ(-ENOTTY, xioctl(fds[j], MKIPC_IOC_EP_CREATE, NULL));
+		/* Raw: numbers and arguments libmkipc has no call for. */
+		EXPECT_EQ(-ENOTTY,
+			  raw_ioctl(fds[j], MKIPC_IOC_EP_CREATE, NULL));
 		EXPECT_EQ(-ENOTTY, ep_cmd_any(fds[j], MKIPC_IOC_VERSION, 0));
 		for (i = 0; i < ARRAY_SIZE(near); i++) {
-			EXPECT_EQ(-ENOTTY, xioctl(fds[j], near[i], buf))
+			EXPECT_EQ(-ENOTTY, raw_ioctl(fds[j], near[i], buf))
 				TH_LOG("fd %d cmd %#lx", fds[j], near[i]);
 		}
 	}
@@ -1048,8 +908,8 @@ TEST_F_TIMEOUT(ep, send_only_fd_ebadf, T_SHORT)
 	EXPECT_EQ(-EBADF, ep_reply_recv(self->sfd, &rr, token, 1, NULL, 0,
 					buf, sizeof(buf), MKIPC_F_NONBLOCK,
 					0));
-	EXPECT_EQ(-EBADF, ep_shutdown(self->sfd));
-	EXPECT_EQ(-EBADF, ep_sender(self->sfd, 0));
+	EXPECT_EQ(-EBADF, mkipc_ep_shutdown(self->sfd));
+	EXPECT_EQ(-EBADF, mkipc_ep_sender(self->sfd, 0));
 	EXPECT_EQ(0, ep_dead(self->rfd));
 	EXPECT_FALSE(atomic_load(&caller.done));
 	/* The token survived all that. */
@@ -1075,8 +935,9 @@ TEST_F_TIMEOUT(ep, argument_pointers_efault, T_SHORT)
 		if (ep_cmds[i] == MKIPC_IOC_EP_SHUTDOWN)
 			continue;	/* takes no argument */
 		for (j = 0; j < ARRAY_SIZE(bad); j++) {
-			EXPECT_EQ(-EFAULT, xioctl(self->rfd, ep_cmds[i],
-						  bad[j]))
+			/* Raw: every command, one bad pointer each. */
+			EXPECT_EQ(-EFAULT, raw_ioctl(self->rfd, ep_cmds[i],
+						     bad[j]))
 				TH_LOG("cmd %#lx pointer #%zu %p", ep_cmds[i],
 				       j, bad[j]);
 		}
@@ -1098,21 +959,21 @@ TEST_F_TIMEOUT(ep, read_only_out_params_efault, T_SHORT)
 	int before = next_fd();
 	void *p;
 
-	EXPECT_EQ(-EFAULT, xioctl(self->rfd, MKIPC_IOC_EP_INFO,
-				  ro_put(m, 0, &info, sizeof(info))));
-	EXPECT_EQ(-EFAULT, xioctl(self->rfd, MKIPC_IOC_EP_SENDER,
-				  ro_put(m, 0, &snd, sizeof(snd))));
+	EXPECT_EQ(-EFAULT, mkipc_ep_info(self->rfd,
+					 ro_put(m, 0, &info, sizeof(info))));
+	/* Raw: libmkipc's sender passes a structure of its own. */
+	EXPECT_EQ(-EFAULT, raw_ioctl(self->rfd, MKIPC_IOC_EP_SENDER,
+				     ro_put(m, 0, &snd, sizeof(snd))));
 	EXPECT_EQ(before, next_fd()) TH_LOG("failed sender left an fd");
 	/* Half of it writable, the other half not. */
 	p = m->rw + m->page - sizeof(info) / 2;
 	memset(p, 0, sizeof(info) / 2);
-	EXPECT_EQ(-EFAULT, xioctl(self->rfd, MKIPC_IOC_EP_INFO, p));
+	EXPECT_EQ(-EFAULT, mkipc_ep_info(self->rfd, p));
 
 	/* SEND only reads its argument: read-only is fine. */
 	memset(&s, 0, sizeof(s));
 	s.msg.label = 21;
-	EXPECT_EQ(0, xioctl(self->sfd, MKIPC_IOC_SEND,
-			    ro_put(m, 0, &s, sizeof(s))));
+	EXPECT_EQ(0, mkipc_send(self->sfd, ro_put(m, 0, &s, sizeof(s))));
 	ASSERT_EQ(0, ep_send(self->sfd, 22, "x", 1, 0, 0));
 
 	/*
@@ -1120,14 +981,13 @@ TEST_F_TIMEOUT(ep, read_only_out_params_efault, T_SHORT)
 	 * EFAULT, and the message stays first in line.
 	 */
 	recv_init(&r, buf, sizeof(buf), MKIPC_F_NONBLOCK, 0);
-	EXPECT_EQ(-EFAULT, xioctl(self->rfd, MKIPC_IOC_RECV,
-				  ro_put(m, 0, &r, sizeof(r))));
+	EXPECT_EQ(-EFAULT, mkipc_recv(self->rfd, ro_put(m, 0, &r, sizeof(r))));
 	/* Straddling: msg writable, sender and token not. */
 	p = m->rw + m->page - sizeof(struct mkipc_msg);
 	memcpy(p, &r, sizeof(struct mkipc_msg));
 	ro_put(m, 0, (char *)&r + sizeof(struct mkipc_msg),
 	       sizeof(r) - sizeof(struct mkipc_msg));
-	EXPECT_EQ(-EFAULT, xioctl(self->rfd, MKIPC_IOC_RECV, p));
+	EXPECT_EQ(-EFAULT, mkipc_recv(self->rfd, p));
 	EXPECT_EQ(2, ep_queued(self->rfd));
 	ASSERT_EQ(0, ep_recv(self->rfd, &r, buf, sizeof(buf),
 			     MKIPC_F_NONBLOCK, 0));
@@ -1144,8 +1004,7 @@ TEST_F_TIMEOUT(ep, read_only_out_params_efault, T_SHORT)
 	memset(&rep, 0, sizeof(rep));
 	rep.token = r.token;
 	rep.msg.label = echo_label(23);
-	EXPECT_EQ(0, xioctl(self->rfd, MKIPC_IOC_REPLY,
-			    ro_put(m, 0, &rep, sizeof(rep))));
+	EXPECT_EQ(0, mkipc_reply(self->rfd, ro_put(m, 0, &rep, sizeof(rep))));
 	ASSERT_EQ(0, op_join(&caller, WATCHDOG_MS));
 	EXPECT_EQ(0, caller.ret);
 	EXPECT_EQ(echo_label(23), caller.call.rep.label);
@@ -1171,8 +1030,7 @@ TEST_F_TIMEOUT(ep, call_read_only_argument_efault, T_SHORT)
 	c.rep.data = (uintptr_t)buf;
 	c.rep.size = sizeof(buf);
 	c.timeout_ns = WATCHDOG_NS;
-	EXPECT_EQ(-EFAULT, xioctl(self->sfd, MKIPC_IOC_CALL,
-				  ro_put(m, 0, &c, sizeof(c))));
+	EXPECT_EQ(-EFAULT, mkipc_call(self->sfd, ro_put(m, 0, &c, sizeof(c))));
 	ASSERT_EQ(0, op_join(&server, WATCHDOG_MS));
 	if (server.ret == 0)
 		EXPECT_EQ(0, server.reply_ret);
@@ -1302,7 +1160,7 @@ TEST_F_TIMEOUT(ep, reply_pointers_efault_token_survives, T_SHORT)
 					 8, buf, sizeof(buf),
 					 MKIPC_F_NONBLOCK, 0));
 	EXPECT_EQ(1, ep_queued(self->rfd)) TH_LOG("REPLY_RECV received");
-	EXPECT_EQ(-EFAULT, xioctl(self->rfd, MKIPC_IOC_REPLY, NULL));
+	EXPECT_EQ(-EFAULT, mkipc_reply(self->rfd, NULL));
 	EXPECT_FALSE(atomic_load(&caller.done));
 
 	/* The token is still good: the caller gets this reply. */
@@ -1532,7 +1390,7 @@ TEST_F_TIMEOUT(ep, unknown_flags_einval, T_SHORT)
 	for (bit = 0; bit < 32; bit++) {
 		if ((1U << bit) & (MKIPC_EP_CLOEXEC | MKIPC_EP_NONBLOCK))
 			continue;
-		EXPECT_EQ(-EINVAL, ep_sender(self->rfd, 1U << bit))
+		EXPECT_EQ(-EINVAL, mkipc_ep_sender(self->rfd, 1U << bit))
 			TH_LOG("sender flag bit %d", bit);
 	}
 	/* Nothing queued, nothing taken. */
@@ -1562,7 +1420,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 			s.reserved0 = 1;
 		else
 			s.reserved[i - 2] = 1;
-		EXPECT_EQ(-EINVAL, xioctl(self->sfd, MKIPC_IOC_SEND, &s))
+		EXPECT_EQ(-EINVAL, mkipc_send(self->sfd, &s))
 			TH_LOG("send reserved #%d", i);
 	}
 	EXPECT_EQ(0, ep_queued(self->rfd));
@@ -1577,7 +1435,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 			r.reserved0 = 1;
 		else
 			r.reserved[i - 2] = 1;
-		EXPECT_EQ(-EINVAL, xioctl(self->rfd, MKIPC_IOC_RECV, &r))
+		EXPECT_EQ(-EINVAL, mkipc_recv(self->rfd, &r))
 			TH_LOG("recv reserved #%d", i);
 	}
 	EXPECT_EQ(1, ep_queued(self->rfd));
@@ -1585,7 +1443,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 	r.msg.label = ~0ULL;
 	memset(&r.sender, 0xff, sizeof(r.sender));
 	r.token = ~0ULL;
-	EXPECT_EQ(0, xioctl(self->rfd, MKIPC_IOC_RECV, &r));
+	EXPECT_EQ(0, mkipc_recv(self->rfd, &r));
 	EXPECT_EQ(2, r.msg.label);
 	EXPECT_EQ(0, r.token);
 
@@ -1603,7 +1461,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 			c.reserved0 = 1;
 		else
 			c.reserved[i - 3] = 1;
-		EXPECT_EQ(-EINVAL, xioctl(self->sfd, MKIPC_IOC_CALL, &c))
+		EXPECT_EQ(-EINVAL, mkipc_call(self->sfd, &c))
 			TH_LOG("call reserved #%d", i);
 	}
 	EXPECT_EQ(0, ep_queued(self->rfd));
@@ -1620,7 +1478,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 			rep.msg.reserved0 = 1;
 		else
 			rep.reserved[i - 1] = 1;
-		EXPECT_EQ(-EINVAL, xioctl(self->rfd, MKIPC_IOC_REPLY, &rep))
+		EXPECT_EQ(-EINVAL, mkipc_reply(self->rfd, &rep))
 			TH_LOG("reply reserved #%d", i);
 	}
 	for (i = 0; i < 8; i++) {
@@ -1639,7 +1497,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 			rr.recv.reserved[i - 5] = 1;
 		else
 			rr.reserved0 = 1;
-		EXPECT_EQ(-EINVAL, xioctl(self->rfd, MKIPC_IOC_REPLY_RECV, &rr))
+		EXPECT_EQ(-EINVAL, mkipc_reply_recv(self->rfd, &rr))
 			TH_LOG("reply_recv reserved #%d", i);
 	}
 	EXPECT_EQ(-EINVAL, ep_reply(self->rfd, 0, 1, NULL, 0))
@@ -1651,7 +1509,7 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 	rr.reply.msg.label = echo_label(91);
 	rr.recv.flags = MKIPC_F_NONBLOCK;
 	rr.reply_err = -1;
-	EXPECT_EQ(-EAGAIN, xioctl(self->rfd, MKIPC_IOC_REPLY_RECV, &rr));
+	EXPECT_EQ(-EAGAIN, mkipc_reply_recv(self->rfd, &rr));
 	EXPECT_EQ(0, rr.reply_err);
 	ASSERT_EQ(0, op_join(&caller, WATCHDOG_MS));
 	EXPECT_EQ(0, caller.ret);
@@ -1661,11 +1519,13 @@ TEST_F_TIMEOUT(ep, reserved_fields_einval, T_SHORT)
 	for (i = 0; i < 2; i++) {
 		memset(&es, 0, sizeof(es));
 		es.reserved[i] = 1;
-		EXPECT_EQ(-EINVAL, xioctl(self->rfd, MKIPC_IOC_EP_SENDER, &es));
+		/* Raw: reserved fields libmkipc's sender always zeroes. */
+		EXPECT_EQ(-EINVAL,
+			  raw_ioctl(self->rfd, MKIPC_IOC_EP_SENDER, &es));
 	}
 	memset(&es, 0, sizeof(es));
-	es.fd = -12345;	/* out */
-	i = xioctl(self->rfd, MKIPC_IOC_EP_SENDER, &es);
+	es.fd = -12345;	/* out; raw, to see it written */
+	i = raw_ioctl(self->rfd, MKIPC_IOC_EP_SENDER, &es);
 	EXPECT_LE(0, i);
 	EXPECT_EQ(i, es.fd);
 	close(i);
@@ -1689,7 +1549,7 @@ TEST_F_TIMEOUT(ep, nonblocking_recv_eagain, T_SHORT)
 					 sizeof(buf), MKIPC_F_NONBLOCK, 0));
 
 	/* Created non-blocking: every operation as if with the flag. */
-	fd = ep_create(self->dev, MKIPC_EP_NONBLOCK, 0);
+	fd = mkipc_ep_create(self->dev, MKIPC_EP_NONBLOCK, 0, NULL);
 	ASSERT_LE(0, fd);
 	t0 = mkipc_now_ns();
 	EXPECT_EQ(-EAGAIN, ep_recv(fd, &r, buf, sizeof(buf), 0, 0));
@@ -1713,9 +1573,9 @@ TEST_F_TIMEOUT(ep, nonblocking_send_eagain, T_SHORT)
 	char buf[64];
 	int fd, s, fl;
 
-	fd = ep_create(self->dev, 0, 2);
+	fd = mkipc_ep_create(self->dev, 0, 2, NULL);
 	ASSERT_LE(0, fd);
-	s = ep_sender(fd, MKIPC_EP_NONBLOCK);
+	s = mkipc_ep_sender(fd, MKIPC_EP_NONBLOCK);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, send_n(fd, 0, 2));
 	EXPECT_EQ(-EAGAIN, ep_send(fd, 9, NULL, 0, MKIPC_F_NONBLOCK, 0));
@@ -1733,7 +1593,7 @@ TEST_F_TIMEOUT(ep, nonblocking_send_eagain, T_SHORT)
 	fl = fcntl(fd, F_GETFL);
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, fl | O_NONBLOCK));
 	EXPECT_EQ(-EAGAIN, ep_send(fd, 9, NULL, 0, 0, 0));
-	s = ep_sender(fd, 0);
+	s = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(-ETIMEDOUT, ep_send(s, 9, NULL, 0, 0, 20 * MS));
 	ASSERT_EQ(0, fcntl(s, F_SETFL, O_NONBLOCK));
@@ -1775,9 +1635,9 @@ TEST_F_TIMEOUT(ep, full_queue, T_SHORT)
 	char buf[64];
 	int fd, s, i;
 
-	fd = ep_create(self->dev, 0, 4);
+	fd = mkipc_ep_create(self->dev, 0, 4, NULL);
 	ASSERT_LE(0, fd);
-	s = ep_sender(fd, 0);
+	s = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, send_n(s, 0, 4));
 	EXPECT_EQ(4, ep_queued(fd));
@@ -1838,7 +1698,7 @@ TEST_F_TIMEOUT(ep, reply_unknown_token_enoent, T_SHORT)
 	ASSERT_EQ(0, op_start(&caller, OP_CALL, self->sfd, 111, 0,
 			      WATCHDOG_NS));
 	ASSERT_EQ(0, ep_take(self->rfd, &r, buf, sizeof(buf)));
-	other = ep_create(self->dev, 0, 0);
+	other = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, other);
 	EXPECT_EQ(-ENOENT, ep_reply(other, r.token, 1, NULL, 0));
 	close(other);
@@ -1868,11 +1728,11 @@ TEST_F_TIMEOUT(ep, many_held_calls, T_SHORT)
 	int fd, s, i, j, k;
 
 	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++) {
-		fd = ep_create(self->dev, kinds[k], 2 * HELD_CALLS);
+		fd = mkipc_ep_create(self->dev, kinds[k], 2 * HELD_CALLS, NULL);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, ep_info(fd, &info));
 		EXPECT_EQ(kinds[k], info.flags & MKIPC_EP_NO_RECYCLE);
-		s = ep_sender(fd, 0);
+		s = mkipc_ep_sender(fd, 0);
 		ASSERT_LE(0, s);
 		for (i = 0; i < HELD_CALLS; i++)
 			ASSERT_EQ(0, op_start(&caller[i], OP_CALL, s, 500 + i, 0,
@@ -1989,9 +1849,9 @@ TEST_F_TIMEOUT(ep, abandoned_calls_bounded, T_SHORT)
 	char buf[64];
 
 	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++) {
-		fd = ep_create(self->dev, kinds[k], ABANDON_MAX);
+		fd = mkipc_ep_create(self->dev, kinds[k], ABANDON_MAX, NULL);
 		ASSERT_LE(0, fd);
-		s = ep_sender(fd, 0);
+		s = mkipc_ep_sender(fd, 0);
 		ASSERT_LE(0, s);
 		taken = 0;
 		for (i = 0; i < 3 * ABANDON_MAX; i++) {
@@ -2050,10 +1910,10 @@ static int usermem_child(void)
 
 	if (drop_to_nobody())
 		return 10;
-	dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	dev = mkipc_open();
 	if (dev < 0)
 		return 11;
-	fd = ep_create(dev, 0, 1000);
+	fd = mkipc_ep_create(dev, 0, 1000, NULL);
 	if (fd < 0)
 		return 12;
 	for (n = 0; n < 1000; n++) {
@@ -2071,7 +1931,7 @@ static int usermem_child(void)
 	/* Records are 8 KiB in the slab: at most the limit, at least half. */
 	if (n * 8 > USERMEM_KB || n * 8 < USERMEM_KB / 2)
 		return 14;
-	if (ep_create(dev, 0, 1000) != -ENOBUFS)
+	if (mkipc_ep_create(dev, 0, 1000, NULL) != -ENOBUFS)
 		return 15;
 	if (ep_recv(fd, &r, big, sizeof(big), MKIPC_F_NONBLOCK, 0) ||
 	    r.msg.label != 0)
@@ -2082,7 +1942,7 @@ static int usermem_child(void)
 	    -ENOBUFS)
 		return 18;
 	close(fd);
-	fd2 = ep_create(dev, 0, 1000);
+	fd2 = mkipc_ep_create(dev, 0, 1000, NULL);
 	if (fd2 < 0) {
 		fprintf(stderr, "# create after close: %d\n", fd2);
 		return 19;
@@ -2111,7 +1971,7 @@ TEST_F_TIMEOUT(ep, user_mem_limit, T_SHORT)
 	ASSERT_EQ(0, mkipc_write_file(USERMEM_PARAM, val));
 
 	/* Root's endpoint: twice the limit queued, nothing refused. */
-	fd = ep_create(self->dev, 0, 2 * USERMEM_KB / 8);
+	fd = mkipc_ep_create(self->dev, 0, 2 * USERMEM_KB / 8, NULL);
 	ASSERT_LE(0, fd);
 	for (n = 0; n < 2 * USERMEM_KB / 8; n++)
 		if (ep_send(fd, n, big, sizeof(big), MKIPC_F_NONBLOCK, 0))
@@ -2171,14 +2031,15 @@ TEST_F_TIMEOUT(ep, taker_exit_fails_calls, T_SHORT)
 	pthread_t thr;
 	int fd, s, i, k, c;
 
-	ASSERT_EQ(0, xioctl(self->dev, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(self->dev, &ver));
 	EXPECT_TRUE(ver.features & MKIPC_FEAT_TAKER_EXIT)
 		TH_LOG("the module does not fail calls whose taker exits");
 	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++) {
 		for (c = 0; c < (int)ARRAY_SIZE(counts); c++) {
-			fd = ep_create(self->dev, kinds[k], 2 * TAKER_CALLS);
+			fd = mkipc_ep_create(self->dev, kinds[k],
+					     2 * TAKER_CALLS, NULL);
 			ASSERT_LE(0, fd);
-			s = ep_sender(fd, 0);
+			s = mkipc_ep_sender(fd, 0);
 			ASSERT_LE(0, s);
 			for (i = 0; i < counts[c]; i++)
 				ASSERT_EQ(0, op_start(&caller[i], OP_CALL, s,
@@ -2358,11 +2219,11 @@ FIXTURE_VARIANT_ADD(ep_stop, freezer_taken) {
 
 FIXTURE_SETUP(ep_stop)
 {
-	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	self->dev = mkipc_open();
 	ASSERT_LE(0, self->dev);
-	self->rfd = ep_create(self->dev, 0, 0);
+	self->rfd = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, self->rfd);
-	self->sfd = ep_sender(self->rfd, 0);
+	self->sfd = mkipc_ep_sender(self->rfd, 0);
 	ASSERT_LE(0, self->sfd);
 	if (variant->how == STOP_FREEZER &&
 	    mkdir(FREEZE_CG, 0755) && errno != EEXIST)
@@ -2387,7 +2248,7 @@ TEST_F_TIMEOUT(ep_stop, call_waits_on, T_SHORT)
 	char buf[64];
 	pid_t pid;
 
-	ASSERT_EQ(0, xioctl(self->dev, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(self->dev, &ver));
 	EXPECT_TRUE(ver.features & MKIPC_FEAT_STOP_RESUME)
 		TH_LOG("the module ends a call on a stop");
 	pid = fork();
@@ -2541,7 +2402,7 @@ TEST_F_TIMEOUT(ep, call_withdrawn_before_taken, T_SHORT)
 				   MKIPC_F_NONBLOCK, 0));
 
 	/* With a bound of one, the withdrawn call must leave room. */
-	fd = ep_create(self->dev, 0, 1);
+	fd = mkipc_ep_create(self->dev, 0, 1, NULL);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-ETIMEDOUT, ep_call(fd, &c, 133, NULL, 0, buf, sizeof(buf),
 				      0, 50 * MS));
@@ -2575,10 +2436,10 @@ static int doomed_setup(struct doomed *d, int dev)
 	struct mkipc_recv r;
 	char buf[64];
 
-	d->rfd = ep_create(dev, 0, 3);
+	d->rfd = mkipc_ep_create(dev, 0, 3, NULL);
 	if (d->rfd < 0)
 		return -1;
-	d->sfd = ep_sender(d->rfd, 0);
+	d->sfd = mkipc_ep_sender(d->rfd, 0);
 	if (d->sfd < 0)
 		return -2;
 	if (op_start(&d->taken, OP_CALL, d->sfd, 1, 0, 0) ||
@@ -2610,7 +2471,7 @@ TEST_F_TIMEOUT(ep, shutdown_kills, T_SHORT)
 	int i, fd;
 
 	ASSERT_EQ(0, doomed_setup(&d, self->dev));
-	ASSERT_EQ(0, ep_shutdown(d.rfd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(d.rfd));
 	ASSERT_EQ(0, op_join(&d.taken, WATCHDOG_MS));
 	ASSERT_EQ(0, op_join(&d.queued, WATCHDOG_MS));
 	ASSERT_EQ(0, op_join(&d.sender, WATCHDOG_MS));
@@ -2632,23 +2493,23 @@ TEST_F_TIMEOUT(ep, shutdown_kills, T_SHORT)
 	EXPECT_EQ(-EPIPE, ep_recv(d.rfd, &r, buf, sizeof(buf), 0, 0));
 	EXPECT_EQ(-EPIPE, ep_recv(d.rfd, &r, buf, sizeof(buf),
 				  MKIPC_F_NONBLOCK, 0));
-	EXPECT_EQ(-EPIPE, ep_sender(d.rfd, 0));
+	EXPECT_EQ(-EPIPE, mkipc_ep_sender(d.rfd, 0));
 	EXPECT_EQ(-EPIPE, ep_reply_recv(d.rfd, &rr, 0, 0, NULL, 0, buf,
 					sizeof(buf), 0, 0));
 	/* The token died with the endpoint. */
 	EXPECT_EQ(-ENOENT, ep_reply(d.rfd, d.token, 1, NULL, 0));
-	EXPECT_EQ(0, ep_shutdown(d.rfd)) TH_LOG("second shutdown");
+	EXPECT_EQ(0, mkipc_ep_shutdown(d.rfd)) TH_LOG("second shutdown");
 	close(d.sfd);
 	close(d.rfd);
 
 	/* Blocked receivers return EPIPE too. */
-	fd = ep_create(self->dev, 0, 0);
+	fd = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, op_start(&rcv[i], OP_RECV, fd, 0, 0, 0));
 		ASSERT_EQ(0, op_wait_blocked(&rcv[i]));
 	}
-	ASSERT_EQ(0, ep_shutdown(fd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(fd));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, op_join(&rcv[i], WATCHDOG_MS));
 		EXPECT_EQ(-EPIPE, rcv[i].ret);
@@ -2756,8 +2617,8 @@ TEST_F_TIMEOUT(ep, direct_transfer, T_SHORT)
 	ASSERT_EQ(0, mkipc_paths_read(&p))
 		TH_LOG("debugfs mkipc/stats unreadable (run_tests.sh runs as root)");
 	for (round = 0; round < 2; round++) {
-		fd = round ? ep_create(self->dev, MKIPC_EP_NO_DIRECT, 8) :
-			     self->rfd;
+		fd = round ? mkipc_ep_create(self->dev, MKIPC_EP_NO_DIRECT, 8,
+					     NULL) : self->rfd;
 		ASSERT_LE(0, fd);
 		mkipc_paths_read(&p);
 		ASSERT_EQ(0, op_start(&rcv, OP_RECV, fd, 0, 0, WATCHDOG_NS));
@@ -2946,9 +2807,9 @@ TEST_F_TIMEOUT(ep, fifo_order, T_SHORT)
 	struct mkipc_recv r;
 	char buf[16];
 
-	fd = ep_create(self->dev, 0, 16);
+	fd = mkipc_ep_create(self->dev, 0, 16, NULL);
 	ASSERT_LE(0, fd);
-	s = ep_sender(fd, 0);
+	s = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, s);
 	/* One sender: exactly the order sent. */
 	ASSERT_EQ(0, send_n(fd, 0, 8));
@@ -3030,13 +2891,13 @@ TEST_F_TIMEOUT(ep, unprivileged_user, T_SHORT)
 
 		if (drop_to_nobody())
 			_exit(2);
-		dev = open(DEV_PATH, O_RDWR);
+		dev = open(MKIPC_DEV_PATH, O_RDWR);
 		if (dev < 0)
 			_exit(3);
-		fd = ep_create(dev, 0, 0);
+		fd = mkipc_ep_create(dev, 0, 0, NULL);
 		if (fd < 0)
 			_exit(4);
-		s = ep_sender(fd, 0);
+		s = mkipc_ep_sender(fd, 0);
 		if (s < 0)
 			_exit(5);
 		if (ep_send(s, 1, "n", 1, 0, 0) ||
@@ -3051,7 +2912,8 @@ TEST_F_TIMEOUT(ep, unprivileged_user, T_SHORT)
 		    c.rep.label != echo_label(2) || op_join(&server, 30000) ||
 		    server.reply_ret)
 			_exit(8);
-		if (ep_shutdown(fd) || ep_send(s, 3, NULL, 0, 0, 0) != -EPIPE)
+		if (mkipc_ep_shutdown(fd) ||
+		    ep_send(s, 3, NULL, 0, 0, 0) != -EPIPE)
 			_exit(9);
 		/* And the root server's endpoint. */
 		if (ep_call(self->sfd, &c, 181, NULL, 0, buf, sizeof(buf), 0,
@@ -3083,9 +2945,9 @@ TEST_F_TIMEOUT(ep, sender_pid_namespace, T_SHORT)
 
 	if (geteuid())
 		SKIP(return, "needs root for a pid namespace");
-	fd2 = ep_create(self->dev, 0, 0);
+	fd2 = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, fd2);
-	s2 = ep_sender(fd2, 0);
+	s2 = mkipc_ep_sender(fd2, 0);
 	ASSERT_LE(0, s2);
 	ASSERT_EQ(0, pipe(p));
 	pid = fork();
@@ -3166,9 +3028,9 @@ TEST_F_TIMEOUT(ep, sender_user_namespace, T_SHORT)
 	if (geteuid())
 		SKIP(return, "needs root to map a user namespace");
 	ASSERT_LE(0, ouid);
-	fd2 = ep_create(self->dev, 0, 0);
+	fd2 = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, fd2);
-	s2 = ep_sender(fd2, 0);
+	s2 = mkipc_ep_sender(fd2, 0);
 	ASSERT_LE(0, s2);
 	ASSERT_EQ(0, pipe(sync));
 	ASSERT_EQ(0, pipe(back));
@@ -3261,7 +3123,8 @@ TEST_F_TIMEOUT(ep, scm_rights_send_fd, T_SHORT)
 		    ep_reply(fd, 1, 1, NULL, 0) != -EBADF ||
 		    ep_reply_recv(fd, &rr, 0, 0, NULL, 0, buf, sizeof(buf),
 				  MKIPC_F_NONBLOCK, 0) != -EBADF ||
-		    ep_shutdown(fd) != -EBADF || ep_sender(fd, 0) != -EBADF)
+		    mkipc_ep_shutdown(fd) != -EBADF ||
+		    mkipc_ep_sender(fd, 0) != -EBADF)
 			_exit(4);
 		for (i = 0; i < 3; i++)
 			if (ep_call(fd, &c, 211 + i, "q", 1, buf, sizeof(buf),
@@ -3271,7 +3134,7 @@ TEST_F_TIMEOUT(ep, scm_rights_send_fd, T_SHORT)
 		_exit(0);
 	}
 	close(sv[1]);
-	i = ep_sender(self->rfd, 0);
+	i = mkipc_ep_sender(self->rfd, 0);
 	ASSERT_LE(0, i);
 	ASSERT_EQ(0, send_fd(sv[0], i));
 	close(i);
@@ -3321,9 +3184,9 @@ TEST_F_TIMEOUT(ep, scm_rights_receive_fd, T_SHORT)
 		_exit(0);
 	}
 	close(sv[1]);
-	fd = ep_create(self->dev, 0, 0);
+	fd = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, fd);
-	i = ep_sender(fd, 0);
+	i = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, i);
 	ASSERT_EQ(0, send_fd(sv[0], fd));
 	close(fd);
@@ -3388,9 +3251,9 @@ TEST_F_TIMEOUT(ep, poll_readiness, T_SHORT)
 	char buf[64];
 	int fd, s, i;
 
-	fd = ep_create(self->dev, 0, 2);
+	fd = mkipc_ep_create(self->dev, 0, 2, NULL);
 	ASSERT_LE(0, fd);
-	s = ep_sender(fd, 0);
+	s = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(POLLOUT, poll_one(fd, POLLIN | POLLOUT));
 	EXPECT_EQ(POLLOUT, poll_one(s, POLLIN | POLLOUT));
@@ -3417,7 +3280,7 @@ TEST_F_TIMEOUT(ep, poll_readiness, T_SHORT)
 		ep_recv(fd, &r, buf, sizeof(buf), MKIPC_F_NONBLOCK, 0);
 	EXPECT_EQ(POLLOUT, poll_one(fd, POLLIN | POLLOUT));
 
-	ASSERT_EQ(0, ep_shutdown(fd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(fd));
 	EXPECT_TRUE(poll_one(fd, POLLIN) & POLLHUP);
 	EXPECT_TRUE(poll_one(s, POLLIN) & POLLHUP);
 	close(s);
@@ -3469,9 +3332,9 @@ TEST_F_TIMEOUT(ep, epoll_wakeups, T_SHORT)
 	close(e);
 
 	/* EPOLLOUT on a receive that makes room. */
-	fd = ep_create(self->dev, 0, 1);
+	fd = mkipc_ep_create(self->dev, 0, 1, NULL);
 	ASSERT_LE(0, fd);
-	s = ep_sender(fd, 0);
+	s = mkipc_ep_sender(fd, 0);
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, ep_send(s, 2, NULL, 0, 0, 0));
 	e = epoll_for(s, EPOLLOUT);
@@ -3488,7 +3351,7 @@ TEST_F_TIMEOUT(ep, epoll_wakeups, T_SHORT)
 	e = epoll_for(s, EPOLLIN);
 	ASSERT_LE(0, e);
 	ASSERT_EQ(0, epoll_wakes(&w, e));
-	ASSERT_EQ(0, ep_shutdown(fd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(fd));
 	ASSERT_EQ(0, op_join(&w, WATCHDOG_MS));
 	EXPECT_EQ(1, w.ret);
 	EXPECT_TRUE(w.ev.events & EPOLLHUP);
@@ -3526,9 +3389,9 @@ TEST_F_TIMEOUT(ep, epollout_after_withdrawn_calls, T_SHORT)
 	size_t k;
 
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
-		fd = ep_create(self->dev, kinds[k], 1);
+		fd = mkipc_ep_create(self->dev, kinds[k], 1, NULL);
 		ASSERT_LE(0, fd);
-		s = ep_sender(fd, 0);
+		s = mkipc_ep_sender(fd, 0);
 		ASSERT_LE(0, s);
 		pfd.fd = s;
 		pfd.events = POLLOUT;
@@ -3576,9 +3439,9 @@ TEST_F_TIMEOUT(ep, timeouts, T_SHORT)
 	struct op o;
 	size_t i;
 
-	fd = ep_create(self->dev, 0, 0);
+	fd = mkipc_ep_create(self->dev, 0, 0, NULL);
 	ASSERT_LE(0, fd);
-	full = ep_create(self->dev, 0, 1);
+	full = mkipc_ep_create(self->dev, 0, 1, NULL);
 	ASSERT_LE(0, full);
 	ASSERT_EQ(0, ep_send(full, 1, NULL, 0, 0, 0));
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
@@ -3630,7 +3493,7 @@ TEST_F_TIMEOUT(ep, timeouts, T_SHORT)
 	for (i2 = 0; i2 < 2; i2++) {
 		__u64 tmo = i2 ? 1ULL << 63 : ~0ULL;
 
-		fd = ep_create(self->dev, 0, 0);
+		fd = mkipc_ep_create(self->dev, 0, 0, NULL);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, op_start(&o, OP_RECV, fd, 0, 0, tmo));
 		ASSERT_EQ(0, op_wait_blocked(&o))
@@ -3695,7 +3558,7 @@ TEST_F_TIMEOUT(ep, signal_restart_rules, T_SHORT)
 	EXPECT_EQ(242, r.msg.label);
 
 	/* send blocked on a full queue: the same rules; EINTR queues nothing. */
-	fd = ep_create(self->dev, 0, 1);
+	fd = mkipc_ep_create(self->dev, 0, 1, NULL);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ep_send(fd, 0, NULL, 0, 0, 0));
 	ASSERT_EQ(0, op_start(&o, OP_SEND, fd, 1, 0, 0));
@@ -3775,7 +3638,7 @@ TEST_F_TIMEOUT(ep, bound_holds_with_message_put_back, T_SHORT)
 	char buf[64];
 	int fd;
 
-	fd = ep_create(self->dev, 0, 1);
+	fd = mkipc_ep_create(self->dev, 0, 1, NULL);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ep_send(fd, 1, "12345678", 8, 0, 0));
 	EXPECT_EQ(-EMSGSIZE, ep_recv(fd, &r, buf, 1, MKIPC_F_NONBLOCK, 0));
@@ -3803,7 +3666,7 @@ TEST_F_TIMEOUT(ep, restarted_call_requeues, T_SHORT)
 	struct op o;
 	int fd;
 
-	fd = ep_create(self->dev, 0, 1);
+	fd = mkipc_ep_create(self->dev, 0, 1, NULL);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, op_start(&o, OP_CALL, fd, 7, MKIPC_F_NONBLOCK, 0));
 	EXPECT_EQ(1, blocked_after_signal(&o, 1));
@@ -4062,9 +3925,9 @@ TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
 	mkipc_paths_read(&paths);
-	st.rfd = ep_create(self->dev, 0, 4);
+	st.rfd = mkipc_ep_create(self->dev, 0, 4, NULL);
 	ASSERT_LE(0, st.rfd);
-	st.sfd = ep_sender(st.rfd, 0);
+	st.sfd = mkipc_ep_sender(st.rfd, 0);
 	ASSERT_LE(0, st.sfd);
 	set_handler(SIGUSR1, 1);
 	set_handler(SIGUSR2, 0);
@@ -4086,7 +3949,7 @@ TEST_F_TIMEOUT(ep, signal_storm_calls, T_LONG)
 	for (i = nsrv; i < st.nthr; i++)
 		pthread_join(st.thr[i], NULL);
 	atomic_store(&st.stopping, 1);
-	ASSERT_EQ(0, ep_shutdown(st.rfd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(st.rfd));
 	for (i = 0; i < nsrv; i++)
 		pthread_join(st.thr[i], NULL);
 
@@ -4213,9 +4076,9 @@ TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 	total = st.per_client * st.nclients;
 	ASSERT_EQ(0, storm_alloc(&st, total));
 	mkipc_paths_read(&paths);
-	st.rfd = ep_create(self->dev, 0, 4);
+	st.rfd = mkipc_ep_create(self->dev, 0, 4, NULL);
 	ASSERT_LE(0, st.rfd);
-	st.sfd = ep_sender(st.rfd, 0);
+	st.sfd = mkipc_ep_sender(st.rfd, 0);
 	ASSERT_LE(0, st.sfd);
 	set_handler(SIGUSR1, 1);
 	set_handler(SIGUSR2, 0);
@@ -4236,7 +4099,7 @@ TEST_F_TIMEOUT(ep, signal_storm_messages, T_LONG)
 		usleep(10000);
 	EXPECT_EQ(0, ep_queued(st.rfd));
 	atomic_store(&st.stopping, 1);
-	ASSERT_EQ(0, ep_shutdown(st.rfd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(st.rfd));
 	for (i = 0; i < 3; i++)
 		pthread_join(st.thr[i], NULL);
 
@@ -4378,10 +4241,11 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 		memset(&rc, 0, sizeof(rc));
 		rc.mode = round % RACE_MODES;
 		rc.close_after = 1 + rand_r(&seed) % 20;
-		rc.rfd = ep_create(self->dev, kinds[round / RACE_MODES % 4],
-				   1 + rand_r(&seed) % 8);
+		rc.rfd = mkipc_ep_create(self->dev,
+					 kinds[round / RACE_MODES % 4],
+					 1 + rand_r(&seed) % 8, NULL);
 		ASSERT_LE(0, rc.rfd);
-		rc.sfd = ep_sender(rc.rfd, 0);
+		rc.sfd = mkipc_ep_sender(rc.rfd, 0);
 		ASSERT_LE(0, rc.sfd);
 		for (i = 0; i < 2; i++)
 			ASSERT_EQ(0, pthread_create(&s[i], NULL, race_server,
@@ -4392,7 +4256,7 @@ TEST_F_TIMEOUT(ep, close_races_calls, T_LONG)
 		usleep(rand_r(&seed) % 20000);
 		r = 0;
 		if (rc.mode == RACE_SHUTDOWN)
-			r = ep_shutdown(rc.rfd);
+			r = mkipc_ep_shutdown(rc.rfd);
 		else if (rc.mode == RACE_MAIN_CLOSES)
 			r = close(rc.rfd);
 		ASSERT_EQ(0, r);
@@ -4457,8 +4321,8 @@ TEST_F_TIMEOUT(ep, churn, T_LONG)
 		ASSERT_EQ(0, mkipc_wait_live_endpoints(0, 10000))
 			TH_LOG("endpoints alive before the churn");
 	for (i = 0; i < n; i++) {
-		fd = ep_create(self->dev, kinds[i % 4], 1 + i % 8);
-		s = fd < 0 ? fd : ep_sender(fd, 0);
+		fd = mkipc_ep_create(self->dev, kinds[i % 4], 1 + i % 8, NULL);
+		s = fd < 0 ? fd : mkipc_ep_sender(fd, 0);
 		if (fd < 0 || s < 0) {
 			errors++;
 			close(fd);
@@ -4522,7 +4386,7 @@ FIXTURE_SETUP(enomem)
 {
 	int fs;
 
-	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	self->dev = mkipc_open();
 	ASSERT_LE(0, self->dev);
 	fs = mkipc_failslab_present();
 	ASSERT_LE(0, fs) TH_LOG("MKIPC_REQUIRE_FAULT=1 but %s is missing",
@@ -4581,7 +4445,7 @@ TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
 		ASSERT_EQ(0, mkipc_failslab_set("probability", pct[i % 3]));
 		before = next_fd();
 		faults(1);
-		fd = ep_create(self->dev, 0, 4);
+		fd = mkipc_ep_create(self->dev, 0, 4, NULL);
 		faults(0);
 		if (fd < 0) {
 			nomem[NM_CREATE] += fd == -ENOMEM;
@@ -4593,12 +4457,12 @@ TEST_F_TIMEOUT(enomem, failures_are_documented_and_clean, T_LONG)
 		ok[NM_CREATE]++;
 
 		faults(1);
-		s = ep_sender(fd, 0);
+		s = mkipc_ep_sender(fd, 0);
 		faults(0);
 		if (s < 0) {
 			nomem[NM_SENDER] += s == -ENOMEM;
 			bad[NM_SENDER] += s != -ENOMEM;
-			s = ep_sender(fd, 0);
+			s = mkipc_ep_sender(fd, 0);
 			ASSERT_LE(0, s);
 		} else {
 			ok[NM_SENDER]++;
@@ -4864,7 +4728,7 @@ FIXTURE_VARIANT_ADD(load, c2_s2_baselines) {
 
 FIXTURE_SETUP(load)
 {
-	self->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	self->dev = mkipc_open();
 	ASSERT_LE(0, self->dev);
 }
 
@@ -4893,9 +4757,9 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 	ld.rep_size = variant->rep_size;
 	ld.seen = calloc(ld.total, sizeof(*ld.seen));
 	ASSERT_NE(NULL, ld.seen);
-	ld.rfd = ep_create(self->dev, variant->ep_flags, 0);
+	ld.rfd = mkipc_ep_create(self->dev, variant->ep_flags, 0, NULL);
 	ASSERT_LE(0, ld.rfd);
-	sfd = ep_sender(ld.rfd, 0);
+	sfd = mkipc_ep_sender(ld.rfd, 0);
 	ASSERT_LE(0, sfd);
 
 	mkipc_paths_read(&paths);
@@ -4912,7 +4776,7 @@ TEST_F_TIMEOUT(load, conservation, T_LONG)
 	for (i = variant->servers; i < n; i++)
 		pthread_join(thr[i], NULL);
 	dt = mkipc_now_ns() - t0;
-	ASSERT_EQ(0, ep_shutdown(ld.rfd));
+	ASSERT_EQ(0, mkipc_ep_shutdown(ld.rfd));
 	for (i = 0; i < variant->servers; i++)
 		pthread_join(thr[i], NULL);
 

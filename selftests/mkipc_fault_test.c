@@ -26,9 +26,9 @@
 #include <linux/mkipc.h>
 
 #include "kselftest_harness.h"
+#include "libmkipc.h"
 #include "mkipc_test.h"
 
-#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define SLAB_SYSFS	"/sys/kernel/slab"
 
 /*
@@ -153,10 +153,10 @@ static int device_works(void)
 	struct mkipc_version ver;
 	int fd, ok;
 
-	fd = open(DEV_PATH, O_RDWR);
+	fd = open(MKIPC_DEV_PATH, O_RDWR);
 	if (fd < 0)
 		return 0;
-	ok = ioctl(fd, MKIPC_IOC_VERSION, &ver) == 0 &&
+	ok = mkipc_version(fd, &ver) == 0 &&
 	     ver.abi_major == MKIPC_ABI_MAJOR;
 	close(fd);
 	return ok;
@@ -262,8 +262,8 @@ TEST_F_TIMEOUT(fault, load_unload, 900)
 		loads_enomem++;
 		ASSERT_FALSE(loaded())
 			TH_LOG("round %d: failed load left the module", i);
-		ASSERT_EQ(-1, access(DEV_PATH, F_OK))
-			TH_LOG("round %d: failed load left %s", i, DEV_PATH);
+		ASSERT_EQ(-1, access(MKIPC_DEV_PATH, F_OK))
+			TH_LOG("round %d: failed load left %s", i, MKIPC_DEV_PATH);
 		ASSERT_EQ(-1, access("/sys/kernel/debug/mkipc", F_OK))
 			TH_LOG("round %d: failed load left debugfs entries", i);
 	}
@@ -292,11 +292,11 @@ TEST_F_TIMEOUT(fault, open_ioctl_close, 900)
 	for (i = 0; i < rounds; i++) {
 		ASSERT_EQ(0, failslab_probability(probabilities[i % NPROB]));
 		faults_on();
-		fd = open(DEV_PATH, O_RDWR);
+		fd = open(MKIPC_DEV_PATH, O_RDWR);
 		err = errno;
 		if (fd >= 0) {
-			r = ioctl(fd, MKIPC_IOC_VERSION, &ver);
-			err = errno;
+			r = mkipc_version(fd, &ver);
+			err = -r;
 			close(fd);
 		}
 		faults_off();

@@ -46,12 +46,11 @@
 
 #include "kselftest_harness.h"
 #include "mkipc_test.h"
+#include "mkipc_ep_util.h"
 
-#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define NSLOTS		24
 #define NTHREADS	3
 #define MAX_ERRNO	134
-#define MS		1000000ULL
 /* No progress for this long (ms) means something hangs. */
 #define STALL_MS	60000
 
@@ -634,13 +633,6 @@ static int account(struct fthread *t, int cls, unsigned long c, int kind,
 	return bad;
 }
 
-static long xioctl(int fd, unsigned long c, void *arg)
-{
-	long r = ioctl(fd, c, arg);
-
-	return r < 0 ? -errno : r;
-}
-
 static void remember_token(struct fuzz *fz, __u64 tok)
 {
 	unsigned int i = atomic_fetch_add(&fz->token_next, 1);
@@ -666,7 +658,7 @@ static void fuzz_serve(struct fthread *t)
 	r.msg.data = (uintptr_t)t->arg + t->fz->mem.page;
 	r.msg.size = MKIPC_MSG_MAX;
 	r.timeout_ns = 1 + rnd(s) % (5 * MS);
-	ret = xioctl(sl.fd, MKIPC_IOC_RECV, &r);
+	ret = mkipc_recv(sl.fd, &r);
 	account(t, C_RECV, MKIPC_IOC_RECV, sl.kind, ret, 0);
 	if (ret || !r.token)
 		return;
@@ -681,11 +673,11 @@ static void fuzz_serve(struct fthread *t)
 	rp.msg.label = ~r.msg.label;
 	rp.msg.data = (uintptr_t)t->fz->mem.rw + rnd(s) % 1024;
 	rp.msg.size = chance(s, 70) ? rnd(s) % 65 : rnd(s) % 4097;
-	ret = xioctl(sl.fd, MKIPC_IOC_REPLY, &rp);
+	ret = mkipc_reply(sl.fd, &rp);
 	account(t, C_REPLY, MKIPC_IOC_REPLY, sl.kind, ret, 0);
 	if (ret == -EMSGSIZE) {
 		rp.msg.size = 0;
-		ret = xioctl(sl.fd, MKIPC_IOC_REPLY, &rp);
+		ret = mkipc_reply(sl.fd, &rp);
 		account(t, C_REPLY, MKIPC_IOC_REPLY, sl.kind, ret, 0);
 	}
 }
@@ -706,7 +698,7 @@ static void fuzz_call(struct fthread *t)
 	c.rep.size = rnd(s) % 257;
 	c.flags = chance(s, 30) ? MKIPC_F_NONBLOCK : 0;
 	c.timeout_ns = 1 + rnd(s) % (20 * MS);
-	ret = xioctl(sl.fd, MKIPC_IOC_CALL, &c);
+	ret = mkipc_call(sl.fd, &c);
 	account(t, C_CALL, MKIPC_IOC_CALL, sl.kind, ret, 0);
 }
 
@@ -748,9 +740,8 @@ static int fuzz_ioctl(struct fthread *t, int in_child)
 			 "ioctl(%d kind %d, %#lx %s, %p)", sl.fd, sl.kind, c,
 			 cmd_names[cls], arg);
 
-	ret = ioctl(sl.fd, c, arg);
-	if (ret < 0)
-		ret = -errno;
+	/* Raw on purpose: any number, malformed arguments, bad pointers. */
+	ret = raw_ioctl(sl.fd, c, arg);
 
 	if (ret >= 0 && (cls == C_EP_CREATE || cls == C_EP_SENDER)) {
 		/* A new descriptor: keep it in play. */
@@ -788,31 +779,26 @@ static void fuzz_other(struct fthread *t, int what)
 {
 	struct fuzz *fz = t->fz;
 	unsigned int *s = &t->seed;
-	struct mkipc_ep_create cr;
-	struct mkipc_ep_sender se;
 	struct slot *sl;
 	int fd, p[2], status;
+	__u32 flags;
 	pid_t pid;
 
 	switch (what) {
 	case 0:
 	case 1:
 	case 2:
-		memset(&cr, 0, sizeof(cr));
-		cr.flags = rnd(s) & 0x703;
-		cr.max_msgs = rnd(s) % 33;
-		fd = ioctl(fz->dev, MKIPC_IOC_EP_CREATE, &cr);
+		flags = rnd(s) & 0x703;
+		fd = mkipc_ep_create(fz->dev, flags, rnd(s) % 33, NULL);
 		if (fd >= 0)
 			slot_put(t, fd, K_RECV);
 		break;
 	case 3:
 	case 4:
 		sl = &fz->slot[rnd(s) % NSLOTS];
-		memset(&se, 0, sizeof(se));
-		se.flags = rnd(s) & 3;
 		pthread_mutex_lock(&fz->lock);
 		fd = sl->kind == K_RECV ?
-		     ioctl(sl->fd, MKIPC_IOC_EP_SENDER, &se) : -1;
+		     mkipc_ep_sender(sl->fd, rnd(s) & 3) : -1;
 		pthread_mutex_unlock(&fz->lock);
 		if (fd >= 0)
 			slot_put(t, fd, K_SEND);
@@ -831,7 +817,7 @@ static void fuzz_other(struct fthread *t, int what)
 		sl = &fz->slot[rnd(s) % NSLOTS];
 		pthread_mutex_lock(&fz->lock);
 		if (sl->kind == K_RECV &&
-		    !ioctl(sl->fd, MKIPC_IOC_EP_SHUTDOWN, NULL))
+		    !mkipc_ep_shutdown(sl->fd))
 			sl->kind = K_DEAD;
 		pthread_mutex_unlock(&fz->lock);
 		break;
@@ -878,7 +864,7 @@ static void fuzz_other(struct fthread *t, int what)
 			slot_put(t, fd, K_FOREIGN);
 		break;
 	case 11:
-		fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+		fd = mkipc_open();
 		if (fd >= 0)
 			slot_put(t, fd, K_DEV);
 		break;
@@ -945,9 +931,9 @@ FIXTURE_SETUP(fuzz)
 	pthread_mutex_init(&self->fz->lock, NULL);
 	pthread_mutex_init(&self->fz->vlock, NULL);
 	ASSERT_EQ(0, arena_map(&self->fz->mem));
-	self->fz->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	self->fz->dev = mkipc_open();
 	ASSERT_LE(0, self->fz->dev)
-		TH_LOG("open %s: %s", DEV_PATH, strerror(errno));
+		TH_LOG("open %s: %s", MKIPC_DEV_PATH, strerror(errno));
 	for (i = 0; i < NTHREADS; i++) {
 		char *p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

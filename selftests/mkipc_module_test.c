@@ -23,9 +23,9 @@
 #include <linux/mkipc.h>
 
 #include "kselftest_harness.h"
+#include "libmkipc.h"
 #include "mkipc_test.h"
 
-#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define SYSFS_PATH	"/sys/module/mkipc"
 #define DEBUGFS_DIR	"/sys/kernel/debug/mkipc"
 
@@ -65,7 +65,7 @@ static int version_ok(int fd)
 {
 	struct mkipc_version ver;
 
-	return ioctl(fd, MKIPC_IOC_VERSION, &ver) == 0 &&
+	return mkipc_version(fd, &ver) == 0 &&
 	       ver.abi_major == MKIPC_ABI_MAJOR;
 }
 
@@ -101,7 +101,7 @@ TEST_F(mod, load_unload_reload_without_fd)
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, load(self->ko, ""))
 			TH_LOG("load #%d: %s", i, strerror(errno));
-		fd = open(DEV_PATH, O_RDWR);
+		fd = open(MKIPC_DEV_PATH, O_RDWR);
 		ASSERT_LE(0, fd) TH_LOG("open after load #%d: %s", i,
 					strerror(errno));
 		EXPECT_TRUE(version_ok(fd));
@@ -110,7 +110,7 @@ TEST_F(mod, load_unload_reload_without_fd)
 
 		ASSERT_EQ(0, unload()) TH_LOG("unload #%d: %s", i,
 					      strerror(errno));
-		EXPECT_EQ(-1, access(DEV_PATH, F_OK));
+		EXPECT_EQ(-1, access(MKIPC_DEV_PATH, F_OK));
 		EXPECT_EQ(-1, access(SYSFS_PATH, F_OK));
 		/* debugfs entries die with the module, none is leaked. */
 		EXPECT_EQ(-1, access(DEBUGFS_DIR, F_OK));
@@ -137,7 +137,7 @@ TEST_F(mod, unload_refused_while_open)
 	pid_t pid;
 
 	ASSERT_EQ(0, load(self->ko, ""));
-	fd = open(DEV_PATH, O_RDWR);
+	fd = open(MKIPC_DEV_PATH, O_RDWR);
 	ASSERT_LE(0, fd);
 
 	errno = 0;
@@ -182,7 +182,7 @@ TEST_F(mod, bad_dev_mode_einval)
 	EXPECT_EQ(-1, load(self->ko, "dev_mode=0"));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_FALSE(loaded());
-	EXPECT_EQ(-1, access(DEV_PATH, F_OK));
+	EXPECT_EQ(-1, access(MKIPC_DEV_PATH, F_OK));
 	EXPECT_EQ(-1, access(DEBUGFS_DIR, F_OK));
 }
 
@@ -193,7 +193,7 @@ TEST_F(mod, dev_mode_0600_keeps_others_out)
 	pid_t pid;
 
 	ASSERT_EQ(0, load(self->ko, "dev_mode=0600"));
-	ASSERT_EQ(0, stat(DEV_PATH, &st));
+	ASSERT_EQ(0, stat(MKIPC_DEV_PATH, &st));
 	EXPECT_EQ(0600, st.st_mode & 07777);
 
 	pid = fork();
@@ -201,7 +201,7 @@ TEST_F(mod, dev_mode_0600_keeps_others_out)
 	if (pid == 0) {
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
-		_exit(open(DEV_PATH, O_RDWR) < 0 && errno == EACCES ? 0 : 1);
+		_exit(open(MKIPC_DEV_PATH, O_RDWR) < 0 && errno == EACCES ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -214,9 +214,9 @@ TEST_F(mod, stats_off_no_stats_file)
 	int fd;
 
 	ASSERT_EQ(0, load(self->ko, "stats=0"));
-	fd = open(DEV_PATH, O_RDWR);
+	fd = open(MKIPC_DEV_PATH, O_RDWR);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioctl(fd, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(fd, &ver));
 	EXPECT_EQ(0, ver.features & MKIPC_FEAT_DEBUGFS_STATS);
 	EXPECT_EQ(-1, access(DEBUGFS_DIR "/stats", F_OK));
 	close(fd);

@@ -56,18 +56,14 @@
 
 #include "kselftest_harness.h"
 #include "mkipc_test.h"
+#include "mkipc_ep_util.h"
 
-#define DEV_PATH	"/dev/" MKIPC_DEVICE_NAME
 #define PARAM_DIR	"/sys/module/mkipc/parameters/"
 #define STATS_PATH	MKIPC_DEBUGFS_DIR "/stats"
 #define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
 #define PI_STRESS	"/usr/bin/pi_stress"
 
-#define MS		1000000ULL		/* ns per ms */
-#define SEC		1000000000ULL		/* ns per s */
 /* Longest an operation that should finish may take, even under TCG. */
-#define WATCHDOG_MS	30000
-#define WATCHDOG_NS	(WATCHDOG_MS * MS)
 /* Test timeout (s): generous, the guest runs under TCG. */
 #define T_TEST		300
 
@@ -330,83 +326,6 @@ static long prio_tasks_settle(int ms)
 	return n;
 }
 
-/* ---- endpoints; each wrapper returns the ioctl's result or -errno ---- */
-
-static long xioctl(int fd, unsigned long cmd, void *arg)
-{
-	long r = ioctl(fd, cmd, arg);
-
-	return r < 0 ? -errno : r;
-}
-
-static int ep_new(int dev, __u32 flags)
-{
-	struct mkipc_ep_create c;
-
-	memset(&c, 0, sizeof(c));
-	c.flags = flags | MKIPC_EP_CLOEXEC;
-	return xioctl(dev, MKIPC_IOC_EP_CREATE, &c);
-}
-
-static int ep_sender(int fd)
-{
-	struct mkipc_ep_sender s = { .flags = MKIPC_EP_CLOEXEC };
-
-	return xioctl(fd, MKIPC_IOC_EP_SENDER, &s);
-}
-
-/* A call of @label; the reply's payload lands in @rep (up to @cap). */
-static int ep_call(int fd, __u64 label, void *rep, __u32 cap,
-		   __u64 timeout_ns)
-{
-	struct mkipc_call c;
-
-	memset(&c, 0, sizeof(c));
-	c.req.label = label;
-	c.rep.data = (uintptr_t)rep;
-	c.rep.size = rep ? cap : 0;
-	c.timeout_ns = timeout_ns;
-	return xioctl(fd, MKIPC_IOC_CALL, &c);
-}
-
-static int ep_recv(int fd, struct mkipc_recv *r, __u64 timeout_ns)
-{
-	memset(r, 0, sizeof(*r));
-	r->timeout_ns = timeout_ns;
-	return xioctl(fd, MKIPC_IOC_RECV, r);
-}
-
-static int ep_reply(int fd, __u64 token, const void *data, __u32 size)
-{
-	struct mkipc_reply r;
-
-	memset(&r, 0, sizeof(r));
-	r.token = token;
-	r.msg.label = 1;
-	r.msg.data = (uintptr_t)data;
-	r.msg.size = size;
-	return xioctl(fd, MKIPC_IOC_REPLY, &r);
-}
-
-/* Replies to @token (0: none), then receives into @rr->recv. */
-static int ep_reply_recv(int fd, struct mkipc_reply_recv *rr, __u64 token,
-			 __u64 timeout_ns)
-{
-	memset(rr, 0, sizeof(*rr));
-	rr->reply.token = token;
-	rr->recv.timeout_ns = timeout_ns;
-	return xioctl(fd, MKIPC_IOC_REPLY_RECV, rr);
-}
-
-static int ep_send(int fd, __u64 label)
-{
-	struct mkipc_send s;
-
-	memset(&s, 0, sizeof(s));
-	s.msg.label = label;
-	return xioctl(fd, MKIPC_IOC_SEND, &s);
-}
-
 /* ---- threads with settings of their own ---- */
 
 struct agent;
@@ -553,7 +472,8 @@ static long fn_call(struct agent *a)
 	long r;
 
 	a->t0 = mkipc_now_ns();
-	r = ep_call(a->fd, a->label, a->rbuf, sizeof(a->rbuf), a->timeout_ns);
+	r = ep_call(a->fd, NULL, a->label, NULL, 0, a->rbuf, sizeof(a->rbuf),
+		    0, a->timeout_ns);
 	a->t1 = mkipc_now_ns();
 	return r;
 }
@@ -577,7 +497,7 @@ static long fn_take_reply(struct agent *a)
 	struct mkipc_recv r;
 	long err;
 
-	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 	if (err)
 		return err;
 	prio_get(0, &a->seen);
@@ -585,8 +505,9 @@ static long fn_take_reply(struct agent *a)
 	if (wait_flag(&a->go, 1))
 		return -ETIMEDOUT;
 	if (a->label != 1)
-		return ep_reply(a->fd, r.token, NULL, 0);
-	a->ret2 = ep_reply_recv(a->fd, &rr, r.token, WATCHDOG_NS);
+		return ep_reply(a->fd, r.token, 1, NULL, 0);
+	a->ret2 = ep_reply_recv(a->fd, &rr, r.token, 0, NULL, 0, NULL, 0, 0,
+				WATCHDOG_NS);
 	return a->ret2 ? a->ret2 : rr.reply_err;
 }
 
@@ -598,11 +519,11 @@ static long fn_serve(struct agent *a)
 	long err;
 
 	for (i = 0; i < a->label; i++) {
-		err = ep_recv(a->fd, &r, WATCHDOG_NS);
+		err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 		if (err)
 			return err;
 		prio_get(0, &a->seen);
-		err = ep_reply(a->fd, r.token, NULL, 0);
+		err = ep_reply(a->fd, r.token, 1, NULL, 0);
 		if (err)
 			return err;
 	}
@@ -770,12 +691,12 @@ static void common_setup(struct __test_metadata *_metadata,
 		     "needs root: other threads' policies, module parameters, debugfs");
 	}
 	knobs_save(&c->saved);
-	c->dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	c->dev = mkipc_open();
 	ASSERT_LE(0, c->dev)
-		TH_LOG("open %s: %s (is mkipc.ko loaded?)", DEV_PATH,
+		TH_LOG("open %s: %s (is mkipc.ko loaded?)", MKIPC_DEV_PATH,
 		       strerror(errno));
 	memset(&ver, 0, sizeof(ver));
-	ASSERT_EQ(0, xioctl(c->dev, MKIPC_IOC_VERSION, &ver));
+	ASSERT_EQ(0, mkipc_version(c->dev, &ver));
 	ASSERT_TRUE(ver.features & MKIPC_FEAT_PRIO)
 		TH_LOG("module without MKIPC_FEAT_PRIO (features %#llx)",
 		       (unsigned long long)ver.features);
@@ -827,9 +748,9 @@ FIXTURE_TEARDOWN(prio)
 static void new_ep(struct __test_metadata *_metadata, int dev, __u32 flags,
 		   int *rfd, int *sfd)
 {
-	*rfd = ep_new(dev, flags);
+	*rfd = mkipc_ep_create(dev, flags | MKIPC_EP_CLOEXEC, 0, NULL);
 	ASSERT_LE(0, *rfd) TH_LOG("create: %s", strerror(-*rfd));
-	*sfd = ep_sender(*rfd);
+	*sfd = mkipc_ep_sender(*rfd, MKIPC_EP_CLOEXEC);
 	ASSERT_LE(0, *sfd) TH_LOG("sender: %s", strerror(-*sfd));
 }
 
@@ -872,8 +793,9 @@ static long inversion_ms(struct __test_metadata *_metadata, int dev,
 		TH_LOG("cannot set priority_tracking=%s", tracking);
 		return -1;
 	}
-	rfd = ep_new(dev, MKIPC_EP_INHERIT_RT);
-	sfd = rfd < 0 ? rfd : ep_sender(rfd);
+	rfd = mkipc_ep_create(dev, MKIPC_EP_INHERIT_RT | MKIPC_EP_CLOEXEC, 0,
+			      NULL);
+	sfd = rfd < 0 ? rfd : mkipc_ep_sender(rfd, MKIPC_EP_CLOEXEC);
 	if (sfd < 0) {
 		TH_LOG("endpoint: %s", strerror(-sfd));
 		return -1;
@@ -970,7 +892,7 @@ static long fn_recv_once(struct agent *a)
 {
 	struct mkipc_recv r;
 
-	return ep_recv(a->fd, &r, WATCHDOG_NS);
+	return ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 }
 
 /* Spins until the test says stop. */
@@ -1000,7 +922,7 @@ static long fn_take_reply_nomem(struct agent *a)
 		close(fd);
 		return -EIO;
 	}
-	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 	while (pwrite(fd, "0", 1, 0) != 1)
 		;
 	close(fd);
@@ -1010,7 +932,7 @@ static long fn_take_reply_nomem(struct agent *a)
 	atomic_store(&a->taken, 1);
 	if (wait_flag(&a->go, 1))
 		return -ETIMEDOUT;
-	return ep_reply(a->fd, r.token, NULL, 0);
+	return ep_reply(a->fd, r.token, 1, NULL, 0);
 }
 
 enum claim_end { CLAIM_TAKEN, CLAIM_UNTAKEN, CLAIM_TAKEN_NOMEM };
@@ -1098,7 +1020,7 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 
 	atomic_store(&spin.stop, 1);
 	JOIN(&spin);
-	ASSERT_EQ(0, xioctl(rfd, MKIPC_IOC_EP_SHUTDOWN, NULL));
+	ASSERT_EQ(0, mkipc_ep_shutdown(rfd));
 	JOIN(&w1);
 	EXPECT_EQ(-EPIPE, w1.ret);
 	close(sfd);
@@ -1142,7 +1064,7 @@ static void *raise_server(void *arg)
 	struct mkipc_reply_recv rr;
 	__u64 token = 0;
 
-	while (!ep_reply_recv(l->rfd, &rr, token, 0))
+	while (!ep_reply_recv(l->rfd, &rr, token, 0, NULL, 0, NULL, 0, 0, 0))
 		token = rr.recv.token;
 	return NULL;
 }
@@ -1154,7 +1076,7 @@ static void *raise_caller(void *arg)
 	if (setpriority(PRIO_PROCESS, gettid(), -5))
 		return NULL;
 	while (!atomic_load(&l->stop))
-		if (!ep_call(l->sfd, 1, NULL, 0, WATCHDOG_NS))
+		if (!ep_call(l->sfd, NULL, 1, NULL, 0, NULL, 0, 0, WATCHDOG_NS))
 			atomic_fetch_add(&l->calls, 1);
 	return NULL;
 }
@@ -1181,7 +1103,7 @@ TEST_F_TIMEOUT(prio, one_raise_per_call, T_TEST)
 		pthread_join(cli[i], NULL);
 	raises = stat_get("prio_raise") - r0;
 	calls = atomic_load(&l.calls);
-	ASSERT_EQ(0, xioctl(l.rfd, MKIPC_IOC_EP_SHUTDOWN, NULL));
+	ASSERT_EQ(0, mkipc_ep_shutdown(l.rfd));
 	for (i = 0; i < 2; i++)
 		pthread_join(srv[i], NULL);
 	close(l.sfd);
@@ -1314,7 +1236,7 @@ static __u64 serve_one(struct __test_metadata *_metadata, int rfd, int sfd,
 	agent_init(a, fn_call, sfd, &v->caller);
 	a->timeout_ns = timeout_ns;
 	START(a);
-	ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+	ASSERT_EQ(0, ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 	EXPECT_EQ(a->tid, r.sender.tid);
 	EXPECT_PRIO(0, with_rof(v->raised), "server holding the call");
 	/* The same flag, as sched_getscheduler(2) reports it. */
@@ -1333,7 +1255,7 @@ TEST_F_TIMEOUT(restore, reply, T_TEST)
 		return;
 	token = serve_one(_metadata, self->rfd, self->sfd, &variant->r,
 			  &caller, 0);
-	EXPECT_EQ(0, ep_reply(self->rfd, token, NULL, 0));
+	EXPECT_EQ(0, ep_reply(self->rfd, token, 1, NULL, 0));
 	EXPECT_PRIO(0, variant->r.server, "server after REPLY returned");
 	JOIN(&caller);
 	EXPECT_EQ(0, caller.ret);
@@ -1368,7 +1290,7 @@ TEST_F_TIMEOUT(restore, reply_recv, T_TEST)
 		TH_LOG("REPLY_RECV returned %ld", server.ret);
 	EXPECT_PRIO(server.tid, variant->r.server,
 		    "server waiting in REPLY_RECV after its reply");
-	ASSERT_EQ(0, ep_send(self->sfd, 7));
+	ASSERT_EQ(0, ep_send(self->sfd, 7, NULL, 0, 0, 0));
 	ASSERT_EQ(0, wait_flag(&server.done, 1));
 	EXPECT_EQ(0, server.ret);
 	EXPECT_PRIO(server.tid, variant->r.server, "server after REPLY_RECV");
@@ -1387,7 +1309,7 @@ TEST_F_TIMEOUT(restore, caller_timeout, T_TEST)
 	JOIN(&caller);
 	EXPECT_EQ(-ETIMEDOUT, caller.ret);
 	EXPECT_PRIO(0, variant->r.server, "server after the call timed out");
-	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, token, NULL, 0));
+	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, token, 1, NULL, 0));
 	EXPECT_PRIO(0, variant->r.server, "server after its reply failed");
 }
 
@@ -1408,7 +1330,7 @@ TEST_F_TIMEOUT(restore, caller_signal, T_TEST)
 	EXPECT_LT(before, atomic_load(&signals_seen));
 	EXPECT_EQ(-EINTR, caller.ret);
 	EXPECT_PRIO(0, variant->r.server, "server after the call's EINTR");
-	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, token, NULL, 0));
+	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, token, 1, NULL, 0));
 	EXPECT_PRIO(0, variant->r.server, "server after its reply failed");
 }
 
@@ -1426,10 +1348,10 @@ TEST_F_TIMEOUT(restore, caller_death, T_TEST)
 	if (pid == 0) {
 		if (prio_set(0, &variant->r.caller))
 			_exit(2);
-		ep_call(self->sfd, 1, NULL, 0, 0);
+		ep_call(self->sfd, NULL, 1, NULL, 0, NULL, 0, 0, 0);
 		_exit(1);
 	}
-	ASSERT_EQ(0, ep_recv(self->rfd, &r, WATCHDOG_NS));
+	ASSERT_EQ(0, ep_recv(self->rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 	EXPECT_EQ(pid, r.sender.pid);
 	EXPECT_PRIO(0, with_rof(variant->r.raised), "server holding the call");
 	ASSERT_EQ(0, kill(pid, SIGKILL));
@@ -1437,7 +1359,7 @@ TEST_F_TIMEOUT(restore, caller_death, T_TEST)
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 		TH_LOG("caller status %#x", status);
 	EXPECT_PRIO(0, variant->r.server, "server after the caller was reaped");
-	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, r.token, NULL, 0));
+	EXPECT_EQ(-ESRCH, ep_reply(self->rfd, r.token, 1, NULL, 0));
 	EXPECT_PRIO(0, variant->r.server, "server after its reply failed");
 }
 
@@ -1465,7 +1387,8 @@ TEST_F_TIMEOUT(restore, server_death, T_TEST)
 		close(p[0]);
 		close(self->sfd);
 		if (prio_set(0, &variant->r.server) ||
-		    ep_recv(self->rfd, &r, WATCHDOG_NS) || prio_get(0, &seen))
+		    ep_recv(self->rfd, &r, NULL, 0, 0, WATCHDOG_NS) ||
+		    prio_get(0, &seen))
 			_exit(2);
 		if (write(p[1], &seen, sizeof(seen)) != sizeof(seen))
 			_exit(3);
@@ -1504,7 +1427,7 @@ TEST_F_TIMEOUT(restore, shutdown, T_TEST)
 	if (self->c.skip)
 		return;
 	serve_one(_metadata, self->rfd, self->sfd, &variant->r, &caller, 0);
-	ASSERT_EQ(0, xioctl(self->rfd, MKIPC_IOC_EP_SHUTDOWN, NULL));
+	ASSERT_EQ(0, mkipc_ep_shutdown(self->rfd));
 	EXPECT_PRIO(0, variant->r.server, "server after EP_SHUTDOWN returned");
 	JOIN(&caller);
 	EXPECT_EQ(-EPIPE, caller.ret);
@@ -1598,15 +1521,16 @@ static long fn_chain_middle(struct agent *a)
 	struct mkipc_recv r;
 	long err;
 
-	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 	if (err)
 		return err;
 	prio_get(0, &a->seen);
 	atomic_store(&a->taken, 1);
-	a->ret2 = ep_call(a->fd2, 2, a->rbuf, sizeof(a->rbuf), 0);
+	a->ret2 = ep_call(a->fd2, NULL, 2, NULL, 0, a->rbuf, sizeof(a->rbuf),
+			  0, 0);
 	if (a->ret2)
 		return a->ret2;
-	return ep_reply(a->fd, r.token, a->rbuf, sizeof(struct prio));
+	return ep_reply(a->fd, r.token, 1, a->rbuf, sizeof(struct prio));
 }
 
 /* The end of a chain: takes a call, waits for go, replies its settings. */
@@ -1615,14 +1539,14 @@ static long fn_chain_end(struct agent *a)
 	struct mkipc_recv r;
 	long err;
 
-	err = ep_recv(a->fd, &r, WATCHDOG_NS);
+	err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 	if (err)
 		return err;
 	prio_get(0, &a->seen);
 	atomic_store(&a->taken, 1);
 	if (wait_flag(&a->go, 1))
 		return -ETIMEDOUT;
-	return ep_reply(a->fd, r.token, &a->seen, sizeof(a->seen));
+	return ep_reply(a->fd, r.token, 1, &a->seen, sizeof(a->seen));
 }
 
 /*
@@ -1775,7 +1699,7 @@ static void several_callers(struct __test_metadata *_metadata, int dev,
 	/* Calls waiting to be taken raise nobody. */
 	EXPECT_PRIO(0, own, "server with calls queued, none taken");
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+		ASSERT_EQ(0, ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 		for (k = 0; k < n && a[k].tid != r.sender.tid; k++)
 			;
 		ASSERT_GT(n, k) TH_LOG("a call from an unknown thread");
@@ -1792,7 +1716,7 @@ static void several_callers(struct __test_metadata *_metadata, int dev,
 			if (held[j] && (best < 0 ||
 					prio_above(&callers[j], &callers[best])))
 				best = j;
-		EXPECT_EQ(0, ep_reply(rfd, token[best], NULL, 0));
+		EXPECT_EQ(0, ep_reply(rfd, token[best], 1, NULL, 0));
 		held[best] = 0;
 		want = prio_held(own, callers, held, n);
 		snprintf(what, sizeof(what), "after %d replies (to %s)", i + 1,
@@ -1846,9 +1770,9 @@ static void unpriv_server(void *arg)
 	int rfd, sfd;
 
 	CHILD_CHECK(!drop_to_nobody(), "drop to nobody: %s", strerror(errno));
-	rfd = ep_new(u->dev, 0);
+	rfd = mkipc_ep_create(u->dev, MKIPC_EP_CLOEXEC, 0, NULL);
 	CHILD_CHECK(rfd >= 0, "create: %s", strerror(-rfd));
-	sfd = ep_sender(rfd);
+	sfd = mkipc_ep_sender(rfd, MKIPC_EP_CLOEXEC);
 	CHILD_CHECK(sfd >= 0, "sender: %s", strerror(-sfd));
 	/* The caller first: a thread starts with its creator's nice. */
 	agent_init(&caller, fn_call_on_go, sfd, &OTHER(0));
@@ -1857,7 +1781,7 @@ static void unpriv_server(void *arg)
 	CHILD_CHECK(prio_set(0, &OTHER(9)) == -EPERM,
 		    "nice 10 -> 9 allowed: not unprivileged");
 	agent_go(&caller);
-	CHILD_CHECK(!ep_recv(rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_CHECK(!ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS), "recv");
 	CHILD_PRIO(0, with_rof(OTHER(0)), "server holding the call");
 	if (u->self_change) {
 		CHILD_CHECK(!setpriority(PRIO_PROCESS, gettid(), 5),
@@ -1866,7 +1790,7 @@ static void unpriv_server(void *arg)
 		CHILD_PRIO(0, ((struct prio){ SCHED_OTHER, 0, 5, -1 }),
 			   "server after setpriority(5)");
 	}
-	CHILD_CHECK(!ep_reply(rfd, r.token, NULL, 0), "reply");
+	CHILD_CHECK(!ep_reply(rfd, r.token, 1, NULL, 0), "reply");
 	CHILD_PRIO(0, OTHER(10), "server after the reply");
 	CHILD_CHECK(!agent_join(&caller, WATCHDOG_MS) && !caller.ret,
 		    "call: %s", strerror(-caller.ret));
@@ -1904,7 +1828,7 @@ static long fn_ping(struct agent *a)
 	long err;
 
 	while (!atomic_load(&a->stop)) {
-		err = ep_call(a->fd, 1, NULL, 0, WATCHDOG_NS);
+		err = ep_call(a->fd, NULL, 1, NULL, 0, NULL, 0, 0, WATCHDOG_NS);
 		if (err) {
 			if (!atomic_fetch_add(&a->errors, 1))
 				a->first_err = err;
@@ -1912,7 +1836,7 @@ static long fn_ping(struct agent *a)
 			atomic_fetch_add(&a->rounds, 1);
 		}
 	}
-	return ep_call(a->fd, 0, NULL, 0, WATCHDOG_NS);
+	return ep_call(a->fd, NULL, 0, NULL, 0, NULL, 0, 0, WATCHDOG_NS);
 }
 
 /* Answers calls with REPLY_RECV until one labelled 0. */
@@ -1923,11 +1847,12 @@ static long fn_pong(struct agent *a)
 	long err;
 
 	for (;;) {
-		err = ep_reply_recv(a->fd, &rr, token, 0);
+		err = ep_reply_recv(a->fd, &rr, token, 0, NULL, 0, NULL, 0, 0,
+				    0);
 		if (err)
 			return err;
 		if (rr.recv.msg.label == 0)
-			return ep_reply(a->fd, rr.recv.token, NULL, 0);
+			return ep_reply(a->fd, rr.recv.token, 1, NULL, 0);
 		token = rr.recv.token;
 	}
 }
@@ -1957,22 +1882,22 @@ TEST_F_TIMEOUT(restore, reply_many, T_TEST)
 	caller.cpu = 1;
 	START(&caller);
 	for (i = 0; i < RESTORE_ROUNDS; i++) {
-		ASSERT_EQ(0, ep_recv(self->rfd, &r, WATCHDOG_NS));
+		ASSERT_EQ(0, ep_recv(self->rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 		ASSERT_EQ(0, prio_get(0, &got));
 		if (!prio_matches(&got, &raised))
 			raised_bad++;
 		if (i == RESTORE_ROUNDS - 1)
 			atomic_store(&caller.stop, 1);
-		ASSERT_EQ(0, ep_reply(self->rfd, r.token, NULL, 0));
+		ASSERT_EQ(0, ep_reply(self->rfd, r.token, 1, NULL, 0));
 		ASSERT_EQ(0, prio_get(0, &got));
 		if (!prio_matches(&got, &variant->r.server) &&
 		    !restored_bad++)
 			first_bad = got;
 	}
 	/* The caller's last call, labelled 0. */
-	ASSERT_EQ(0, ep_recv(self->rfd, &r, WATCHDOG_NS));
+	ASSERT_EQ(0, ep_recv(self->rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 	EXPECT_EQ(0, r.msg.label);
-	ASSERT_EQ(0, ep_reply(self->rfd, r.token, NULL, 0));
+	ASSERT_EQ(0, ep_reply(self->rfd, r.token, 1, NULL, 0));
 	JOIN(&caller);
 	EXPECT_EQ(0, caller.ret);
 	EXPECT_EQ(0, atomic_load(&caller.errors))
@@ -1995,9 +1920,9 @@ static void unpriv_pingpong(void *arg)
 	int rfd, sfd;
 
 	CHILD_CHECK(!drop_to_nobody(), "drop to nobody: %s", strerror(errno));
-	rfd = ep_new(u->dev, 0);
+	rfd = mkipc_ep_create(u->dev, MKIPC_EP_CLOEXEC, 0, NULL);
 	CHILD_CHECK(rfd >= 0, "create: %s", strerror(-rfd));
-	sfd = ep_sender(rfd);
+	sfd = mkipc_ep_sender(rfd, MKIPC_EP_CLOEXEC);
 	CHILD_CHECK(sfd >= 0, "sender: %s", strerror(-sfd));
 	agent_init(&pong, fn_pong, rfd, &OTHER(0));
 	pong.cpu = 0;
@@ -2123,7 +2048,7 @@ static void unpriv_fork_once(int rfd, struct prio own, struct prio raised)
 	pid_t pid;
 
 	CHILD_CHECK(!prio_set(0, &own), "own settings: %s", strerror(errno));
-	CHILD_CHECK(!ep_recv(rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_CHECK(!ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS), "recv");
 	CHILD_PRIO(0, with_rof(raised), "server holding the call");
 	CHILD_CHECK(!pipe(p), "pipe");
 	pid = fork();
@@ -2145,7 +2070,7 @@ static void unpriv_fork_once(int rfd, struct prio own, struct prio raised)
 		    child_seen.nice >= 0 && !child_seen.rof,
 		    "a child forked while raised to %s is %s",
 		    prio_str(&raised), prio_str(&child_seen));
-	CHILD_CHECK(!ep_reply(rfd, r.token, NULL, 0), "reply");
+	CHILD_CHECK(!ep_reply(rfd, r.token, 1, NULL, 0), "reply");
 	CHILD_PRIO(0, own, "server after the reply");
 }
 
@@ -2210,9 +2135,9 @@ static void unpriv_capped_server(void *arg)
 	CHILD_CHECK(!drop_to_nobody_rt(c->rtprio), "drop to nobody: %s",
 		    strerror(errno));
 	CHILD_CHECK(!prio_set(0, &OTHER(10)), "nice 10: %s", strerror(errno));
-	CHILD_CHECK(!ep_recv(c->rfd, &r, WATCHDOG_NS), "recv");
+	CHILD_CHECK(!ep_recv(c->rfd, &r, NULL, 0, 0, WATCHDOG_NS), "recv");
 	CHILD_PRIO(0, with_rof(c->raised), "server holding the call");
-	CHILD_CHECK(!ep_reply(c->rfd, r.token, NULL, 0), "reply");
+	CHILD_CHECK(!ep_reply(c->rfd, r.token, 1, NULL, 0), "reply");
 	CHILD_PRIO(0, OTHER(10), "server after the reply");
 }
 
@@ -2273,11 +2198,11 @@ static long fn_boost_serve(struct agent *a)
 	int i;
 
 	for (i = 0; i < b->n; i++) {
-		err = ep_recv(a->fd, &r, WATCHDOG_NS);
+		err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 		if (err)
 			return err;
 		t = mkipc_now_ns();
-		err = ep_reply(a->fd, r.token, NULL, 0);
+		err = ep_reply(a->fd, r.token, 1, NULL, 0);
 		if (err)
 			return err;
 		/* b->caller was written before the call was made. */
@@ -2301,7 +2226,7 @@ static long fn_boost_probe(struct agent *a)
 	b->caller = gettid();
 	for (i = 0; i < b->n; i++) {
 		usleep(b->gap_ns / 1000);
-		err = ep_call(a->fd, 1, NULL, 0, WATCHDOG_NS);
+		err = ep_call(a->fd, NULL, 1, NULL, 0, NULL, 0, 0, WATCHDOG_NS);
 		t = mkipc_now_ns();
 		prio_get(0, &b->seen[i]);
 		if (err)
@@ -2435,13 +2360,13 @@ TEST_F_TIMEOUT(prio, no_boost_after_give_up, T_TEST)
 	caller.linger = 1;
 	START(&caller);
 	ASSERT_EQ(0, agent_wait_blocked(&caller));
-	ASSERT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+	ASSERT_EQ(0, ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 	ASSERT_EQ(0, wait_flag(&caller.done, 1));
 	EXPECT_EQ(-ETIMEDOUT, caller.ret);
 	usleep(1100 * 1000);		/* > 100 * boost_ns since any boost */
 	boosts0 = stat_get("boosts");
 	limited0 = stat_get("boost_limited");
-	EXPECT_EQ(-ESRCH, ep_reply(rfd, r.token, NULL, 0));
+	EXPECT_EQ(-ESRCH, ep_reply(rfd, r.token, 1, NULL, 0));
 	for (t = mkipc_now_ns(); mkipc_now_ns() - t < 50 * MS;) {
 		ASSERT_EQ(0, prio_get(caller.tid, &p));
 		bad += !prio_matches(&p, &OTHER(0));
@@ -2476,8 +2401,8 @@ static void hold_churn(int dev, int stop_fd)
 
 	if (drop_to_nobody())
 		_exit(3);
-	rfd = ep_new(dev, 0);
-	sfd = rfd >= 0 ? ep_sender(rfd) : -1;
+	rfd = mkipc_ep_create(dev, MKIPC_EP_CLOEXEC, 0, NULL);
+	sfd = rfd >= 0 ? mkipc_ep_sender(rfd, MKIPC_EP_CLOEXEC) : -1;
 	if (sfd < 0)
 		_exit(4);
 	agent_init(&pong, fn_pong, rfd, &OTHER(10));
@@ -2569,7 +2494,7 @@ TEST_F_TIMEOUT(prio, boost_ends_under_lock, T_TEST)
 /* Calls once (a->label: 1) and notes its settings right after. */
 static long fn_call_seen(struct agent *a)
 {
-	long err = ep_call(a->fd, 1, NULL, 0, WATCHDOG_NS);
+	long err = ep_call(a->fd, NULL, 1, NULL, 0, NULL, 0, 0, WATCHDOG_NS);
 
 	prio_get(0, &a->seen);
 	atomic_store(&a->taken, 1);
@@ -2773,9 +2698,9 @@ TEST_F_TIMEOUT(prio, tracepoint, T_TEST)
 
 	agent_init(&caller, fn_call, sfd, &OTHER(-5));
 	START(&caller);
-	EXPECT_EQ(0, ep_recv(rfd, &r, WATCHDOG_NS));
+	EXPECT_EQ(0, ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 	EXPECT_PRIO(0, with_rof(OTHER(-5)), "server holding the call");
-	EXPECT_EQ(0, ep_reply(rfd, r.token, NULL, 0));
+	EXPECT_EQ(0, ep_reply(rfd, r.token, 1, NULL, 0));
 	EXPECT_PRIO(0, OTHER(10), "server after the reply");
 	JOIN(&caller);
 

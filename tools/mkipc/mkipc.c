@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "libmkipc.h"
+#include "mkipc_util.h"
 #include "mkipc_min.h"
 
 #define SYSFS_MODULE	"/sys/module/mkipc"
@@ -105,80 +106,6 @@ static int parse_long(const char *opt, const char *s, long min, long max,
 	}
 	*out = v;
 	return 0;
-}
-
-static __u64 ts_ns(const struct timespec *ts)
-{
-	return (__u64)ts->tv_sec * 1000000000ULL + ts->tv_nsec;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts_ns(&ts);
-}
-
-/*
- * Reads a whole file into a NUL-terminated buffer the caller frees.
- * Returns its length, or -errno.
- */
-static long read_all(const char *path, char **out)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap), *nbuf;
-	ssize_t n;
-	int fd, e;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = -errno;
-		free(buf);
-		return e;
-	}
-	for (;;) {
-		if (cap - len < 2) {
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				e = -ENOMEM;
-				goto err_read;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = -errno;
-			goto err_read;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	return len;
-
-err_read:
-	close(fd);
-	free(buf);
-	return e;
-}
-
-/* Strips trailing newlines and blanks in place. */
-static char *chomp(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -415,103 +342,28 @@ static int open_mkipc(struct mkipc_version *ver)
  * the debugfs counters it reports the change of, and scheduling helpers.
  */
 
-#define PRM_MAX		4
 #define PRM_VALLEN	32
 #define BOOST_NS_MAX	10000000UL	/* the module's largest boost_ns */
-
-struct prm_saved {
-	char path[96];
-	char old[PRM_VALLEN];
-	size_t len;
-};
-
-static struct prm_saved prm_saved[PRM_MAX];
-static sig_atomic_t prm_nsaved;
-
-/* Writes @len bytes of @val to @path at once: 0 or -errno. */
-static int write_file(const char *path, const char *val, size_t len)
-{
-	ssize_t n;
-	int fd, e = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		e = -errno;
-	else if ((size_t)n != len)
-		e = -EIO;
-	close(fd);
-	return e;
-}
-
-/* Puts back every parameter this run set, newest first. Signal-safe. */
-static void prm_restore(void)
-{
-	int i, e = errno;
-
-	for (i = prm_nsaved - 1; i >= 0; i--)
-		write_file(prm_saved[i].path, prm_saved[i].old,
-			   prm_saved[i].len);
-	prm_nsaved = 0;
-	errno = e;
-}
-
-/* SA_RESETHAND: the signal, raised again, then ends the process. */
-static void prm_signal(int sig)
-{
-	prm_restore();
-	raise(sig);
-}
-
-/* Parameter @name's value, its newline cut, into @buf: 0 or -errno. */
-static int prm_read(const char *name, char *buf, size_t size)
-{
-	char path[PATH_MAX], *val;
-	long r;
-
-	snprintf(path, sizeof(path), "%s/parameters/%s", SYSFS_MODULE, name);
-	r = read_all(path, &val);
-	if (r < 0)
-		return r;
-	snprintf(buf, size, "%s", chomp(val));
-	free(val);
-	return 0;
-}
 
 /* Sets parameter @name to @val for this run; says why not on failure. */
 static int prm_set(const char *name, const char *val)
 {
-	struct prm_saved *s;
-	struct sigaction sa;
 	int ret;
 
-	if (prm_nsaved == PRM_MAX) {
+	ret = mkipc_param_save(name);
+	if (ret == -ENOSPC) {
 		err("module parameter %s: too many set at once", name);
-		return -ENOSPC;
+		return ret;
 	}
-	s = &prm_saved[prm_nsaved];
-	snprintf(s->path, sizeof(s->path), "%s/parameters/%s", SYSFS_MODULE,
-		 name);
-	ret = prm_read(name, s->old, sizeof(s->old));
 	if (ret) {
 		err("module parameter %s: %s%s", name, strerror(-ret),
 		    ret == -ENOENT ?
 		    " (mkipc not loaded, or built without it)" : "");
 		return ret;
 	}
-	s->len = strlen(s->old);
-	if (!prm_nsaved) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = prm_signal;
-		sa.sa_flags = SA_RESETHAND;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
-	prm_nsaved++;
-	ret = write_file(s->path, val, strlen(val));
+	/* Put back also when SIGINT, SIGTERM or SIGHUP ends the run. */
+	mkipc_param_restore_on_signals();
+	ret = mkipc_param_write(name, val);
 	if (ret) {
 		err("setting module parameter %s to %s: %s%s", name, val,
 		    strerror(-ret), ret == -EACCES || ret == -EPERM ?
@@ -573,10 +425,10 @@ static int prm_apply(struct prm_prio *p)
 		if (prm_set("boost_ns", buf))
 			return -1;
 	}
-	if (prm_read("priority_tracking", p->tracking_now,
-		     sizeof(p->tracking_now)))
+	if (mkipc_param_read("priority_tracking", p->tracking_now,
+			     sizeof(p->tracking_now)))
 		snprintf(p->tracking_now, sizeof(p->tracking_now), "-");
-	if (prm_read("boost_ns", p->boost_now, sizeof(p->boost_now)))
+	if (mkipc_param_read("boost_ns", p->boost_now, sizeof(p->boost_now)))
 		snprintf(p->boost_now, sizeof(p->boost_now), "-");
 	return 0;
 }
@@ -636,7 +488,7 @@ static void kc_take(struct kc_snap *s)
 	memset(s, 0, sizeof(*s));
 	for (k = 0; k < KC_N; k++)
 		s->v[k] = -1;
-	if (read_all(DEBUGFS_DIR "/stats", &text) < 0)
+	if (mkipc_file_read_all(DEBUGFS_DIR "/stats", &text) < 0)
 		return;
 	s->ok = true;
 	for (line = strtok_r(text, "\n", &save); line;
@@ -717,64 +569,21 @@ static void kc_json(struct jw *w, const struct kc_snap *a,
 	jw_close(w, '}');
 }
 
-/* sched_getattr(2)'s structure, first version (glibc may lack it). */
-struct pr_sched_attr {
-	__u32 size;
-	__u32 sched_policy;
-	__u64 sched_flags;
-	__s32 sched_nice;
-	__u32 sched_priority;
-	__u64 sched_runtime;
-	__u64 sched_deadline;
-	__u64 sched_period;
-};
-
-/* The calling thread's scheduling settings: 0 or -errno. */
-static int pr_getattr(struct pr_sched_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (syscall(SYS_sched_getattr, 0, a, sizeof(*a), 0))
-		return -errno;
-	a->sched_policy &= ~SCHED_RESET_ON_FORK;
-	return 0;
-}
-
-static const char *pr_policy_name(int policy)
-{
-	switch (policy) {
-	case SCHED_OTHER:
-		return "SCHED_OTHER";
-	case SCHED_FIFO:
-		return "SCHED_FIFO";
-	case SCHED_RR:
-		return "SCHED_RR";
-	case SCHED_BATCH:
-		return "SCHED_BATCH";
-	case SCHED_IDLE:
-		return "SCHED_IDLE";
-	default:
-		return "other policy";
-	}
-}
-
 /* The calling thread's policy, priority and nice; says why not. */
 static int pr_set_sched(int policy, int prio, int nice)
 {
-	struct sched_param sp = { .sched_priority = prio };
+	struct mkipc_sched s = {
+		.policy = policy, .prio = prio, .nice = nice,
+	};
+	int ret;
 
-	if (sched_setscheduler(0, policy, &sp)) {
-		err("sched_setscheduler(%s, %d): %s%s",
-		    pr_policy_name(policy), prio, strerror(errno),
-		    errno == EPERM ? " (root or CAP_SYS_NICE needed)" : "");
-		return -1;
-	}
-	if (setpriority(PRIO_PROCESS, 0, nice)) {
-		err("setpriority(nice %d): %s%s", nice, strerror(errno),
-		    errno == EACCES || errno == EPERM ?
+	ret = mkipc_sched_set(0, &s);
+	if (ret)
+		err("sched_setattr(%s %d, nice %d): %s%s",
+		    mkipc_policy_name(policy), prio, nice, strerror(-ret),
+		    ret == -EPERM || ret == -EACCES ?
 		    " (root or CAP_SYS_NICE needed)" : "");
-		return -1;
-	}
-	return 0;
+	return ret ? -1 : 0;
 }
 
 /*
@@ -784,24 +593,13 @@ static int pr_set_sched(int policy, int prio, int nice)
 static int pr_thread_create(pthread_t *t, void *(*fn)(void *), void *arg,
 			    int policy, int prio, int cpu)
 {
-	struct sched_param sp = { .sched_priority = prio };
-	pthread_attr_t attr;
-	cpu_set_t set;
 	int ret;
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_attr_init(&attr);
-	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-	pthread_attr_setschedpolicy(&attr, policy);
-	pthread_attr_setschedparam(&attr, &sp);
-	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	ret = pthread_create(t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
+	ret = mkipc_thread_create(t, fn, arg, policy, prio, cpu);
 	if (ret)
 		err("pthread_create (%s %d on CPU %d): %s%s",
-		    pr_policy_name(policy), prio, cpu, strerror(ret),
-		    ret == EPERM ? " (root or CAP_SYS_NICE needed)" : "");
+		    mkipc_policy_name(policy), prio, cpu, strerror(-ret),
+		    ret == -EPERM ? " (root or CAP_SYS_NICE needed)" : "");
 	return ret ? -1 : 0;
 }
 
@@ -812,10 +610,10 @@ static void pr_spin_cpu(__u64 ns)
 	__u64 end;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	end = ts_ns(&ts) + ns;
+	end = mkipc_ts_ns(&ts) + ns;
 	do {
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	} while (ts_ns(&ts) < end);
+	} while (mkipc_ts_ns(&ts) < end);
 }
 
 /* Sleeps until CLOCK_MONOTONIC reads @t ns. */
@@ -849,7 +647,7 @@ static __u64 pr_rand_range(__u64 *s, __u64 lo, __u64 hi)
 /* A seed from the clock and the pid when none is given; never 0. */
 static __u64 pr_seed(void)
 {
-	__u64 s = now_ns() ^ ((__u64)getpid() << 32);
+	__u64 s = mkipc_clock_ns() ^ ((__u64)getpid() << 32);
 
 	return s ? s : 1;
 }
@@ -857,18 +655,10 @@ static __u64 pr_seed(void)
 /* The kernel's real-time throttling: runtime and period (us). */
 static void pr_rt_limits(long *runtime, long *period)
 {
-	char *v;
-
-	*runtime = -2;
-	*period = -2;
-	if (read_all("/proc/sys/kernel/sched_rt_runtime_us", &v) >= 0) {
-		*runtime = strtol(v, NULL, 10);
-		free(v);
-	}
-	if (read_all("/proc/sys/kernel/sched_rt_period_us", &v) >= 0) {
-		*period = strtol(v, NULL, 10);
-		free(v);
-	}
+	if (mkipc_file_read_long(MKIPC_RT_RUNTIME_PATH, runtime))
+		*runtime = -2;
+	if (mkipc_file_read_long(MKIPC_RT_PERIOD_PATH, period))
+		*period = -2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -977,8 +767,8 @@ static int cmd_info(int argc, char **argv)
 	if (dev < 0)
 		return 1;
 	close(dev);
-	if (read_all(SYSFS_MODULE "/version", &modver) >= 0)
-		chomp(modver);
+	if (mkipc_file_read_all(SYSFS_MODULE "/version", &modver) >= 0)
+		mkipc_strip(modver);
 	names = list_dir(SYSFS_MODULE "/parameters", &n);
 
 	if (json) {
@@ -1013,17 +803,17 @@ static int cmd_info(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "%s/parameters/%s", SYSFS_MODULE,
 			 names[i]);
-		r = read_all(path, &val);
+		r = mkipc_file_read_all(path, &val);
 		if (json) {
 			if (r < 0)
 				jw_null(&w, names[i]);
 			else
-				jw_token(&w, names[i], chomp(val));
+				jw_token(&w, names[i], mkipc_strip(val));
 		} else if (r < 0) {
 			printf("  %-12s (unreadable: %s)\n", names[i],
 			       strerror(-r));
 		} else {
-			printf("  %-12s %s\n", names[i], chomp(val));
+			printf("  %-12s %s\n", names[i], mkipc_strip(val));
 		}
 		if (r >= 0)
 			free(val);
@@ -1332,7 +1122,7 @@ static int cmd_stats(int argc, char **argv)
 		/* Write-only files are commands, not something to show. */
 		if (!(st.st_mode & 0444))
 			continue;
-		r = read_all(path, &text);
+		r = mkipc_file_read_all(path, &text);
 		shown++;
 		if (r < 0) {
 			if (json) {
@@ -1593,32 +1383,33 @@ static void pp_usage(FILE *f)
 
 /* ---- pinning and scheduling ---- */
 
+/* Pins the calling thread to @cpu (< 0: leaves it); says why not. */
 static int pp_pin(int cpu)
 {
-	cpu_set_t set;
+	int ret;
 
 	if (cpu < 0)
 		return 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		err("cannot pin to CPU %d: %s", cpu, strerror(errno));
-		return -1;
-	}
-	return 0;
+	ret = mkipc_pin_cpu(cpu);
+	if (ret)
+		err("cannot pin to CPU %d: %s", cpu, strerror(-ret));
+	return ret ? -1 : 0;
 }
 
 static int pp_set_fifo(void)
 {
-	struct sched_param sp = { .sched_priority = PP_FIFO_PRIO };
+	struct mkipc_sched s = {
+		.policy = SCHED_FIFO, .prio = PP_FIFO_PRIO,
+		.nice = MKIPC_NICE_KEEP,
+	};
+	int ret;
 
-	if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+	ret = mkipc_sched_set(0, &s);
+	if (ret)
 		err("the yield transport needs SCHED_FIFO: %s%s",
-		    strerror(errno), errno == EPERM ?
+		    strerror(-ret), ret == -EPERM ?
 		    " (run as root or with CAP_SYS_NICE)" : "");
-		return -1;
-	}
-	return 0;
+	return ret ? -1 : 0;
 }
 
 /* Resolves --cpus, --cpu-a and --cpu-b against the CPUs we may use. */
@@ -2366,7 +2157,7 @@ static void *pp_watchdog(void *arg)
 	struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
 	struct pp_ctx *c = arg;
 	unsigned long last = 0, done;
-	__u64 since = now_ns();
+	__u64 since = mkipc_clock_ns();
 	siginfo_t si;
 
 	for (;;) {
@@ -2376,9 +2167,9 @@ static void *pp_watchdog(void *arg)
 		done = __atomic_load_n(&c->done, __ATOMIC_RELAXED);
 		if (done != last) {
 			last = done;
-			since = now_ns();
+			since = mkipc_clock_ns();
 		} else if (c->o->stall_s &&
-			   now_ns() - since > c->o->stall_s * 1000000000ULL) {
+			   mkipc_clock_ns() - since > c->o->stall_s * 1000000000ULL) {
 			if (__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE))
 				err("stalled: the server did not stop in %lu s",
 				    c->o->stall_s);
@@ -2444,7 +2235,7 @@ static void pp_timer_cost(__u64 *median, __u64 *min)
 	for (i = 0; i < PP_TIMER_PAIRS; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		d[i] = ts_ns(&b) - ts_ns(&a);
+		d[i] = mkipc_ts_ns(&b) - mkipc_ts_ns(&a);
 	}
 	qsort(d, PP_TIMER_PAIRS, sizeof(d[0]), cmp_u64);
 	*median = d[PP_TIMER_PAIRS / 2];
@@ -2455,7 +2246,7 @@ static void pp_progress(struct pp_ctx *c, unsigned long i, __u64 start,
 			bool tty, bool end)
 {
 	const struct pp_opts *o = c->o;
-	double s = (now_ns() - start) / 1e9;
+	double s = (mkipc_clock_ns() - start) / 1e9;
 
 	fprintf(stderr, "%spingpong %s/%s: %lu/%lu round trips%s (%.0f%%), %.1f s%s",
 		tty ? "\r" : "", pp_transport_names[o->transport],
@@ -2470,7 +2261,7 @@ static int pp_client(struct pp_ctx *c, __u64 *samples)
 	const struct pp_opts *o = c->o;
 	bool tty = isatty(STDERR_FILENO);
 	bool progress = o->progress || tty;
-	__u64 start = now_ns(), next = start + 1000000000ULL, t;
+	__u64 start = mkipc_clock_ns(), next = start + 1000000000ULL, t;
 	struct timespec t0, t1;
 	unsigned long i;
 	int ret;
@@ -2491,16 +2282,16 @@ static int pp_client(struct pp_ctx *c, __u64 *samples)
 				    " (the server side is gone)" : "");
 			return -1;
 		}
-		t = ts_ns(&t1);
+		t = mkipc_ts_ns(&t1);
 		if (i >= o->warmup)
-			samples[i - o->warmup] = t - ts_ns(&t0);
+			samples[i - o->warmup] = t - mkipc_ts_ns(&t0);
 		__atomic_store_n(&c->done, i + 1, __ATOMIC_RELAXED);
 		if (progress && t >= next) {
 			pp_progress(c, i + 1, start, tty, false);
 			next = t + 1000000000ULL;
 		}
 	}
-	if (progress && now_ns() - start >= 1000000000ULL)
+	if (progress && mkipc_clock_ns() - start >= 1000000000ULL)
 		pp_progress(c, i, start, tty, true);
 	return 0;
 }
@@ -3140,7 +2931,7 @@ static int cmd_pingpong(int argc, char **argv)
 		 * is killed below.
 		 */
 		if (o.mode == PP_THREADS) {
-			prm_restore();
+			mkipc_param_restore_all();
 			return 1;
 		}
 		goto out;
@@ -3160,7 +2951,7 @@ static int cmd_pingpong(int argc, char **argv)
 		pp_report_text(&c, &r, uts.release);
 	rc = 0;
 out:
-	prm_restore();
+	mkipc_param_restore_all();
 	if (c.child > 0 && rc) {
 		kill(c.child, SIGKILL);
 		waitpid(c.child, NULL, 0);
@@ -3610,7 +3401,7 @@ static int pr_samples(struct pr_run *r, const __u8 *flag,
 /* Puts the module parameters back and closes what the run opened. */
 static void pr_close(struct pr_run *r)
 {
-	prm_restore();
+	mkipc_param_restore_all();
 	pp_close(&r->snd);
 	pp_close(&r->ep);
 	pp_close(&r->dev);
@@ -3732,7 +3523,7 @@ static void *pi_server_main(void *arg)
 {
 	struct pi_ctx *c = arg;
 	struct mkipc_reply_recv rr;
-	struct pr_sched_attr sa;
+	struct mkipc_sched sa;
 	struct pi_reply rep;
 	int ret;
 
@@ -3765,10 +3556,10 @@ static void *pi_server_main(void *arg)
 			break;
 		}
 		memset(&rep, 0, sizeof(rep));
-		if (!pr_getattr(&sa)) {
-			rep.policy = sa.sched_policy;
-			rep.prio = sa.sched_priority;
-			rep.nice = sa.sched_nice;
+		if (!mkipc_sched_get(0, &sa)) {
+			rep.policy = sa.policy;
+			rep.prio = sa.prio;
+			rep.nice = sa.nice;
 			rep.seen = 1;
 		}
 		pr_spin_cpu(c->o->work_us * 1000ULL);
@@ -3796,7 +3587,7 @@ static void *pi_load_main(void *arg)
 		__atomic_sub_fetch(&c->spinning, 1, __ATOMIC_RELAXED);
 		l->periods++;
 		release += c->period_ns;
-		now = now_ns();
+		now = mkipc_clock_ns();
 		if (release < now) {
 			late = (now - release) / c->period_ns + 1;
 			l->missed += late;
@@ -3862,10 +3653,10 @@ static int pi_caller(struct pi_ctx *c, __u8 *spun)
 	for (i = 0; i < o->pr.warmup + o->pr.count; i++) {
 		pr_pace_wait(&pace);
 		in_spin = __atomic_load_n(&c->spinning, __ATOMIC_RELAXED);
-		t0 = now_ns();
+		t0 = mkipc_clock_ns();
 		if (pi_call(c, &a, &rep, i + 1))
 			return -1;
-		t1 = now_ns();
+		t1 = mkipc_clock_ns();
 		pr_pace_from(&pace, t1);
 		if (i < o->pr.warmup)
 			continue;
@@ -4123,7 +3914,7 @@ static int cmd_prio_inv(int argc, char **argv)
 	if (pr_start_peer(&c.pr, pi_server_main, &c))
 		goto out_stop;
 	c.period_ns = (o.load_spin_us + o.load_sleep_us) * 1000ULL;
-	c.start_ns = now_ns() + 20000000ULL;
+	c.start_ns = mkipc_clock_ns() + 20000000ULL;
 	for (i = 0; i < o.load_threads; i++) {
 		c.load[i].c = &c;
 		c.load[i].idx = i;
@@ -4138,7 +3929,7 @@ static int cmd_prio_inv(int argc, char **argv)
 		goto out_sched;
 	kc_take(&c.pr.kc_after);
 	pr_set_sched(SCHED_OTHER, 0, 0);
-	prm_restore();
+	mkipc_param_restore_all();
 
 	for (i = 0; i < c.nload; i++) {
 		r.periods += c.load[i].periods;
@@ -4251,7 +4042,7 @@ static void *pw_recv_main(void *arg)
 {
 	struct pw_ctx *c = arg;
 	const struct pw_opts *o = c->o;
-	struct pr_sched_attr sa;
+	struct mkipc_sched sa;
 	struct mkipc_recv rv;
 	__u64 sent, t, want = 1;
 	int ret;
@@ -4266,7 +4057,7 @@ static void *pw_recv_main(void *arg)
 	for (;;) {
 		mkipc_msg_init(&rv.msg, 0, &sent, sizeof(sent));
 		ret = mkipc_recv(c->pr.ep, &rv);
-		t = now_ns();
+		t = mkipc_clock_ns();
 		if (ret) {
 			err("receiver: MKIPC_IOC_RECV (message %llu): %s%s",
 			    want, strerror(-ret), ret == -ETIMEDOUT ?
@@ -4284,9 +4075,9 @@ static void *pw_recv_main(void *arg)
 			goto fail;
 		}
 		if (want > o->pr.warmup) {
-			if (!pr_getattr(&sa)) {
+			if (!mkipc_sched_get(0, &sa)) {
 				c->told++;
-				c->fifo_seen += sa.sched_policy == SCHED_FIFO;
+				c->fifo_seen += sa.policy == SCHED_FIFO;
 			}
 			c->pr.lat[want - 1 - o->pr.warmup] = t - sent;
 		}
@@ -4342,11 +4133,11 @@ static int pw_sender(struct pw_ctx *c)
 	memset(&sd, 0, sizeof(sd));
 	mkipc_msg_init(&sd.msg, 0, &sent, sizeof(sent));
 	sd.timeout_ns = o->pr.timeout_ms * 1000000ULL;
-	pr_pace_init(&pace, &o->pr, now_ns());
+	pr_pace_init(&pace, &o->pr, mkipc_clock_ns());
 	for (i = 1; i <= o->pr.warmup + o->pr.count; i++) {
 		pr_pace_wait(&pace);
 		sd.msg.label = i;
-		sent = now_ns();
+		sent = mkipc_clock_ns();
 		ret = mkipc_send(c->pr.snd, &sd);
 		if (ret) {
 			err("send %lu: %s%s", i, strerror(-ret),
@@ -4554,7 +4345,7 @@ static int cmd_prio_wake(int argc, char **argv)
 	if (pw_stop(&c, ret) || ret)
 		goto out;
 	kc_take(&c.pr.kc_after);
-	prm_restore();
+	mkipc_param_restore_all();
 
 	if (pr_samples(&c.pr, NULL, &r))
 		goto out;

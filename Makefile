@@ -18,7 +18,7 @@ ifeq ($(origin KDIR),undefined)
   ifneq ($(wildcard /lib/modules/$(KVER_RUNNING)/build/Makefile),)
     KDIR := /lib/modules/$(KVER_RUNNING)/build
   else
-    KDIR := $(shell tools/guest-kernel.sh kdir 2>/dev/null)
+    KDIR := $(shell tools/vm/guest-kernel.sh kdir 2>/dev/null)
   endif
 endif
 
@@ -103,29 +103,29 @@ headers_install:
 		$(INSTALL_HDR_PATH)/linux/mkipc.h
 
 selftests:
-	$(MAKE) -C selftests KSFT_DIR="$$(tools/deps.sh ksrc)/tools/testing/selftests"
+	$(MAKE) -C selftests KSFT_DIR="$$(tools/make/deps.sh ksrc)/tools/testing/selftests"
 
 deps:
-	tools/deps.sh all
+	tools/make/deps.sh all
 
 # checkpatch --strict and sparse over every source; fails on any finding.
 lint:
-	tools/deps.sh lint
-	tools/lint.sh $(SOURCES) $(SELFTEST_SOURCES) $(USERQ_SOURCES) \
+	tools/make/deps.sh lint
+	tools/make/lint.sh $(SOURCES) $(SELFTEST_SOURCES) $(USERQ_SOURCES) \
 		$(TOOLS_SOURCES)
 
 check:
-	HOST=$(HOST) tools/check.sh
+	HOST=$(HOST) tools/make/check.sh
 
 # The same tests under mkipc's own checker kernels (built once, cached).
 check-debug:
-	LANE=debug tools/check.sh
+	LANE=debug tools/make/check.sh
 
 check-kcsan:
-	LANE=kcsan tools/check.sh
+	LANE=kcsan tools/make/check.sh
 
 bench:
-	HOST=$(HOST) tools/bench.sh
+	HOST=$(HOST) tools/make/bench.sh
 
 print-kdir:
 	@echo $(KDIR)

@@ -155,7 +155,7 @@ fi
 # The kernel log since this run began must hold no warning, bug or report.
 if ! dmesg | grep -qF "$MARK"; then
 	result fail kernel_log_clean "start marker not found in dmesg"
-elif ! dmesg | sed -n "/$MARK/,\$p" | "$DIR/../tools/splat-scan.sh"; then
+elif ! dmesg | sed -n "/$MARK/,\$p" | "$DIR/../tools/vm/splat-scan.sh"; then
 	result fail kernel_log_clean
 else
 	result ok kernel_log_clean

@@ -3,16 +3,16 @@
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
 # sparse over the module (kbuild C=2) and over the mkipc tool and its
-# library, tools/splat-scan-test.sh (what the KCSAN lane tolerates), an
+# library, tools/vm/splat-scan-test.sh (what the KCSAN lane tolerates), an
 # SPDX line-1 check over every tracked file, and that the module's version
 # has one home. Any finding fails.
 #
 # usage: lint.sh FILE...   (KDIR= as for make)
 set -u -o pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
 
-KSRC=$(tools/deps.sh ksrc) || exit 1
+KSRC=$(tools/make/deps.sh ksrc) || exit 1
 KDIR=${KDIR:-$(make -s --no-print-directory -f Makefile print-kdir)}
 fail=0
 
@@ -41,8 +41,8 @@ if [ $? -ne 0 ] || [ -n "$out" ]; then
 	fail=1
 fi
 
-echo "# lint: splat-scan.sh's verdicts (tools/splat-scan-test.sh)"
-out=$(tools/splat-scan-test.sh 2>&1)
+echo "# lint: splat-scan.sh's verdicts (tools/vm/splat-scan-test.sh)"
+out=$(tools/vm/splat-scan-test.sh 2>&1)
 if [ $? -ne 0 ]; then
 	echo "$out"
 	fail=1
@@ -69,7 +69,7 @@ grep -q '^MODULE_VERSION(__stringify(MKIPC_ABI_MAJOR) "." __stringify(MKIPC_ABI_
 	echo "mkipc_main.c: MODULE_VERSION must be built from MKIPC_ABI_MAJOR/MINOR"
 	fail=1
 }
-out=$(git grep -n -E 'MODULE_VERSION\(|PACKAGE_VERSION=' -- ':!tools/lint.sh' |
+out=$(git grep -n -E 'MODULE_VERSION\(|PACKAGE_VERSION=' -- ':!tools/make/lint.sh' |
 	grep -v -e '^mkipc_main.c:.*__stringify(MKIPC_ABI_MAJOR)' \
 		-e '^dkms.conf:.*@MKIPC_VERSION@')
 if [ -n "$out" ]; then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Checks tools/splat-scan.sh's verdicts on made-up kernel reports, shaped
+# Checks tools/vm/splat-scan.sh's verdicts on made-up kernel reports, shaped
 # as 6.1 prints them: what the KCSAN lane tolerates must stay narrow, and a
 # race mkipc takes part in must stay fatal. Part of `make lint`; prints one
 # line a case and exits 1 if any verdict is wrong.

@@ -5,7 +5,7 @@
 #   guest-kernel.sh kdir    its build tree, for KDIR=
 #   guest-kernel.sh image   its bzImage
 set -eu
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 case "${1:-}" in
 kver)	mkipc_guest_kver ;;

@@ -7,10 +7,10 @@
 # tables, bench.json and userq-bench.json stay in results/bench-<time>/.
 #
 # Environment: HOST=1 host mode; BENCH_REPS, BENCH_SCALE (see
-# tools/bench/run_bench.sh); BENCH_TIMEOUT guest time limit (default 1800);
+# tools/bench/suite.sh); BENCH_TIMEOUT guest time limit (default 1800);
 # KERNEL=, MODDIR=, KDIR= another guest kernel.
 set -u -o pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
 
 HOST=${HOST:-0}
@@ -19,10 +19,10 @@ RES=$MKIPC_TOP/results/bench-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES"
 
 if [ "$HOST" = 1 ]; then
-	tools/deps.sh host || exit 1
+	tools/make/deps.sh host || exit 1
 	KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 else
-	tools/deps.sh guest || exit 1
+	tools/make/deps.sh guest || exit 1
 	KDIR=${KDIR:-$(mkipc_guest_kdir)}
 fi
 
@@ -50,7 +50,7 @@ make -s tools >> "$RES/build.log" 2>&1 || {
 envs=(-e "BENCH_REPS=${BENCH_REPS:-5}" -e "BENCH_SCALE=${BENCH_SCALE:-1}")
 if [ "$HOST" = 1 ]; then
 	[ "$(id -u)" -eq 0 ] || mkipc_die "host mode needs root"
-	MKIPC_RESULTS=$RES tools/bench/run_bench.sh --ko "$MKIPC_TOP/mkipc.ko" |
+	MKIPC_RESULTS=$RES tools/bench/suite.sh --ko "$MKIPC_TOP/mkipc.ko" |
 		tee "$RES/output.log"
 	rc=${PIPESTATUS[0]}
 else
@@ -60,7 +60,7 @@ else
 	tools/vm/run-guest -o "$RES" -t "$TIMEOUT" "${envs[@]}" \
 		-a "tsc=reliable ${BENCH_APPEND:-}" \
 		${KERNEL:+-k "$KERNEL"} ${MODDIR:+-m "$MODDIR"} \
-		-- tools/bench/run_bench.sh --ko "$MKIPC_TOP/mkipc.ko"
+		-- tools/bench/suite.sh --ko "$MKIPC_TOP/mkipc.ko"
 	rc=$?
 fi
 

@@ -9,7 +9,7 @@
 #   deps.sh user    lfqueue in userspace (tools/userq): TSan, liburcu, ck
 #   deps.sh all     everything above
 set -eu
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 
 BUILD_PKGS=(make gcc libc6-dev)
 BENCH_PKGS=(linux-perf trace-cmd rt-tests)

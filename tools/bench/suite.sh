@@ -10,7 +10,7 @@
 # Under emulation (TCG) absolute times mean little: read the ratio column,
 # each row against the baseline it names, all measured in the same run.
 #
-# usage: run_bench.sh [--ko PATH]
+# usage: suite.sh [--ko PATH]
 # environment: BENCH_REPS (default 5), BENCH_QREPS (runs of each kernel
 # queue and wait-path job, default 3), BENCH_SCALE (loop multiplier, 1)
 set -u -o pipefail
@@ -37,7 +37,7 @@ else
 	MODE=host
 fi
 
-die() { echo "run_bench: $*" >&2; exit 1; }
+die() { echo "suite: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (loads mkipc.ko)"
 command -v perf >/dev/null || die "perf not found (Debian: linux-perf)"
 
@@ -195,7 +195,7 @@ for cpus in same cross; do
 done
 
 # mkipc's own IPC path, end to end from userspace: round trips of `mkipc
-# pingpong` (tools/mkipc, built on the host by tools/bench.sh: nothing is
+# pingpong` (tools/mkipc, built on the host by tools/make/bench.sh: nothing is
 # built here) against the same ping-pong over futexes, over sched_yield()
 # between two SCHED_FIFO peers on one CPU (the floor: two syscalls and two
 # switches a round trip), over two pipes, and against perf bench sched pipe.

@@ -12,14 +12,14 @@
 # The cache key is the source package version and the fragments' contents,
 # so editing a fragment builds a new kernel beside the old.
 set -eu -o pipefail
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/../../common.sh"
 
 LANE=${1:-}
 case "$LANE" in
 debug|kcsan) ;;
 *)	echo "usage: $0 debug|kcsan" >&2; exit 2 ;;
 esac
-HERE=$MKIPC_TOP/tools/kernel
+HERE=$MKIPC_TOP/tools/vm/kernel
 FRAGS=("$HERE/base.config" "$HERE/checkers.config" "$HERE/$LANE.config")
 
 mkipc_need_pkgs linux-source-6.1 xz-utils make gcc libc6-dev bc bison flex \

@@ -9,7 +9,7 @@
 #
 # Lanes (LANE=): default, Debian's kernel; debug, mkipc's own KASAN +
 # lockdep + kmemleak + failslab kernel; kcsan, its KCSAN kernel. The debug
-# lanes build their kernel once (tools/kernel/build.sh), scale the tests
+# lanes build their kernel once (tools/vm/kernel/build.sh), scale the tests
 # down and require fault injection and kmemleak to be there.
 #
 # Environment: HOST=1 host mode; KERNEL=, MODDIR= another guest kernel
@@ -17,7 +17,7 @@
 # CHECK_TIMEOUT= guest time limit in seconds (default 900, 2400 in the
 # debug lanes).
 set -u -o pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
 
 HOST=${HOST:-0}
@@ -64,7 +64,7 @@ debug|kcsan)
 		finish
 	fi
 	kbuild_start=$(date +%s)
-	if ! KBUILD=$(tools/kernel/build.sh "$LANE" 2> "$RES/kernel-build.log"); then
+	if ! KBUILD=$(tools/vm/kernel/build.sh "$LANE" 2> "$RES/kernel-build.log"); then
 		tail -n 40 "$RES/kernel-build.log"
 		echo "# check: building the $LANE kernel failed"
 		extra_fail=1
@@ -87,7 +87,7 @@ debug|kcsan)
 		# 6.1's KCSAN panics on a report under panic_on_warn, and the
 		# core kernel has races of its own (seen at boot, in the tick
 		# code): this lane judges reports from the log instead
-		# (tools/splat-scan.sh).
+		# (tools/vm/splat-scan.sh).
 		APPEND+=" panic_on_warn=0"
 		# KCSAN samples: by default one access in about 4000 gets a
 		# watchpoint, which in a run this short finds nothing (a
@@ -114,7 +114,7 @@ if [ "$HOST" = 1 ]; then
 else
 	lane=guest
 fi
-if ! tools/deps.sh "$lane" || ! tools/deps.sh ksrc > /dev/null; then
+if ! tools/make/deps.sh "$lane" || ! tools/make/deps.sh ksrc > /dev/null; then
 	echo "# check: missing prerequisites (above)"
 	extra_fail=1
 	finish

@@ -79,154 +79,64 @@ struct mkipc_version {
  * Endpoints
  * =========
  *
+ * What a caller must know to call; docs/mkipc.rst has the whole contract
+ * (ordering, priority inheritance, the completion boost, what each ABI
+ * revision changed) and the reasons behind it.
+ *
  * An endpoint is a message queue with a server side, reached only through
- * file descriptors: there is no name by which a process could find one it
- * was not given. A descriptor is a capability; it goes to other processes
- * as any descriptor does (SCM_RIGHTS, fork, pidfd_getfd) and carries one
- * or both rights:
+ * file descriptors; a descriptor is a capability and carries one or both
+ * rights:
  *
  *   MKIPC_RIGHT_RECV	receive, reply, shut down, mint send descriptors.
  *			Only the descriptor MKIPC_IOC_EP_CREATE returns (and
  *			its duplicates, which share its open file) has it.
  *   MKIPC_RIGHT_SEND	send and call. Every endpoint descriptor has it.
  *
- * Lifetime. When the last reference to the receive file goes (every
- * duplicate closed, every process holding one gone), or on
- * MKIPC_IOC_EP_SHUTDOWN, the endpoint dies: queued messages are discarded,
- * every pending call (queued, or taken by a server and not yet replied to)
- * fails with EPIPE, blocked receivers and senders return EPIPE, and every
- * later send, call or receive fails with EPIPE. The endpoint's memory goes
- * with the last descriptor of either kind. Closing a descriptor does not
- * interrupt an ioctl another thread is blocked in on it: as for any Linux
- * file, that ioctl holds the file until it returns.
+ * Lifetime. When the last reference to the receive file goes, or on
+ * MKIPC_IOC_EP_SHUTDOWN, the endpoint dies: queued messages are discarded
+ * and every pending call, blocked operation and later send, call or
+ * receive fails with EPIPE.
  *
- * Messages. A message is a 64-bit label (an opcode, free for the
- * application), a payload of 0..MKIPC_MSG_MAX bytes copied in from the
- * sender's buffer when it is sent and out to the receiver's when it is
- * received, and the sender's identity as the kernel saw it at send time,
- * translated into the receiver's pid and user namespaces when it is
- * received. A receiver's buffer contents are undefined after a failed
- * receive.
+ * Messages: a 64-bit label, a payload of 0..MKIPC_MSG_MAX bytes copied in
+ * at send and out at receive, and the sender's identity (struct
+ * mkipc_sender). They leave in the order they entered, except that one a
+ * receive could not deliver (EFAULT, EMSGSIZE) is the next delivered.
  *
- * Order. Messages leave an endpoint in the order they entered it (the
- * order of the sends' linearization points), except that a message a
- * receive could not deliver (EFAULT, EMSGSIZE) goes to the front of the
- * queue and is the next one delivered.
+ * Calls. MKIPC_IOC_CALL queues a request and waits for its reply. A server
+ * receives it with a nonzero token and answers with MKIPC_IOC_REPLY or
+ * MKIPC_IOC_REPLY_RECV and that token. A token is valid until it is
+ * replied to, the endpoint dies, or the thread that took it exits (the
+ * call then fails with EOWNERDEAD); a caller that gave up makes the reply
+ * fail with ESRCH.
  *
- * Calls. MKIPC_IOC_CALL queues a request and waits for its reply. A
- * server receives it like any message, with a nonzero token, and answers
- * with MKIPC_IOC_REPLY or MKIPC_IOC_REPLY_RECV and that token. A token
- * names one taken call on one endpoint and is valid until it is replied
- * to, the endpoint dies, or the thread that took it exits; any holder of
- * the receive right may use it meanwhile. A call whose taker thread exits
- * before the call is answered fails with EOWNERDEAD, as Binder fails a
- * transaction whose thread died (ABI 0.6, MKIPC_FEAT_TAKER_EXIT; before,
- * its caller waited until its timeout, for ever without one). A
- * caller that gives up (timeout, signal, death) before the reply makes the
- * reply fail with ESRCH; a call given up before any server took it is
- * never delivered.
+ * Bound. At most max_msgs messages count against an endpoint: each from
+ * its send until it is delivered, and a call its caller gave up after a
+ * server took it, until its token is used up (the reply fails with ESRCH)
+ * or the endpoint dies. A full endpoint makes senders wait (or EAGAIN).
  *
- * Bound. At most max_msgs messages count against an endpoint at once:
- * each from its send (or call) until it is delivered, including while a
- * receive that could not deliver it has put it back first in line; and a
- * call whose caller gave up after a server took it (an abandoned call),
- * until the server answers it (the reply fails with ESRCH) or the
- * endpoint dies (ABI 0.6; before, such calls piled up without limit
- * behind a server that never answered). Once a server sits on max_msgs
- * abandoned calls, senders wait until it answers one. A call whose caller
- * still waits does not count once taken: it costs the caller a thread.
- * A call withdrawn before a server took it stops counting at once; the
- * next receive that meets it drops it (until then it occupies memory,
- * and once max_msgs withdrawn calls wait to be dropped, senders wait
- * too).
+ * Memory. What the endpoints a user (real uid) created hold is charged to
+ * that user, at most the module parameter user_mem_max_kb (default 64
+ * MiB); past it creating, sending, calling or replying fails with ENOBUFS.
+ * Endpoints created with CAP_SYS_RESOURCE or CAP_SYS_ADMIN are not counted.
  *
- * Memory (ABI 0.6). What an endpoint holds (the endpoint itself, its
- * queue, and every message record it keeps, at the slab size the kernel
- * allocates for it) is charged to the user (real uid) that created it,
- * as a pipe's buffers are: at most the module parameter user_mem_max_kb
- * KiB for each user (default 65536, 64 MiB; 0: no limit). What would take
- * a user past it fails with ENOBUFS: creating an endpoint, and sending,
- * calling or replying (a reply of more than 64 bytes) on one of theirs.
- * Endpoints created with CAP_SYS_RESOURCE or CAP_SYS_ADMIN are not
- * counted. A record up to 128 payload bytes is kept for reuse, so a
- * steady exchange allocates and charges nothing.
- *
- * Blocking. Every blocking operation takes a relative timeout in
- * nanoseconds (0: none) and the flag MKIPC_F_NONBLOCK; a descriptor opened
- * or set O_NONBLOCK (fcntl) behaves as if every operation had the flag.
- * Non-blocking, an operation that would wait fails with EAGAIN instead
- * (a call still waits for its reply: only its send is non-blocking).
- * Waits are interruptible. A signal before anything was transferred
- * restarts the ioctl if the handler says SA_RESTART and there is no
- * timeout, else fails with EINTR; a call whose request a server has
- * already taken never restarts (it fails with EINTR, and the server's
- * reply with ESRCH), so no message is delivered twice.
- *
- * A stop does not end a call (ABI 0.6, MKIPC_FEAT_STOP_RESUME; before,
- * it failed as a signal with a handler does): a caller stopped by
- * SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, a debugger (a ptrace stop) or the
- * freezer (cgroup freeze, suspend), or woken by a signal it ignores,
- * waits on for the same reply once it runs again, to its first
- * deadline, queued or taken as it was; a reply given meanwhile is kept
- * for it. Only a signal whose handler runs, or that kills, ends the call
- * as above; and a reply that came before such a handler ran is not lost
- * to it: the call returns it, and the handler runs after. The same ioctl
- * must run again for the call to go on: a thread that makes another
- * ioctl on an endpoint first (say, after a debugger moved it) gives the
- * call up, as EINTR would.
+ * Blocking. Every blocking operation takes a relative timeout in ns (0:
+ * none) and MKIPC_F_NONBLOCK (or O_NONBLOCK on the file): EAGAIN instead
+ * of a wait (a call still waits for its reply). Waits are interruptible:
+ * a signal before anything was transferred restarts the ioctl under
+ * SA_RESTART without a timeout, else fails with EINTR; a call a server has
+ * taken never restarts (EINTR, and the reply fails with ESRCH). A stop
+ * (SIGSTOP, ptrace, the freezer) does not end a call
+ * (MKIPC_FEAT_STOP_RESUME).
  *
  * Readiness (poll, select, epoll): EPOLLIN when a receive would find a
  * message (receive right only); EPOLLOUT when a send would find room;
  * EPOLLHUP once the endpoint is dead.
  *
- * Priority (MKIPC_FEAT_PRIO, and the module parameter priority_tracking,
- * on by default). While a server thread holds a call, from the receive
- * that took it until the call ends, the scheduler runs it at no lower a
- * priority than its caller had when it called: the caller's nice level if
- * that is lower than the server's, and, on an endpoint created with
- * MKIPC_EP_INHERIT_RT, a SCHED_FIFO or SCHED_RR caller's policy and
- * priority, up to the highest RT priority the server thread could set
- * itself (its RLIMIT_RTPRIO; any, with CAP_SYS_NICE). The nice level is
- * lent whatever the server's RLIMIT_NICE: the caller waits meanwhile, so
- * the two never hold more CPU weight than the caller alone did, and CFS
- * still shares the CPU. RT is not lent past the server's own right: an RT
- * thread that never replies would hold its CPU against everything below
- * it. A server holding several calls runs at the highest of them,
- * and its priority follows as calls are taken and end. A caller that is
- * itself a server holding a call passes on what it inherited (chains),
- * and when that drops while it waits, so does what it passed on.
- *
- * A call queued while a server thread waits to receive raises that thread
- * (the first waiting, the one the wake-up goes to) before it is woken, so
- * that it cannot be preempted before it runs; if another thread takes the
- * call first, the raise moves to it, and a thread that stops waiting
- * without taking the call drops it. A call
- * no server has taken raises nobody: a busy server is not raised by the
- * calls waiting for it, only by those it holds.
- *
- * The raise is undone when the call ends, however it ends: reply, the
- * caller's timeout, signal or death, the endpoint's death. Undoing restores
- * the server's own settings; if they were changed while it was raised
- * (sched_setattr, setpriority, chrt), the new ones, provided the thread
- * could have made that change from its own settings (RLIMIT_RTPRIO,
- * RLIMIT_NICE, CAP_SYS_NICE); otherwise the change, which the kernel
- * allowed only because of the raise, is dropped. A raised thread has
- * SCHED_RESET_ON_FORK, so that its children inherit no real-time policy or
- * negative nice from the raise (a lent nice level of 0 or more is copied
- * by fork, as any is: never more than the caller had). SCHED_DEADLINE
- * threads are never changed and pass nothing on; SCHED_IDLE callers pass
- * nothing on.
- *
- * IPC-completion boost (module parameter boost_ns, default 0: off; 10000
- * is the design's 10 us). A SCHED_OTHER or SCHED_BATCH thread that an IPC wakes (the reply
- * to its call, or a message for it while it waits to receive) runs
- * SCHED_FIFO at priority 1 for boost_ns nanoseconds, so that it preempts
- * ordinary work at once, then goes back. Its user gets at most one boost
- * per 100 * boost_ns on all CPUs together, whatever the user's threads do
- * (ABI 0.5; before, one per CPU): 1 % of one CPU, plus however late the
- * kernel thread that ends a boost runs (it is SCHED_FIFO 2; seen under
- * emulation: a 10 us boost ended after 96 us on average, a 1 ms one after
- * 1.12 ms).
+ * Priority (MKIPC_FEAT_PRIO). A server thread holding a call runs at no
+ * lower a priority than its caller had (nice; RT too on an endpoint
+ * created with MKIPC_EP_INHERIT_RT, within the server's own RLIMIT_RTPRIO)
+ * until the call ends; module parameter boost_ns adds a short SCHED_FIFO 1
+ * boost to a thread an IPC wakes. The rules are in docs/mkipc.rst.
  */
 
 #define MKIPC_MSG_MAX		4096	/* largest payload, bytes */

@@ -108,6 +108,84 @@
  * a server took it counts against max_msgs until its token is used up
  * (see nmsgs), so that such calls cannot pile up behind a server that
  * never answers.
+ *
+ * Locking
+ *
+ *   mkipc_eps_lock	mutex: the list mkipc_eps. Process context: an
+ *			endpoint's creation and free, debugfs, and the
+ *			taker-exit work, which holds it for its whole scan
+ *			so that no endpoint is freed under it.
+ *   xa_lock(&ep->calls) spinlock, not irq-safe: the xarray's tokens,
+ *			token_gen, front (and ->link of a message on it),
+ *			the store of dead; and, with a mailbox, every take
+ *			(see "Order"). dead and nr_front are also read
+ *			without it, as hints. Process context only: the
+ *			ioctls, release, the taker-exit work; also inside
+ *			a receive's wait condition, with the task state
+ *			set, so nothing under it sleeps (__xa_alloc() lets
+ *			go of it to allocate, and its caller looks again).
+ *   mkipc_parked_lock	raw spinlock, IRQs off at every taking:
+ *			mkipc_parked_hash, mkipc_parked_dead, and each
+ *			parked call's ->node, ->settled, ->state and
+ *			->undone. Taken in process context (park, enter,
+ *			the reaper) and by both tracepoint probes, which
+ *			run with preemption off; signal_deliver's under
+ *			the thread's siglock, which hardirq context takes
+ *			too (a timer's signal): hence IRQs off everywhere.
+ *   wait queue locks	recv_wq's, send_wq's and each call's done's
+ *			(owaitq.c), poll_wq's (the kernel's): taken only
+ *			inside mkipc_waitq_*() and wake_up*().
+ *   ep->idleq.lock	prio_boost.c's, inside mkipc_prio_*().
+ *   the queue's lock	the spin kind's only (lfqueue.c), inside
+ *			mkipc_queue_*().
+ *
+ * There is no other: the taker buckets (mkipc_takers[]) are one atomic
+ * counter each. Nesting, A -> B when B is taken while A is held, every
+ * edge there is and where:
+ *
+ *   mkipc_eps_lock -> xa_lock(&ep->calls): mkipc_taker_exit_work().
+ *   mkipc_eps_lock -> mkipc_prio_lock: the same, through mkipc_call_end()
+ *     and mkipc_prio_call_end(), for a call that raised its taker.
+ *   mkipc_eps_lock -> the wait queue locks of a call's done, send_wq and
+ *     poll_wq: the same, its wake-ups (mkipc_call_end(),
+ *     mkipc_ep_abandoned_out()).
+ *   xa_lock(&ep->calls) -> the queue's lock: mkipc_ep_take(), which with a
+ *     mailbox dequeues under it.
+ *   siglock -> mkipc_parked_lock: mkipc_park_signal_probe().
+ *   mkipc_parked_lock -> the workqueue's pool lock (raw): queue_work() in
+ *     mkipc_park_bury_locked(), from both probes.
+ *
+ * mkipc_prio_lock's own edges are at the top of prio_boost.c. No path
+ * takes any pair the other way; mkipc_eps_lock is taken under no lock of
+ * mkipc's. The wait queue locks, the idleq's and the queue's are leaves
+ * (but for the scheduler's locks in a wake-up), and so is
+ * mkipc_parked_lock but for the pool lock.
+ *
+ * Neither xa_lock(&ep->calls) nor mkipc_parked_lock is held across a
+ * sleep or a mkipc_prio_*() hook (which takes mkipc_prio_lock, an
+ * rt_mutex, and calls sched_setattr_nocheck()): their holders end,
+ * discard and wake only after letting go (mkipc_ep_take(),
+ * mkipc_ep_put_front(), mkipc_ep_kill(), mkipc_ep_reply(),
+ * mkipc_taker_exit_work()); the probes only cancel (atomics, in
+ * mkipc_call_cancel()), set a result, and leave the rest to task_work,
+ * the reaper or the taker-exit work.
+ * mkipc_eps_lock, a mutex, is the one lock here held across a hook.
+ *
+ * Without a lock: a call's state, the call slots, the mailbox, nmsgs and
+ * the spares move by atomics and cmpxchg, ordered by the pairs named
+ * where they stand: (Q)/(K) against death, (T) for the slots, (D) and (M)
+ * for the mailbox, (O) for room (see "Death", "Direct transfer" and the
+ * call slots' comment).
+ *
+ * PREEMPT_RT, where a spinlock_t sleeps and a raw one does not:
+ * mkipc_parked_lock is raw because a probe runs with preemption off,
+ * where a sleeping lock may not be taken; all under it is atomic
+ * (copy_to_user_nofault(), queue_work(), whose pool lock is raw too).
+ * xa_lock(&ep->calls) and the wait queue locks are spinlock_t, taken only
+ * where the thread may sleep; in a wait's condition RT's spinlock keeps
+ * the task state. The exit probe's kmalloc(GFP_ATOMIC) runs with
+ * preemption off too, which PREEMPT_RT's allocator does not allow: that
+ * probe is not RT-clean as the code stands.
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -1393,7 +1471,7 @@ struct mkipc_parked {
 };
 
 static DEFINE_HASHTABLE(mkipc_parked_hash, 6);
-/* Raw: the probes take it under the signal lock, or preemption off. */
+/* Raw, IRQs off at every taking: see "Locking" at the top. */
 static DEFINE_RAW_SPINLOCK(mkipc_parked_lock);
 static atomic_t mkipc_parked_nr = ATOMIC_INIT(0);
 static bool mkipc_park_hooked;		/* both probes registered */

@@ -56,6 +56,18 @@
  * dummy back, so nodes out of the free list never exceed the values
  * counted plus the dummy: bound + 1, the array's size. The counters order
  * nothing: the links do.
+ *
+ * Locking. The lock-free kind takes none. The spin kind's q->lock (struct
+ * mkipc_slq) is a spinlock, not irq-safe, that guards ring, first and len
+ * (len_approx reads len without it, a snapshot; destroy, alone with the
+ * queue, takes no lock). Nothing else is taken and nothing sleeps under
+ * it: a leaf. endpoint.c takes it in process context only, under one
+ * lock at most: xa_lock(&ep->calls) -> q->lock in mkipc_ep_take(), which
+ * with a mailbox dequeues under that lock; with none held elsewhere, as
+ * in the in-kernel tests. So the spin kind keeps the header's "any
+ * context" only in process context: not in an interrupt (its lock is not
+ * irq-safe), and on PREEMPT_RT, where a spinlock_t sleeps, not with
+ * preemption off or under a raw lock.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>

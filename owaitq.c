@@ -20,6 +20,38 @@
  * before it checks the condition, or the wake-up sees the sleeper's state
  * and makes it runnable. A woken waiter therefore always re-checks the
  * condition, which is how an exclusive wake-up is never dropped.
+ *
+ * Locking
+ *
+ *   owq->lock	spinlock, not irq-safe: ->waiters, each waiter's ->o.link
+ *		and its ->o.woken store, and every change of ->nr (the
+ *		fast path reads ->nr without it). Process context only: a
+ *		sleeper in add, relist and del, a waker in
+ *		mkipc_owaitq_wake().
+ *   wqh.lock	the stock kind's: the kernel's wait_queue_head lock, a
+ *		spinlock that prepare_to_wait_event(), finish_wait() and
+ *		wake_up*() take with IRQs saved; mkipc takes it in process
+ *		context only.
+ *
+ * Both are leaves but for the scheduler's locks: a wake-up runs
+ * try_to_wake_up() under them (the woken task's pi_lock, its runqueue's
+ * lock); nothing else is taken and nothing sleeps under them. Neither is
+ * held while the condition is evaluated, so a condition may take locks of
+ * its own (mkipc_ep_take() takes xa_lock(&ep->calls), and may wake
+ * recv_wq). Held around them: endpoint.c's mkipc_eps_lock -> a call's
+ * done and send_wq (mkipc_taker_exit_work()), and the in-kernel tests'
+ * job mutex (ktests/); no caller holds a spinlock or a raw lock across a
+ * wake-up or a wait.
+ *
+ * Without a lock: the no-sleeper fast path, (W) against (S) above and in
+ * the two-CPU argument of owaitq.h, and the sleeper's acquire of ->woken,
+ * (R).
+ *
+ * PREEMPT_RT, where a spinlock_t sleeps: both locks are spinlock_t,
+ * sleeping locks there, so a wake-up is for a context that may sleep: not
+ * hardirq, not under a raw lock, not with preemption off. mkipc's wakers
+ * all are such (endpoint.c's tracepoint probes leave their wake-ups to
+ * task_work and workers).
  */
 #include <linux/hrtimer.h>
 #include <linux/sched/signal.h>

@@ -92,6 +92,79 @@
  * budget per CPU would let it gather the budgets of every CPU on one. Not
  * a hash of a few slots: one user with many uids could fill those and
  * leave everyone else's boosts refused.
+ *
+ * Locking
+ *
+ *   mkipc_prio_lock	rt_mutex (see above): every mkipc_pt and
+ *			mkipc_pt_hash (also looked up under RCU), every
+ *			attached donation (->target and ->held are also
+ *			read without it: see "Calls"), a waiting
+ *			receiver's ->claim, mkipc_boost_new_users, the
+ *			writes to mkipc_boost_users, the arming of every
+ *			boost timer. Process context only: the hooks (from
+ *			ioctls, task_work, endpoint.c's reaper and
+ *			taker-exit work), the decay thread, a guard,
+ *			unload. Held across kzalloc(), xa_store(),
+ *			hrtimer_cancel() and sched_setattr_nocheck().
+ *   idleq.lock		spinlock, not irq-safe, one per endpoint: the idle
+ *			list, and each listed receiver's ->node, ->claimed
+ *			and ->raised. Process context: a receiver in
+ *			mkipc_prio_idle_enter() and _leave(), a sender or
+ *			caller in mkipc_prio_queued(), which looks at the
+ *			list's first ->next without it (see there).
+ *   mkipc_decay_lock	raw spinlock, IRQs off at every taking:
+ *			mkipc_decay_list, each record's ->decay_node and
+ *			->on_decay. The boost timer's callback (hardirq),
+ *			the decay thread, mkipc_pt_timer_stop().
+ *   p->pi_lock		the kernel's, raw, irq-safe: mkipc_prio_read()
+ *			takes it to read a thread's settings, which their
+ *			writers change under it; sched_setattr_nocheck()
+ *			takes it itself, with the runqueue's lock.
+ *   the users' table	xa_lock(&mkipc_boost_users), the xarray's own,
+ *			inside xa_store() and xa_erase(), whose callers
+ *			hold mkipc_prio_lock; xa_load() reads under RCU.
+ *
+ * Nesting, A -> B when B is taken while A is held, every edge there is
+ * and where:
+ *
+ *   mkipc_prio_lock -> idleq.lock: mkipc_prio_queued(), to claim a
+ *     receiver.
+ *   mkipc_prio_lock -> mkipc_decay_lock: mkipc_decay_run(), and
+ *     mkipc_pt_timer_stop() from mkipc_pt_put() and mkipc_prio_uninit().
+ *   mkipc_prio_lock -> p->pi_lock: mkipc_prio_read() from mkipc_pt_get()
+ *     and mkipc_pt_apply(); sched_setattr_nocheck() in mkipc_pt_apply()
+ *     (p->pi_lock, the runqueue's lock, the wait locks of p's PI chain).
+ *   mkipc_prio_lock -> xa_lock(&mkipc_boost_users): mkipc_boost_budget(),
+ *     mkipc_boost_prune().
+ *   mkipc_prio_lock -> the hrtimer base lock: hrtimer_start() in
+ *     mkipc_boost() and mkipc_decay_run(), hrtimer_cancel() in
+ *     mkipc_pt_timer_stop().
+ *
+ * From outside: endpoint.c's mkipc_eps_lock -> mkipc_prio_lock (its
+ * taker-exit work ends calls under it), and the in-kernel tests' job
+ * mutex -> mkipc_prio_lock (a guard, ktests/). No path takes a pair the
+ * other way. idleq.lock, mkipc_decay_lock and the users' table's lock
+ * are leaves: nothing is taken under them (the timer callback wakes the
+ * decay thread after letting go), and none is held across a sleep or
+ * mkipc_prio_lock: mkipc_prio_idle_enter() drops the old claim before it
+ * takes idleq.lock, mkipc_prio_queued() lets go of it before the mutex.
+ *
+ * mkipc_prio_lock sleeps, and so may sched_setattr_nocheck(), which is
+ * not for interrupt context (6.1 takes the cpuset mutex when either
+ * policy is SCHED_DEADLINE): the hooks are called, and the mutex taken,
+ * only in process context with no spinlock, raw lock, p->pi_lock or RCU
+ * read lock held.
+ *
+ * Without a lock: the ->target and ->held pair against the call's state
+ * (see "Calls" and mkipc_prio_call_end()), mkipc_prio_queued()'s look at
+ * the idle list ((Q) against (S), in its comment), the RCU lookups of
+ * mkipc_pt_exists() and mkipc_boost_due(), mkipc_prio_peek()'s guesses.
+ *
+ * PREEMPT_RT, where a spinlock_t sleeps and a raw one does not:
+ * mkipc_decay_lock is raw because the boost timer is a hard one, whose
+ * callback runs in hardirq context there too (see its declaration);
+ * idleq.lock is a spinlock_t, so a sleeping lock there, taken only where
+ * the thread may sleep, under the rt_mutex at most.
  */
 #include <linux/cred.h>
 #include <linux/hashtable.h>

@@ -19,8 +19,19 @@
  * and a race only fails a charge that would have fit a moment later.
  *
  * Owners: the table holds each user while any endpoint of theirs does
- * (one reference per endpoint); the last put erases and frees it under
- * the table's lock, which lookups take too.
+ * (one reference per endpoint); the last put erases it under the table's
+ * lock, which lookups take too, and frees it after.
+ *
+ * Locking. xa_lock(&mkipc_users), the xarray's own spinlock, not
+ * irq-safe, guards the table and a user's ->ref going to 0: a lookup
+ * takes its reference under it, and only under it does the last one go.
+ * Process context: mkipc_user_get() and mkipc_user_put(), at an
+ * endpoint's creation and free (endpoint.c, with no lock held: the free
+ * puts the user after it let go of mkipc_eps_lock). A leaf: nothing is
+ * taken and nothing sleeps under it (__xa_cmpxchg() lets go of it to
+ * allocate). ->bytes needs no lock: an atomic count, added first and
+ * taken back on failure. On PREEMPT_RT it is a sleeping lock, taken only
+ * where the thread may sleep.
  */
 #include <linux/cred.h>
 #include <linux/moduleparam.h>

@@ -76,7 +76,8 @@ struct mkipc_lfq {
 
 /* The baseline: a ring of bound slots under one spinlock. Same contract. */
 struct mkipc_slq {
-	spinlock_t lock;		/* protects first and len */
+	/* Not irq-safe: process context only (lfqueue.c, "Locking"). */
+	spinlock_t lock;		/* protects ring, first and len */
 	void **ring;
 	unsigned int first;		/* the oldest value's slot */
 	unsigned int len;

@@ -82,8 +82,12 @@
 struct mkipc_owaitq {
 	/* Waiters listed; read without the lock by the fast path. */
 	atomic_t nr;
-	spinlock_t lock;		/* protects waiters and each ->woken */
-	struct list_head waiters;	/* FIFO of struct mkipc_owaiter */
+	/*
+	 * waiters, each ->woken and every change of nr. Not irq-safe:
+	 * process context only (owaitq.c, "Locking").
+	 */
+	spinlock_t lock;
+	struct list_head waiters;	/* FIFO of struct mkipc_waiter */
 };
 
 enum mkipc_waitq_kind {

@@ -72,7 +72,11 @@ struct mkipc_pi_don {
 
 /* The receivers of an endpoint waiting for a message, oldest first. */
 struct mkipc_prio_idleq {
-	spinlock_t lock;		/* protects list and each ->claimed */
+	/*
+	 * list, and each listed receiver's ->node, ->claimed, ->raised.
+	 * Not irq-safe; under mkipc_prio_lock at most (prio_boost.c).
+	 */
+	spinlock_t lock;
 	struct list_head list;
 };
 
@@ -80,7 +84,8 @@ struct mkipc_prio_idleq {
 struct mkipc_prio_idle {
 	struct list_head node;		/* in the idleq, while listed */
 	struct task_struct *task;
-	struct mkipc_pi_don *claim;	/* the call that raised it to wake */
+	/* The call that raised it to wake; under mkipc_prio_lock. */
+	struct mkipc_pi_don *claim;
 	bool listed;
 	bool claimed;			/* chosen by a caller; idleq's lock */
 	bool raised;			/* ... and raised; idleq's lock */

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkipc(tool): latency statistics and their printing, for pingpong,
+ * prio-inv and prio-wake. See lat.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "lat.h"
+#include "mkipc.h"
+
+int lat_cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static __u64 lat_pct(const __u64 *sorted, unsigned long n, unsigned int pct)
+{
+	unsigned long rank = (n * pct + 99) / 100;	/* nearest rank */
+
+	return sorted[rank ? rank - 1 : 0];
+}
+
+/* The @n samples @s to @path, one a line, each with @flag[i] if given. */
+int lat_write_samples(const char *path, const __u64 *s,
+		      const __u8 *flag, unsigned long n)
+{
+	unsigned long i;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (!f) {
+		err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (flag)
+			fprintf(f, "%llu %u\n", s[i], flag[i]);
+		else
+			fprintf(f, "%llu\n", s[i]);
+	}
+	if (fclose(f)) {
+		err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void lat_analyze(__u64 *s, unsigned long n, struct lat_result *r)
+{
+	long double sum = 0;
+	unsigned long i;
+	int b;
+
+	qsort(s, n, sizeof(*s), lat_cmp_u64);
+	r->n = n;
+	r->min = s[0];
+	r->max = s[n - 1];
+	r->p50 = lat_pct(s, n, 50);
+	r->p99 = lat_pct(s, n, 99);
+	memset(r->hist, 0, sizeof(r->hist));
+	for (i = 0; i < n; i++) {
+		sum += s[i];
+		b = s[i] ? 63 - __builtin_clzll(s[i]) : 0;
+		r->hist[b]++;
+	}
+	r->avg = (double)(sum / n);
+}
+
+/* "what (ns): min 1  avg 2.0  p50 2  p99 3  max 4  (5 calls)" */
+void lat_print(const char *what, const struct lat_result *r,
+	       const char *unit)
+{
+	if (!r->n) {
+		printf("%s: none\n", what);
+		return;
+	}
+	printf("%s (ns): min %llu  avg %.1f  p50 %llu  p99 %llu  max %llu",
+	       what, r->min, r->avg, r->p50, r->p99, r->max);
+	printf("  (%lu %s)\n", r->n, unit);
+}
+
+/* " min_ns=1 avg_ns=2.0 p50_ns=2 p99_ns=3 max_ns=4" for a SUMMARY line */
+void lat_summary(const struct lat_result *r)
+{
+	printf(" min_ns=%llu avg_ns=%.1f p50_ns=%llu p99_ns=%llu max_ns=%llu",
+	       r->min, r->avg, r->p50, r->p99, r->max);
+}
+
+/* min, avg, p50, p99, max of @r as members of the open object. */
+void lat_json(struct jw *w, const struct lat_result *r)
+{
+	jw_u64(w, "samples", r->n);
+	if (!r->n)
+		return;
+	jw_u64(w, "min_ns", r->min);
+	jw_double(w, "avg_ns", r->avg);
+	jw_u64(w, "p50_ns", r->p50);
+	jw_u64(w, "p99_ns", r->p99);
+	jw_u64(w, "max_ns", r->max);
+}
+

@@ -32,17 +32,11 @@
 
 static long read_param(const char *name)
 {
-	char path[128], buf[32] = "";
-	FILE *f;
+	char buf[32];
 	long v;
 
-	snprintf(path, sizeof(path), "/sys/module/mkipc/parameters/%s", name);
-	f = fopen(path, "r");
-	if (!f)
+	if (mkipc_param_read(name, buf, sizeof(buf)))
 		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
 	if (buf[0] == 'Y')
 		return 1;
 	if (buf[0] == 'N')

@@ -194,7 +194,7 @@ static inline void *op_thread(void *arg)
 	o->tid = gettid();
 	memset(o->buf, 0, sizeof(o->buf));
 	snprintf(o->buf, sizeof(o->buf), "op %llu", (unsigned long long)o->label);
-	o->t0 = mkipc_now_ns();
+	o->t0 = mkipc_clock_ns();
 	atomic_store(&o->started, 1);
 	switch (o->kind) {
 	case OP_SEND:
@@ -231,7 +231,7 @@ static inline void *op_thread(void *arg)
 						o->buf, o->reply_size);
 		break;
 	}
-	o->t1 = mkipc_now_ns();
+	o->t1 = mkipc_clock_ns();
 	atomic_store(&o->done, 1);
 	return NULL;
 }

@@ -93,7 +93,7 @@ TEST_F_TIMEOUT(ep, user_mem_limit, T_SHORT)
 	ASSERT_LT(0, len);
 	old[len] = 0;
 	snprintf(val, sizeof(val), "%d", USERMEM_KB);
-	ASSERT_EQ(0, mkipc_write_file(USERMEM_PARAM, val));
+	ASSERT_EQ(0, mkipc_file_write(USERMEM_PARAM, val));
 
 	/* Root's endpoint: twice the limit queued, nothing refused. */
 	fd = mkipc_ep_create(self->dev, 0, 2 * USERMEM_KB / 8, NULL);
@@ -109,7 +109,7 @@ TEST_F_TIMEOUT(ep, user_mem_limit, T_SHORT)
 	if (!pid)
 		_exit(usermem_child());
 	st = child_status(pid);
-	EXPECT_EQ(0, mkipc_write_file(USERMEM_PARAM, old));
+	EXPECT_EQ(0, mkipc_file_write(USERMEM_PARAM, old));
 	EXPECT_EQ(0, st) TH_LOG("the child failed at step %d", st);
 }
 
@@ -174,7 +174,7 @@ TEST_F_TIMEOUT(ep, taker_exit_fails_calls, T_SHORT)
 			ASSERT_EQ(0, pthread_create(&thr, NULL, taker_thread,
 						    &tk));
 			ASSERT_EQ(0, mkipc_join_ms(thr, WATCHDOG_MS));
-			gone = mkipc_now_ns();
+			gone = mkipc_clock_ns();
 			ASSERT_EQ(counts[c], tk.taken);
 			for (i = 0; i < counts[c]; i++) {
 				ASSERT_EQ(0, op_join(&caller[i], WATCHDOG_MS))
@@ -283,8 +283,8 @@ static int stop_start(pid_t pid, enum stop_how how)
 		return 0;
 	case STOP_FREEZER:
 		snprintf(val, sizeof(val), "%d", pid);
-		if (mkipc_write_file(FREEZE_CG "/cgroup.procs", val) ||
-		    mkipc_write_file(FREEZE_CG "/cgroup.freeze", "1"))
+		if (mkipc_file_write(FREEZE_CG "/cgroup.procs", val) ||
+		    mkipc_file_write(FREEZE_CG "/cgroup.freeze", "1"))
 			return -1;
 		return stop_wait(pid, FREEZE_CG);
 	}
@@ -302,7 +302,7 @@ static int stop_end(pid_t pid, enum stop_how how)
 		/* The SIGSTOP suppressed, as a debugger's "continue" does. */
 		return ptrace(PTRACE_DETACH, pid, 0, 0);
 	case STOP_FREEZER:
-		return mkipc_write_file(FREEZE_CG "/cgroup.freeze", "0");
+		return mkipc_file_write(FREEZE_CG "/cgroup.freeze", "0");
 	}
 	return -1;
 }

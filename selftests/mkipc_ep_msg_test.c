@@ -413,17 +413,12 @@ TEST_F_TIMEOUT(ep, sender_pid_namespace, T_SHORT)
 	close(fd2);
 }
 
+/* The number in @path, or -1 if it cannot be read. */
 static long read_long(const char *path)
 {
-	long v = -1;
-	FILE *f = fopen(path, "r");
+	long v;
 
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return mkipc_file_read_long(path, &v) ? -1 : v;
 }
 
 /*
@@ -490,9 +485,9 @@ TEST_F_TIMEOUT(ep, sender_user_namespace, T_SHORT)
 		SKIP(return, "unshare(CLONE_NEWUSER): %s", strerror(c));
 	}
 	snprintf(buf, sizeof(buf), "/proc/%d/uid_map", pid);
-	ASSERT_EQ(0, mkipc_write_file(buf, "0 1000 1\n"));
+	ASSERT_EQ(0, mkipc_file_write(buf, "0 1000 1\n"));
 	snprintf(buf, sizeof(buf), "/proc/%d/gid_map", pid);
-	ASSERT_EQ(0, mkipc_write_file(buf, "0 1000 1\n"));
+	ASSERT_EQ(0, mkipc_file_write(buf, "0 1000 1\n"));
 	ASSERT_EQ(1, write(back[1], "g", 1));
 	ASSERT_EQ(0, ep_take(self->rfd, &r, buf, sizeof(buf)));
 	EXPECT_EQ(201, r.msg.label);
@@ -859,34 +854,34 @@ TEST_F_TIMEOUT(ep, timeouts, T_SHORT)
 	ASSERT_LE(0, full);
 	ASSERT_EQ(0, ep_send(full, 1, NULL, 0, 0, 0));
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
-		t0 = mkipc_now_ns();
+		t0 = mkipc_clock_ns();
 		EXPECT_EQ(-ETIMEDOUT, ep_recv(fd, &r, buf, sizeof(buf), 0,
 					      t[i]));
-		dt = mkipc_now_ns() - t0;
+		dt = mkipc_clock_ns() - t0;
 		EXPECT_LE(t[i], dt) TH_LOG("recv timed out early");
 		EXPECT_GT(t[i] + SLACK_NS, dt);
 
-		t0 = mkipc_now_ns();
+		t0 = mkipc_clock_ns();
 		EXPECT_EQ(-ETIMEDOUT, ep_reply_recv(fd, &rr, 0, 0, NULL, 0,
 						    buf, sizeof(buf), 0,
 						    t[i]));
-		dt = mkipc_now_ns() - t0;
+		dt = mkipc_clock_ns() - t0;
 		EXPECT_LE(t[i], dt) TH_LOG("reply_recv timed out early");
 		EXPECT_GT(t[i] + SLACK_NS, dt);
 
 		/* No server: the call times out, and is withdrawn. */
-		t0 = mkipc_now_ns();
+		t0 = mkipc_clock_ns();
 		EXPECT_EQ(-ETIMEDOUT, ep_call(fd, &c, 1, NULL, 0, buf,
 					      sizeof(buf), 0, t[i]));
-		dt = mkipc_now_ns() - t0;
+		dt = mkipc_clock_ns() - t0;
 		EXPECT_LE(t[i], dt) TH_LOG("call timed out early");
 		EXPECT_GT(t[i] + SLACK_NS, dt);
 		EXPECT_EQ(-EAGAIN, ep_recv(fd, &r, buf, sizeof(buf),
 					   MKIPC_F_NONBLOCK, 0));
 
-		t0 = mkipc_now_ns();
+		t0 = mkipc_clock_ns();
 		EXPECT_EQ(-ETIMEDOUT, ep_send(full, 3, NULL, 0, 0, t[i]));
-		dt = mkipc_now_ns() - t0;
+		dt = mkipc_clock_ns() - t0;
 		EXPECT_LE(t[i], dt) TH_LOG("send timed out early");
 		EXPECT_GT(t[i] + SLACK_NS, dt);
 		EXPECT_EQ(1, ep_queued(full));

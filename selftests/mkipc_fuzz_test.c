@@ -960,7 +960,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 	char line[1024];
 	size_t len;
 
-	seed = env ? strtoull(env, NULL, 0) : mkipc_now_ns() ^ getpid();
+	seed = env ? strtoull(env, NULL, 0) : mkipc_clock_ns() ^ getpid();
 	total = mkipc_ep_scaled(200000);
 	fz->target = (total + NTHREADS - 1) / NTHREADS;
 	ksft_print_msg("seed=%llu ioctls=%ld threads=%d\n", seed,
@@ -973,7 +973,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 		fz->slot[i].kind = K_NONE;
 
 	mkipc_paths_read(&paths);
-	t0 = mkipc_now_ns();
+	t0 = mkipc_clock_ns();
 	for (i = 0; i < NTHREADS; i++) {
 		self->th[i].fz = fz;
 		self->th[i].id = i;
@@ -1007,7 +1007,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1200)
 	}
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(self->th[i].thr, NULL);
-	dt = mkipc_now_ns() - t0;
+	dt = mkipc_clock_ns() - t0;
 
 	/* Close everything: no endpoint may outlive its descriptors. */
 	for (i = 0; i < NSLOTS; i++)

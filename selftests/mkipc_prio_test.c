@@ -57,13 +57,11 @@
 #include "kselftest_harness.h"
 #include "mkipc_test.h"
 #include "mkipc_ep_util.h"
+#include "mkipc_util.h"
 
-#define PARAM_DIR	"/sys/module/mkipc/parameters/"
 #define STATS_PATH	MKIPC_DEBUGFS_DIR "/stats"
-#define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
 #define PI_STRESS	"/usr/bin/pi_stress"
 
-/* Longest an operation that should finish may take, even under TCG. */
 /* Test timeout (s): generous, the guest runs under TCG. */
 #define T_TEST		300
 
@@ -71,23 +69,7 @@
 /* A nice value that is not checked (an expectation's wildcard). */
 #define NICE_ANY	INT_MIN
 
-#ifndef SCHED_FLAG_RESET_ON_FORK
-#define SCHED_FLAG_RESET_ON_FORK	0x01
-#endif
-
 /* ---- scheduling settings ---- */
-
-/* struct sched_attr of sched_setattr(2), first revision (48 bytes). */
-struct prio_attr {
-	__u32 size;
-	__u32 sched_policy;
-	__u64 sched_flags;
-	__s32 sched_nice;
-	__u32 sched_priority;
-	__u64 sched_runtime;
-	__u64 sched_deadline;
-	__u64 sched_period;
-};
 
 /* A thread's settings as these tests look at them. */
 struct prio {
@@ -107,45 +89,35 @@ static struct prio with_rof(struct prio p)
 	return p;
 }
 
+/* Thread @tid's settings, by mkipc_sched_get(): 0 or -errno. */
 static int prio_get(pid_t tid, struct prio *p)
 {
-	struct prio_attr a;
+	struct mkipc_sched s;
+	int r = mkipc_sched_get(tid, &s);
 
-	memset(&a, 0, sizeof(a));
-	if (syscall(SYS_sched_getattr, tid, &a, sizeof(a), 0))
-		return -errno;
-	p->policy = a.sched_policy;
-	p->prio = a.sched_priority;
-	p->nice = a.sched_nice;
-	p->rof = !!(a.sched_flags & SCHED_FLAG_RESET_ON_FORK);
+	if (r)
+		return r;
+	p->policy = s.policy;
+	p->prio = s.prio;
+	p->nice = s.nice;
+	p->rof = s.reset_on_fork;
 	return 0;
 }
 
 /*
- * Gives thread @tid (0: the caller) the settings @p: the nice level
- * first (a real-time policy keeps it), then the policy. 0 or -errno.
+ * Gives thread @tid (0: the caller) the settings @p by mkipc_sched_set()
+ * (NICE_ANY: the nice level as it is). 0 or -errno.
  */
 static int prio_set(pid_t tid, const struct prio *p)
 {
-	struct prio_attr a;
+	struct mkipc_sched s = {
+		.policy = p->policy,
+		.prio = p->prio,
+		.nice = p->nice == NICE_ANY ? MKIPC_NICE_KEEP : p->nice,
+		.reset_on_fork = p->rof > 0,
+	};
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.sched_policy = SCHED_OTHER;
-	a.sched_nice = p->nice == NICE_ANY ? 0 : p->nice;
-	if (p->rof > 0)
-		a.sched_flags = SCHED_FLAG_RESET_ON_FORK;
-	if (p->nice != NICE_ANY || p->policy == SCHED_OTHER) {
-		if (syscall(SYS_sched_setattr, tid, &a, 0))
-			return -errno;
-	}
-	if (p->policy == SCHED_OTHER)
-		return 0;
-	a.sched_policy = p->policy;
-	a.sched_priority = p->prio;
-	if (syscall(SYS_sched_setattr, tid, &a, 0))
-		return -errno;
-	return 0;
+	return mkipc_sched_set(tid, &s);
 }
 
 static int prio_matches(const struct prio *got, const struct prio *want)
@@ -155,25 +127,7 @@ static int prio_matches(const struct prio *got, const struct prio *want)
 	       (want->rof < 0 || got->rof == want->rof);
 }
 
-static const char *policy_name(int policy)
-{
-	switch (policy) {
-	case SCHED_OTHER:
-		return "OTHER";
-	case SCHED_FIFO:
-		return "FIFO";
-	case SCHED_RR:
-		return "RR";
-	case SCHED_BATCH:
-		return "BATCH";
-	case SCHED_IDLE:
-		return "IDLE";
-	default:
-		return "policy?";
-	}
-}
-
-/* "FIFO 30 nice 0 rof" and the like, in one of two rotating buffers. */
+/* "SCHED_FIFO 30 nice 0 rof" and the like, in one of two rotating buffers. */
 static const char *prio_str(const struct prio *p)
 {
 	static __thread char bufs[4][64];
@@ -183,7 +137,8 @@ static const char *prio_str(const struct prio *p)
 
 	if (p->nice != NICE_ANY)
 		snprintf(nice, sizeof(nice), "%d", p->nice);
-	snprintf(b, sizeof(bufs[0]), "%s %d nice %s%s", policy_name(p->policy),
+	snprintf(b, sizeof(bufs[0]), "%s %d nice %s%s",
+		 mkipc_policy_name(p->policy),
 		 p->prio, nice, p->rof > 0 ? " rof" : p->rof ? " rof?" : "");
 	return b;
 }
@@ -210,92 +165,42 @@ static const char *prio_str(const struct prio *p)
 		       prio_str(&_want));				\
 } while (0)
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 /* ---- module parameters, sysctls, debugfs ---- */
 
-/* Reads the first line of @path into @buf without its newline; 0 or -1. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	int r = -1;
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	if (fgets(buf, size, f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		r = 0;
-	}
-	fclose(f);
-	return r;
-}
-
-static int param_set(const char *name, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	return mkipc_write_file(path, val);
-}
-
+/* Module parameter boost_ns, in nanoseconds: 0 or -errno. */
 static int boost_set(unsigned long long ns)
 {
 	char val[32];
 
 	snprintf(val, sizeof(val), "%llu", ns);
-	return param_set("boost_ns", val);
-}
-
-/* What the tests change and put back: empty where it could not be read. */
-struct knobs {
-	char tracking[16];
-	char boost[32];
-	char rt_runtime[32];
-};
-
-static void knobs_save(struct knobs *k)
-{
-	read_line(PARAM_DIR "priority_tracking", k->tracking,
-		  sizeof(k->tracking));
-	read_line(PARAM_DIR "boost_ns", k->boost, sizeof(k->boost));
-	read_line(RT_RUNTIME, k->rt_runtime, sizeof(k->rt_runtime));
-}
-
-static void knobs_restore(const struct knobs *k)
-{
-	if (k->tracking[0])
-		param_set("priority_tracking", k->tracking);
-	if (k->boost[0])
-		param_set("boost_ns", k->boost);
-	if (k->rt_runtime[0])
-		mkipc_write_file(RT_RUNTIME, k->rt_runtime);
+	return mkipc_param_write("boost_ns", val);
 }
 
 /*
- * The settings as the program found them, put back when it exits, in
- * case a test was killed (harness timeout) before its teardown ran.
+ * What the tests change, saved for mkipc_param_restore_all(). A test's
+ * teardown puts them back; so does the program's exit, in case a test
+ * was killed (harness timeout) before its teardown ran. The values kept
+ * are the first ones seen: those the program found.
  */
-static struct knobs knobs_at_start;
+static void knobs_save(void)
+{
+	mkipc_param_save("priority_tracking");
+	mkipc_param_save("boost_ns");
+	mkipc_file_save(MKIPC_RT_RUNTIME_PATH);
+}
+
 static pid_t main_pid;
 
 static void knobs_at_exit(void)
 {
 	if (getpid() == main_pid)
-		knobs_restore(&knobs_at_start);
+		mkipc_param_restore_all();
 }
 
 static void __attribute__((constructor)) knobs_remember(void)
 {
 	main_pid = getpid();
-	knobs_save(&knobs_at_start);
+	knobs_save();
 	atexit(knobs_at_exit);
 }
 
@@ -386,7 +291,7 @@ static void *agent_main(void *arg)
 
 	a->tid = gettid();
 	if (a->cpu >= 0)
-		err = pin_cpu(a->cpu);
+		err = mkipc_pin_cpu(a->cpu);
 	if (!err && a->own.policy >= 0)
 		err = prio_set(0, &a->own);
 	if (err) {
@@ -471,10 +376,10 @@ static long fn_call(struct agent *a)
 {
 	long r;
 
-	a->t0 = mkipc_now_ns();
+	a->t0 = mkipc_clock_ns();
 	r = ep_call(a->fd, NULL, a->label, NULL, 0, a->rbuf, sizeof(a->rbuf),
 		    0, a->timeout_ns);
-	a->t1 = mkipc_now_ns();
+	a->t1 = mkipc_clock_ns();
 	return r;
 }
 
@@ -536,11 +441,11 @@ static long fn_hog(struct agent *a)
 	struct timespec ts;
 	unsigned long long end;
 
-	a->t0 = mkipc_now_ns();
+	a->t0 = mkipc_clock_ns();
 	end = a->t0 + a->timeout_ns;
 	atomic_store(&a->taken, 1);
 	do {
-		a->t1 = mkipc_now_ns();
+		a->t1 = mkipc_clock_ns();
 	} while (a->t1 < end);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	a->cpu_ns = ts.tv_sec * SEC + ts.tv_nsec;
@@ -676,7 +581,6 @@ static void set_handler(int sig)
 struct common {
 	int dev;
 	int skip;
-	struct knobs saved;
 };
 
 static void common_setup(struct __test_metadata *_metadata,
@@ -690,7 +594,7 @@ static void common_setup(struct __test_metadata *_metadata,
 		SKIP(return,
 		     "needs root: other threads' policies, module parameters, debugfs");
 	}
-	knobs_save(&c->saved);
+	knobs_save();
 	c->dev = mkipc_open();
 	ASSERT_LE(0, c->dev)
 		TH_LOG("open %s: %s (is mkipc.ko loaded?)", MKIPC_DEV_PATH,
@@ -700,10 +604,10 @@ static void common_setup(struct __test_metadata *_metadata,
 	ASSERT_TRUE(ver.features & MKIPC_FEAT_PRIO)
 		TH_LOG("module without MKIPC_FEAT_PRIO (features %#llx)",
 		       (unsigned long long)ver.features);
-	ASSERT_EQ(0, param_set("priority_tracking", "Y"))
-		TH_LOG("cannot write " PARAM_DIR "priority_tracking");
+	ASSERT_EQ(0, mkipc_param_write("priority_tracking", "Y"))
+		TH_LOG("cannot write " MKIPC_PARAM_DIR "/priority_tracking");
 	ASSERT_EQ(0, boost_set(0))
-		TH_LOG("cannot write " PARAM_DIR "boost_ns");
+		TH_LOG("cannot write " MKIPC_PARAM_DIR "/boost_ns");
 	if (access(STATS_PATH, R_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	ASSERT_EQ(0, prio_tasks_settle(1000))
@@ -718,7 +622,7 @@ static void common_teardown(struct __test_metadata *_metadata,
 
 	if (c->skip)
 		return;
-	knobs_restore(&c->saved);
+	mkipc_param_restore_all();
 	if (c->dev >= 0)
 		close(c->dev);
 	n = prio_tasks_settle(1000);
@@ -789,7 +693,7 @@ static long inversion_ms(struct __test_metadata *_metadata, int dev,
 	int rfd, sfd;
 	long ms;
 
-	if (param_set("priority_tracking", tracking)) {
+	if (mkipc_param_write("priority_tracking", tracking)) {
 		TH_LOG("cannot set priority_tracking=%s", tracking);
 		return -1;
 	}
@@ -865,9 +769,9 @@ TEST_F_TIMEOUT(prio, inversion, T_TEST)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one for the inversion, one to watch");
 	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
-	ASSERT_EQ(0, mkipc_write_file(RT_RUNTIME, "-1"))
+	ASSERT_EQ(0, mkipc_file_write(MKIPC_RT_RUNTIME_PATH, "-1"))
 		TH_LOG("cannot turn RT throttling off");
-	ASSERT_EQ(0, pin_cpu(1));
+	ASSERT_EQ(0, mkipc_pin_cpu(1));
 	ASSERT_EQ(0, prio_set(0, &FIFO(90, 0)));
 
 	with = inversion_ms(_metadata, self->c.dev, "Y");
@@ -958,9 +862,9 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one held, one to call from");
 	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
-	ASSERT_EQ(0, mkipc_write_file(RT_RUNTIME, "-1"))
+	ASSERT_EQ(0, mkipc_file_write(MKIPC_RT_RUNTIME_PATH, "-1"))
 		TH_LOG("cannot turn RT throttling off");
-	ASSERT_EQ(0, pin_cpu(1));
+	ASSERT_EQ(0, mkipc_pin_cpu(1));
 	ASSERT_EQ(0, prio_set(0, &FIFO(95, 0)));
 	NEW_EP(dev, MKIPC_EP_INHERIT_RT, &rfd, &sfd);
 
@@ -1149,9 +1053,9 @@ TEST_F_TIMEOUT(prio, kernel_guard, T_TEST)
 	if (self->c.skip)
 		return;
 	ASSERT_EQ(0, prio_set(0, &OTHER(0)));
-	ASSERT_EQ(0, mkipc_write_file(job, "go"))
+	ASSERT_EQ(0, mkipc_file_write(job, "go"))
 		TH_LOG("%s: %s", job, strerror(errno));
-	ASSERT_EQ(0, read_line(job, buf, sizeof(buf)));
+	ASSERT_EQ(0, mkipc_file_read(job, buf, sizeof(buf)));
 	NOTE("%s\n", buf);
 	EXPECT_EQ(0, strncmp(buf, "ok guard", 8)) TH_LOG("%s", buf);
 	EXPECT_PRIO(0, OTHER(0), "the thread that ran the guard test");
@@ -1876,7 +1780,7 @@ TEST_F_TIMEOUT(restore, reply_many, T_TEST)
 		return;
 	raised = with_rof(variant->r.raised);
 	/* Apart, so that the woken caller runs while REPLY is on its way. */
-	ASSERT_EQ(0, pin_cpu(0));
+	ASSERT_EQ(0, mkipc_pin_cpu(0));
 	ASSERT_EQ(0, prio_set(0, &variant->r.server));
 	agent_init(&caller, fn_ping, self->sfd, &variant->r.caller);
 	caller.cpu = 1;
@@ -1975,10 +1879,10 @@ static void rate_limit_case(struct __test_metadata *_metadata, int dev,
 	ASSERT_EQ(0, boost_set(boost_ns));
 	boosts0 = stat_get("boosts");
 	lim0 = stat_get("boost_limited");
-	t0 = mkipc_now_ns();
+	t0 = mkipc_clock_ns();
 	ASSERT_EQ(0, run_child(unpriv_pingpong, &u, msg, sizeof(msg)))
 		TH_LOG("%s", msg);
-	elapsed = mkipc_now_ns() - t0;
+	elapsed = mkipc_clock_ns() - t0;
 	boosts = stat_get("boosts") - boosts0;
 	limited = stat_get("boost_limited") - lim0;
 	hog = mkipc_field(msg, "hog_cpu_ns");
@@ -2201,13 +2105,13 @@ static long fn_boost_serve(struct agent *a)
 		err = ep_recv(a->fd, &r, NULL, 0, 0, WATCHDOG_NS);
 		if (err)
 			return err;
-		t = mkipc_now_ns();
+		t = mkipc_clock_ns();
 		err = ep_reply(a->fd, r.token, 1, NULL, 0);
 		if (err)
 			return err;
 		/* b->caller was written before the call was made. */
 		prio_get(b->caller, &b->replied[i]);
-		b->replied_ns[i] = mkipc_now_ns() - t;
+		b->replied_ns[i] = mkipc_clock_ns() - t;
 	}
 	return 0;
 }
@@ -2227,15 +2131,15 @@ static long fn_boost_probe(struct agent *a)
 	for (i = 0; i < b->n; i++) {
 		usleep(b->gap_ns / 1000);
 		err = ep_call(a->fd, NULL, 1, NULL, 0, NULL, 0, 0, WATCHDOG_NS);
-		t = mkipc_now_ns();
+		t = mkipc_clock_ns();
 		prio_get(0, &b->seen[i]);
 		if (err)
 			return err;
 		b->after[i] = b->seen[i];
 		while (b->after[i].policy != SCHED_OTHER &&
-		       mkipc_now_ns() - t < SEC)
+		       mkipc_clock_ns() - t < SEC)
 			prio_get(0, &b->after[i]);
-		b->back_ns[i] = mkipc_now_ns() - t;
+		b->back_ns[i] = mkipc_clock_ns() - t;
 	}
 	return 0;
 }
@@ -2367,7 +2271,7 @@ TEST_F_TIMEOUT(prio, no_boost_after_give_up, T_TEST)
 	boosts0 = stat_get("boosts");
 	limited0 = stat_get("boost_limited");
 	EXPECT_EQ(-ESRCH, ep_reply(rfd, r.token, 1, NULL, 0));
-	for (t = mkipc_now_ns(); mkipc_now_ns() - t < 50 * MS;) {
+	for (t = mkipc_clock_ns(); mkipc_clock_ns() - t < 50 * MS;) {
 		ASSERT_EQ(0, prio_get(caller.tid, &p));
 		bad += !prio_matches(&p, &OTHER(0));
 	}
@@ -2630,7 +2534,7 @@ static int trace_write(const char *dir, const char *file, const char *val)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return mkipc_write_file(path, val);
+	return mkipc_file_write(path, val);
 }
 
 /* Empties the trace buffer (an open for writing with O_TRUNC). */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the mkipc selftests.
+ * Helpers shared by the mkipc selftests. The module's parameters, a
+ * thread's scheduling settings, small files and the clock come from
+ * libmkipc's mkipc_util.h, as the mkipc tool has them; the ioctls from
+ * mkipc_ep_util.h.
  */
 #ifndef _MKIPC_TEST_H
 #define _MKIPC_TEST_H
@@ -13,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mkipc_util.h"
 
 /*
  * Iteration counts scale with MKIPC_TEST_SCALE, a percentage (default 100):
@@ -86,15 +91,6 @@ static inline int mkipc_job(const char *path, const char *cmd, char *buf,
 	if (!err)
 		buf[n] = '\0';
 	return err;
-}
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-static inline unsigned long long mkipc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /*
@@ -178,19 +174,6 @@ static inline long mkipc_wait_live_endpoints(long want, int ms)
 	return n;
 }
 
-/* Writes @val to the file at @path: 0, or -1 if any of it failed. */
-static inline int mkipc_write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 /* failslab's debugfs knobs (fault-injection.rst), for the ENOMEM tests. */
 #define MKIPC_FAILSLAB	"/sys/kernel/debug/failslab"
 
@@ -199,7 +182,7 @@ static inline int mkipc_failslab_set(const char *knob, const char *val)
 	char path[128];
 
 	snprintf(path, sizeof(path), MKIPC_FAILSLAB "/%s", knob);
-	return mkipc_write_file(path, val);
+	return mkipc_file_write(path, val);
 }
 
 /*

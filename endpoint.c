@@ -5,6 +5,13 @@
  * The user-visible contract is in include/uapi/linux/mkipc.h; this is how
  * it is kept.
  *
+ * The unit's files: this one (the endpoint, its messages, send, receive,
+ * call and reply, descriptors), endpoint_park.c (a call kept across a
+ * stop), endpoint_exit.c (calls whose taker exits; the unit's tracepoint
+ * probes), endpoint_debugfs.c; include/endpoint_int.h is their shared
+ * interface, include/endpoint.h the unit's to the rest of the module.
+ * This comment covers them all.
+ *
  * Objects and owners
  *
  *   struct mkipc_ep	the endpoint. One reference per open file on it
@@ -189,16 +196,8 @@
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
-#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/hash.h>
-#include <linux/hashtable.h>
-#include <linux/sched/task.h>
-#include <linux/sched/task_stack.h>
-#include <linux/task_work.h>
-#include <linux/tracepoint.h>
-#include <linux/workqueue.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/memcontrol.h>
@@ -209,17 +208,15 @@
 #include <linux/refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
-#include <asm/syscall.h>
-
 #include <uapi/linux/mkipc.h>
 
 #include "endpoint.h"
+#include "endpoint_int.h"
 #include "lfqueue.h"
 #include "owaitq.h"
 #include "params.h"
@@ -227,165 +224,10 @@
 #include "stats.h"
 #include "usermem.h"
 
-enum mkipc_call_state {
-	MKIPC_CALL_QUEUED,	/* queued or first in line; no server has it */
-	MKIPC_CALL_TAKEN,	/* a server has it, under a token */
-	MKIPC_CALL_REPLIED,	/* ->reply is set */
-	MKIPC_CALL_FAILED,	/* the endpoint died */
-	MKIPC_CALL_CANCELLED,	/* the caller gave up */
-	MKIPC_CALL_ORPHANED,	/* the thread that took it exited */
-};
-
-struct mkipc_kmsg {
-	struct list_head link;		/* in ep->front, while there */
-	/* The endpoint whose spares it goes back to, or NULL (kfree). */
-	struct mkipc_ep *home;
-	u64 label;
-	u32 size;
-	bool is_call;
-	struct pid *tgid;		/* the sender, as it sent */
-	struct pid *tid;
-	kuid_t euid;
-	kgid_t egid;
-	refcount_t ref;			/* 1; 2 for a call (see the top) */
-	/* Charged to (usermem.c): the endpoint's creator, these bytes. */
-	struct mkipc_user *user;
-	u32 charged;
-	/* Calls only. */
-	atomic_t state;			/* enum mkipc_call_state */
-	u32 rep_cap;			/* the caller's reply buffer */
-	/*
-	 * A reply of up to MKIPC_REPLY_INLINE bytes goes after the request's
-	 * payload, in room the call allocated for it; a larger one in its
-	 * own message, ->reply. Written before state goes REPLIED.
-	 */
-	u32 rep_size;
-	u64 rep_label;
-	u64 token;			/* while taken: generation, slot */
-	/* While under a token: the thread that took it (no reference). */
-	struct task_struct *taker;
-	struct mkipc_kmsg *reply;	/* written before state goes REPLIED */
-	struct mkipc_waitq done;	/* the caller waits here */
-	struct mkipc_pi_don pi;		/* what the caller passes on */
-	u8 data[];
-};
-
-/* Reply payloads a call carries in its own allocation. */
-#define MKIPC_REPLY_INLINE	64
-/*
- * Records with room for this many payload bytes (a request and its inline
- * reply) are an endpoint's own: charged to its creator's memory cgroup
- * once, when first allocated, and kept for reuse in ep->spare instead of
- * freed, so that a steady exchange allocates and charges nothing.
- */
-#define MKIPC_KMSG_SMALL	128
-#define MKIPC_EP_SPARES		4
-
-/*
- * Call slots: the first MKIPC_EP_SLOTS calls a server holds at once are
- * named by a slot of the endpoint's own, which a token indexes directly;
- * more go to the xarray. A slot's word is its generation (32 bits, never
- * 0) and a state:
- *
- *   FREE(g) --taker claims--> BUSY(g) --taker publishes--> TAKEN(g)
- *   TAKEN(g) --reply, death, or the taker's failed delivery--> FREE(g+1)
- *
- * Only the cmpxchg out of TAKEN(g) ends a call, so exactly one of those
- * wins; ->call and ->rep_cap are written only while BUSY, so while a
- * slot reads TAKEN(g) they are g's (the generation only grows: no ABA).
- * The token of slot i is g << 32 | (MKIPC_SLOT_TOKEN + i); xarray tokens
- * stay below MKIPC_SLOT_TOKEN in their low half.
- */
-#define MKIPC_EP_SLOTS		16
-#define MKIPC_SLOT_TOKEN	0xffffff00U
-enum { MKIPC_SLOT_FREE, MKIPC_SLOT_BUSY, MKIPC_SLOT_TAKEN };
-
-struct mkipc_cslot {
-	atomic64_t word;		/* generation << 2 | state */
-	struct mkipc_kmsg *call;	/* while TAKEN */
-	struct task_struct *taker;	/* call->taker, while TAKEN */
-	u32 rep_cap;			/* call->rep_cap, while TAKEN */
-};
-
-/* Per-endpoint counters, shown in debugfs mkipc/endpoints. */
-enum mkipc_ep_stat {
-	MKIPC_EPS_SENT,
-	MKIPC_EPS_RECEIVED,
-	MKIPC_EPS_CALLS,
-	MKIPC_EPS_REPLIES,
-	MKIPC_EPS_ERRORS,
-	MKIPC_EPS_DIRECT,
-	MKIPC_EPS_NR
-};
-
-struct mkipc_ep {
-	struct mkipc_queue q;		/* of struct mkipc_kmsg * */
-	struct mkipc_waitq recv_wq;	/* receivers, exclusive */
-	struct mkipc_waitq send_wq;	/* senders waiting for room, exclusive */
-	wait_queue_head_t poll_wq;	/* poll, select, epoll */
-	struct mkipc_prio_idleq idleq;	/* receivers waiting, for prio_boost */
-	/*
-	 * Taken calls, by slot: a token is (generation << 32 | slot), so the
-	 * lowest free slot can be reused at once (no node churn in the
-	 * table) while a stale token still names nothing. xa_lock also
-	 * guards token_gen, front and dead.
-	 */
-	struct xarray calls;
-	u32 token_gen;
-	struct mkipc_cslot slots[MKIPC_EP_SLOTS];	/* taken calls, first */
-	struct list_head front;		/* undeliverable messages, first in line */
-	/*
-	 * One message ahead of the queue: put there (cmpxchg from NULL) by
-	 * a sender that found nothing counted, taken (xchg) by a receiver.
-	 */
-	struct mkipc_kmsg *mailbox;
-	atomic_t nr_front;		/* entries in front: lockless hint */
-	/*
-	 * Messages that count against max_msgs, in two halves of one word
-	 * so that a sender checks their sum in one atomic step:
-	 *
-	 *   low 32 bits, queued: from their enqueue until delivered,
-	 *     withdrawn (a call given up while QUEUED) or discarded;
-	 *   high 32 bits, abandoned: a call its caller gave up while TAKEN,
-	 *     from just before the caller's cmpxchg to CANCELLED (undone if
-	 *     that fails) until the holder of its token uses the token up
-	 *     (the ESRCH reply, the death, a failed delivery), who finds it
-	 *     CANCELLED only after that cmpxchg: the half never goes below 0.
-	 *
-	 * A call whose caller still waits costs that caller a thread; one it
-	 * gave up costs nothing more, so only those count. A withdrawn call
-	 * stays in the lock-free queue until a receive passes over it, so
-	 * the queue's own bound is twice max_msgs.
-	 */
-	atomic64_t nmsgs;
-	bool dead;
-	bool sync;			/* synchronous hand-off on calls */
-	bool direct;			/* the mailbox is in use */
-	bool recycle;			/* spares and call slots in use */
-	u32 flags;			/* MKIPC_EP_* baselines in effect */
-	u32 max_msgs;
-	u64 id;
-	atomic_t hwm;			/* queue high-water mark */
-	atomic_long_t cnt[MKIPC_EPS_NR];
-	/* Free small records, each taken and given back by one xchg. */
-	struct mkipc_kmsg *spare[MKIPC_EP_SPARES];
-	struct mem_cgroup *memcg;	/* the creator's: small records */
-	struct mkipc_user *user;	/* the creator's, or NULL: usermem.c */
-	u32 charged;			/* for the endpoint itself */
-	struct kref ref;
-	struct list_head node;		/* in mkipc_eps */
-	pid_t creator;			/* tgid, in the initial namespace */
-};
-
-struct mkipc_epf {
-	struct mkipc_ep *ep;
-	u32 rights;
-};
-
-static LIST_HEAD(mkipc_eps);
-static DEFINE_MUTEX(mkipc_eps_lock);	/* protects mkipc_eps */
+LIST_HEAD(mkipc_eps);
+DEFINE_MUTEX(mkipc_eps_lock);		/* protects mkipc_eps */
 static atomic64_t mkipc_ep_ids = ATOMIC64_INIT(0);
-static atomic_t mkipc_ep_live = ATOMIC_INIT(0);
+atomic_t mkipc_ep_live = ATOMIC_INIT(0);
 
 static void mkipc_ep_count(struct mkipc_ep *ep, enum mkipc_ep_stat s)
 {
@@ -490,7 +332,7 @@ static void mkipc_kmsg_free(struct mkipc_kmsg *m)
 	kfree(m);
 }
 
-static void mkipc_kmsg_put(struct mkipc_kmsg *m)
+void mkipc_kmsg_put(struct mkipc_kmsg *m)
 {
 	struct mkipc_ep *ep = m->home;
 	int i;
@@ -542,8 +384,8 @@ static struct mkipc_kmsg *mkipc_kmsg_from_user(struct mkipc_ep *ep,
  * from @from to @to and wakes the caller, then drops that reference. A
  * call the caller cancelled is only dropped. True if the move happened.
  */
-static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
-			   enum mkipc_wake_how how)
+bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
+		    enum mkipc_wake_how how)
 {
 	/* Full barrier: ->reply is written before the state says so. */
 	bool moved = atomic_cmpxchg(&m->state, from, to) == from;
@@ -565,47 +407,6 @@ static bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
 	return moved;
 }
 
-/* --- takers ------------------------------------------------------------- */
-
-/*
- * A call taken by a thread that exits before anyone answers it fails
- * (MKIPC_CALL_ORPHANED, EOWNERDEAD for its caller), as Binder fails a
- * transaction whose thread died: else its caller waits until its timeout,
- * for ever without one. The hook is a probe on the scheduler's
- * sched_process_exit tracepoint, which every exiting thread passes, so it
- * must cost an unrelated thread next to nothing: it looks at one counter,
- * the number of calls under a token whose taker hashes to that bucket
- * (any thread that hashes there makes the probe look closer, harmlessly).
- * Only then does it queue work, holding a reference to the thread so that
- * its address names no other, that looks through every endpoint for calls
- * it took. A call's taker is compared, never followed, and only while its
- * token still names it.
- */
-#define MKIPC_TAKER_BITS	8
-
-static struct mkipc_taker_bucket {
-	atomic_t n;			/* calls under a token, by their taker */
-} ____cacheline_aligned_in_smp mkipc_takers[1 << MKIPC_TAKER_BITS];
-
-static bool mkipc_taker_hooked;		/* the probe is registered */
-
-static atomic_t *mkipc_taker_count(struct task_struct *t)
-{
-	return &mkipc_takers[hash_ptr(t, MKIPC_TAKER_BITS)].n;
-}
-
-/* A call goes under a token for @t; before it is published. */
-static void mkipc_taker_in(struct task_struct *t)
-{
-	atomic_inc(mkipc_taker_count(t));
-}
-
-/* A call of @t's left the token table (whoever took it out). */
-static void mkipc_taker_out(struct task_struct *t)
-{
-	atomic_dec(mkipc_taker_count(t));
-}
-
 /* --- the endpoint -------------------------------------------------------- */
 
 static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
@@ -617,11 +418,6 @@ static void mkipc_ep_wake_poll(struct mkipc_ep *ep, __poll_t events)
 
 /* One abandoned call in ep->nmsgs. */
 #define MKIPC_ABANDONED	((s64)BIT_ULL(32))
-
-static u32 mkipc_nqueued(s64 n)
-{
-	return (u32)n;
-}
 
 /* Queued and abandoned together: what max_msgs bounds. */
 static u32 mkipc_ncounted(s64 n)
@@ -676,7 +472,7 @@ static void mkipc_ep_count_out(struct mkipc_ep *ep)
  * An abandoned call's token was used up (a reply, ESRCH; or the death), by
  * whoever found it CANCELLED; or its caller's count undone.
  */
-static void mkipc_ep_abandoned_out(struct mkipc_ep *ep)
+void mkipc_ep_abandoned_out(struct mkipc_ep *ep)
 {
 	/*
 	 * After the load that found CANCELLED: pairs with the full barrier
@@ -769,7 +565,7 @@ static u64 mkipc_slot_word(u32 gen, int state)
  * Ends the call slot @s holds if its word still is @word, a TAKEN one:
  * the call (the endpoint's reference, now the caller's of this), or NULL.
  */
-static struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word)
+struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word)
 {
 	struct task_struct *taker;
 	struct mkipc_kmsg *m;
@@ -1387,8 +1183,8 @@ static bool mkipc_call_over(struct mkipc_kmsg *m, int *state)
  * abandoned count stays until the token is used up); and, once *@undone
  * is set (never cleared here), mkipc_ep_room() for a count taken back.
  */
-static int mkipc_call_cancel(struct mkipc_ep *ep, struct mkipc_kmsg *m,
-			     bool *undone)
+int mkipc_call_cancel(struct mkipc_ep *ep, struct mkipc_kmsg *m,
+		      bool *undone)
 {
 	int old, state = atomic_read(&m->state);
 
@@ -1410,7 +1206,7 @@ static int mkipc_call_cancel(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 }
 
 /* The caller's side of giving up, after mkipc_call_cancel(). */
-static void mkipc_call_gave_up(struct mkipc_ep *ep, int state, bool undone)
+void mkipc_call_gave_up(struct mkipc_ep *ep, int state, bool undone)
 {
 	if (undone)
 		mkipc_ep_room(ep);
@@ -1418,365 +1214,6 @@ static void mkipc_call_gave_up(struct mkipc_ep *ep, int state, bool undone)
 		mkipc_ep_count_out(ep);	/* withdrawn */
 	else if (state == MKIPC_CALL_TAKEN)
 		mkipc_stat_inc(MKIPC_STAT_CALLS_ABANDONED);
-}
-
-/* --- parked calls --------------------------------------------------------- */
-
-/*
- * A stop (SIGSTOP, SIGTSTP, a ptrace stop) or the freezer interrupts a
- * caller's wait as any signal does, but runs no handler, and the arch code
- * restarts a system call interrupted that way where it was. So a caller
- * whose wait a signal interrupts, unless it is to die, parks its call as
- * it is (queued or taken: its place in line, its server's raise) and
- * returns -ERESTARTNOHAND; the ioctl, run again once the thread is
- * continued, finds the call by thread, file and argument pointer and
- * waits on for it, to its first deadline.
- *
- * Where a handler is to run instead, -ERESTARTNOHAND becomes EINTR. A
- * probe on the signal_deliver tracepoint, which get_signal() passes with
- * the signal's action just before it sets up a handler, settles that case
- * as it was settled before calls were parked: it gives the call up
- * (atomics only; the rest in task_work before the thread returns to user
- * mode), and a call withdrawn from the queue under an SA_RESTART handler,
- * with no timeout, restarts as a new call (-ERESTARTSYS). A call that has
- * ended meanwhile (replied, or failed) is not given up: the probe writes
- * the reply out without faulting and makes it the ioctl's result, as when
- * a wait saw the reply and the signal together, so that no reply is lost
- * to a handler (EFAULT, the reply lost, if the buffer is not in memory
- * then, as for any buffer a reply cannot be written to).
- *
- * Owners: a parked call is its thread's, in mkipc_parked_hash, holding
- * the caller's reference to the call and one to the file (the endpoint,
- * and the module with the probe's task_work). It leaves the table by the
- * ioctl run again (resumed), by the probe (settled in task_work), by any
- * other ioctl of the thread on an endpoint (a restart that did not
- * happen: given up as if EINTR), or by the thread's exit (given up).
- */
-struct mkipc_parked {
-	/* In mkipc_parked_hash by task; or on mkipc_parked_dead. */
-	struct hlist_node node;
-	struct callback_head cb;	/* the probe's settling */
-	struct task_struct *task;	/* the caller; compared, not followed */
-	struct file *file;		/* a reference */
-	struct mkipc_call __user *uc;
-	struct mkipc_call c;		/* the arguments as first read */
-	struct mkipc_kmsg *m;		/* the caller's reference */
-	ktime_t deadline;
-	unsigned long args[6];		/* the ioctl's, as interrupted */
-	unsigned long ip, sp;		/* its user ip (after it) and sp */
-	int nr;				/* its system call number */
-	bool settled;			/* given up already: @state */
-	bool undone;			/* a count taken back: room to tell */
-	int state;
-};
-
-static DEFINE_HASHTABLE(mkipc_parked_hash, 6);
-/* Raw, IRQs off at every taking: see "Locking" at the top. */
-static DEFINE_RAW_SPINLOCK(mkipc_parked_lock);
-static atomic_t mkipc_parked_nr = ATOMIC_INIT(0);
-static bool mkipc_park_hooked;		/* both probes registered */
-/* Given up where they could not be settled (atomic): for the reaper. */
-static HLIST_HEAD(mkipc_parked_dead);
-static void mkipc_park_reap(struct work_struct *work);
-static DECLARE_WORK(mkipc_park_reaper, mkipc_park_reap);
-
-static struct mkipc_ep *mkipc_parked_ep(struct mkipc_parked *p)
-{
-	return ((struct mkipc_epf *)p->file->private_data)->ep;
-}
-
-/* Parks the call @m of the interrupted ioctl; 0, or -ENOMEM. */
-static int mkipc_park(struct file *file, struct mkipc_call __user *uc,
-		      const struct mkipc_call *c, struct mkipc_kmsg *m,
-		      ktime_t deadline)
-{
-	struct pt_regs *regs = task_pt_regs(current);
-	struct mkipc_parked *p;
-	unsigned long flags;
-
-	if (!mkipc_park_hooked)
-		return -ENOMEM;
-	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (!p)
-		return -ENOMEM;
-	p->task = current;
-	p->file = get_file(file);
-	p->uc = uc;
-	p->c = *c;
-	p->m = m;
-	p->deadline = deadline;
-	p->nr = syscall_get_nr(current, regs);
-	syscall_get_arguments(current, regs, p->args);
-	p->ip = instruction_pointer(regs);
-	p->sp = user_stack_pointer(regs);
-	p->settled = false;
-	p->undone = false;
-	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hash_add(mkipc_parked_hash, &p->node, (unsigned long)current);
-	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	atomic_inc(&mkipc_parked_nr);
-	mkipc_stat_inc(MKIPC_STAT_CALLS_PARKED);
-	return 0;
-}
-
-/*
- * Gives up a parked call no longer listed (as EINTR would, unless that
- * was done already), and frees it. Process context.
- */
-static void mkipc_park_settle(struct mkipc_parked *p)
-{
-	struct mkipc_ep *ep = mkipc_parked_ep(p);
-	struct file *file = p->file;
-
-	if (!p->settled)
-		p->state = mkipc_call_cancel(ep, p->m, &p->undone);
-	mkipc_call_gave_up(ep, p->state, p->undone);
-	mkipc_prio_call_done(&p->m->pi);
-	mkipc_kmsg_put(p->m);
-	atomic_dec(&mkipc_parked_nr);
-	kfree(p);
-	/*
-	 * Last: the file pins the module this runs in, and its final put
-	 * is deferred past our return (task_work, or delayed for a kworker
-	 * that the module's exit flushes).
-	 */
-	fput(file);
-}
-
-static void mkipc_park_settle_work(struct callback_head *cb)
-{
-	mkipc_park_settle(container_of(cb, struct mkipc_parked, cb));
-}
-
-static void mkipc_park_reap(struct work_struct *work)
-{
-	struct mkipc_parked *p;
-	struct hlist_node *tmp;
-	unsigned long flags;
-	HLIST_HEAD(dead);
-
-	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hlist_move_list(&mkipc_parked_dead, &dead);
-	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	hlist_for_each_entry_safe(p, tmp, &dead, node) {
-		hlist_del(&p->node);
-		mkipc_park_settle(p);
-	}
-}
-
-/* Under mkipc_parked_lock, off the hash: for the reaper. Atomic. */
-static void mkipc_park_bury_locked(struct mkipc_parked *p)
-{
-	hlist_add_head(&p->node, &mkipc_parked_dead);
-	queue_work(system_unbound_wq, &mkipc_park_reaper);
-}
-
-/*
- * The ioctl @uc on @file (NULL: another ioctl) enters: its own parked
- * call if this is that ioctl run again, unlisted; NULL if none. This
- * thread's other parked calls are stale, their ioctl not run again (a
- * debugger moved it, or the descriptor went), and given up.
- */
-static struct mkipc_parked *mkipc_park_enter(struct file *file,
-					     struct mkipc_call __user *uc)
-{
-	unsigned long sp = user_stack_pointer(task_pt_regs(current));
-	struct mkipc_parked *p, *found = NULL;
-	struct hlist_node *tmp;
-	unsigned long flags;
-	HLIST_HEAD(stale);
-
-	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hash_for_each_possible_safe(mkipc_parked_hash, p, tmp, node,
-				    (unsigned long)current) {
-		if (p->task != current)
-			continue;
-		hash_del(&p->node);
-		if (!found && file && p->file == file && p->uc == uc &&
-		    p->sp == sp)
-			found = p;
-		else
-			hlist_add_head(&p->node, &stale);
-	}
-	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	hlist_for_each_entry_safe(p, tmp, &stale, node) {
-		hlist_del(&p->node);
-		mkipc_park_settle(p);
-	}
-	return found;
-}
-
-/*
- * The ioctl @uc on @file, run again: its parked call (the caller's
- * reference), with its arguments and deadline; or NULL.
- */
-static struct mkipc_kmsg *mkipc_unpark(struct file *file,
-				       struct mkipc_call __user *uc,
-				       struct mkipc_call *c, ktime_t *deadline)
-{
-	struct mkipc_parked *p = mkipc_park_enter(file, uc);
-	struct mkipc_kmsg *m;
-
-	if (!p)
-		return NULL;
-	*c = p->c;
-	*deadline = p->deadline;
-	m = p->m;
-	atomic_dec(&mkipc_parked_nr);
-	fput(p->file);		/* not the last: the ioctl has it */
-	kfree(p);
-	mkipc_stat_inc(MKIPC_STAT_CALLS_RESUMED);
-	return m;
-}
-
-/*
- * @t exits (the exit probe, atomic): its parked calls are given up now,
- * before its parent can see it gone, so that no reply to it succeeds
- * after; the rest is the reaper's, which needs no allocation here.
- */
-static void mkipc_park_exit(struct task_struct *t)
-{
-	struct mkipc_parked *p;
-	struct hlist_node *tmp;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hash_for_each_possible_safe(mkipc_parked_hash, p, tmp, node,
-				    (unsigned long)t) {
-		if (p->task != t)
-			continue;
-		if (!p->settled) {
-			p->state = mkipc_call_cancel(mkipc_parked_ep(p), p->m,
-						     &p->undone);
-			p->settled = true;
-		}
-		hash_del(&p->node);
-		mkipc_park_bury_locked(p);
-	}
-	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-}
-
-/*
- * Whether the arch code has set up the restart of the parked ioctl @p
- * already, in a first pass through get_signal() that found no handler to
- * run: on x86, ax back to the system call's number and ip back onto the
- * 2-byte instruction (arch_do_signal_or_restart()).
- */
-static bool mkipc_park_armed(struct pt_regs *regs, struct mkipc_parked *p)
-{
-#ifdef CONFIG_X86
-	return instruction_pointer(regs) + 2 == p->ip &&
-	       regs->ax == regs->orig_ax;
-#else
-	return false;
-#endif
-}
-
-/*
- * The result of the ended call @p, for an ioctl that cannot run again:
- * the reply written out as mkipc_call_wait() would, but without faulting
- * (atomic), so EFAULT also if the buffer is not in memory now.
- */
-static long mkipc_park_result(struct mkipc_parked *p, int state)
-{
-	struct mkipc_kmsg *m = p->m, *rep;
-	u64 label;
-	u32 size;
-
-	/* Acquire: pairs with mkipc_call_end()'s cmpxchg, for ->reply. */
-	state = atomic_read_acquire(&m->state);
-	rep = m->reply;
-	label = rep ? rep->label : m->rep_label;
-	size = rep ? rep->size : m->rep_size;
-	if (state == MKIPC_CALL_FAILED)
-		return -EPIPE;
-	if (state == MKIPC_CALL_ORPHANED)
-		return -EOWNERDEAD;
-	if ((size && copy_to_user_nofault(u64_to_user_ptr(p->c.rep.data),
-					  rep ? rep->data : m->data + m->size,
-					  size)) ||
-	    copy_to_user_nofault(&p->uc->rep.label, &label, sizeof(label)) ||
-	    copy_to_user_nofault(&p->uc->rep.size, &size, sizeof(size)))
-		return -EFAULT;
-	return 0;
-}
-
-/*
- * signal_deliver, in get_signal(): under the signal lock, IRQs off, the
- * handler of @ka about to be set up. The interrupted ioctl returns
- * -ERESTARTNOHAND, or its restart is armed already: both are ours.
- */
-static void mkipc_park_signal_probe(void *data, int sig,
-				    struct kernel_siginfo *info,
-				    struct k_sigaction *ka)
-{
-	struct pt_regs *regs = task_pt_regs(current);
-	struct mkipc_parked *p, *found = NULL;
-	unsigned long args[6], flags;
-	bool armed = false, renew;
-	long ret;
-	int state;
-
-	if (likely(!atomic_read(&mkipc_parked_nr)))
-		return;
-	/* A stop, an ignored or a default action: the restart waits on. */
-	if (ka->sa.sa_handler == SIG_DFL || ka->sa.sa_handler == SIG_IGN)
-		return;
-	syscall_get_arguments(current, regs, args);
-	raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-	hash_for_each_possible(mkipc_parked_hash, p, node,
-			       (unsigned long)current) {
-		if (p->task != current ||
-		    p->nr != syscall_get_nr(current, regs) ||
-		    memcmp(p->args, args, 3 * sizeof(args[0])))
-			continue;
-		armed = mkipc_park_armed(regs, p);
-		if (armed || (instruction_pointer(regs) == p->ip &&
-			      syscall_get_error(current, regs) ==
-			      -ERESTARTNOHAND)) {
-			found = p;
-			break;
-		}
-	}
-	if (!found) {
-		raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-		return;
-	}
-	hash_del(&found->node);
-	state = mkipc_call_cancel(mkipc_parked_ep(found), found->m,
-				  &found->undone);
-	found->settled = true;
-	found->state = state;
-	if (state != MKIPC_CALL_QUEUED && state != MKIPC_CALL_TAKEN) {
-		/*
-		 * Ended while parked: the ioctl returns how, before the
-		 * handler runs, as it did when the wait saw the end and the
-		 * signal together; no reply is lost to the handler.
-		 */
-		ret = mkipc_park_result(found, state);
-		if (armed)
-			instruction_pointer_set(regs, found->ip);
-		syscall_set_return_value(current, regs, ret, 0);
-	} else {
-		/* Withdrawn: restarts as a new call, as before parking. */
-		renew = state == MKIPC_CALL_QUEUED &&
-			(ka->sa.sa_flags & SA_RESTART) && !found->c.timeout_ns;
-		if (armed && !renew) {
-			/* Undo the restart: the handler's return sees EINTR. */
-			instruction_pointer_set(regs, found->ip);
-			syscall_set_return_value(current, regs, -EINTR, 0);
-		} else if (!armed && renew) {
-			syscall_set_return_value(current, regs, -ERESTARTSYS, 0);
-		}
-	}
-	raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	/* The rest before the thread runs the handler; else the reaper's. */
-	init_task_work(&found->cb, mkipc_park_settle_work);
-	if (task_work_add(current, &found->cb, TWA_RESUME)) {
-		raw_spin_lock_irqsave(&mkipc_parked_lock, flags);
-		mkipc_park_bury_locked(found);
-		raw_spin_unlock_irqrestore(&mkipc_parked_lock, flags);
-	}
 }
 
 /*
@@ -2310,158 +1747,16 @@ static int mkipc_ep_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-struct mkipc_taker_exit {
-	struct work_struct work;
-	struct task_struct *task;	/* a reference: its address stays its */
-};
-
-static struct workqueue_struct *mkipc_taker_wq;
-
-/*
- * The exit of a thread that took calls: each still under a token fails,
- * ORPHANED. The thread takes no call after the probe that queued this.
- */
-static void mkipc_taker_exit_work(struct work_struct *work)
-{
-	struct mkipc_taker_exit *x = container_of(work, struct mkipc_taker_exit,
-						  work);
-	struct task_struct *t = x->task;
-	struct mkipc_kmsg *m, *tmp;
-	unsigned long index;
-	struct mkipc_ep *ep;
-	LIST_HEAD(orphans);
-	int i;
-
-	/*
-	 * After its exit's last steps (exit_notify() sets ->exit_state after
-	 * exit_files() and the task_work that closes its files run): if its
-	 * process held the last receive file, its endpoints died first, and
-	 * their calls end as a death ends them (EPIPE), not as orphans.
-	 */
-	while (!READ_ONCE(t->exit_state))
-		schedule_timeout_uninterruptible(1);
-
-	/* The list's lock keeps each endpoint from being freed meanwhile. */
-	mutex_lock(&mkipc_eps_lock);
-	list_for_each_entry(ep, &mkipc_eps, node) {
-		for (i = 0; i < MKIPC_EP_SLOTS; i++) {
-			struct mkipc_cslot *s = &ep->slots[i];
-			/* Acquire: ->taker as the taker published it, (T). */
-			u64 word = atomic64_read_acquire(&s->word);
-
-			/* The cmpxchg proves ->taker was read while gen's. */
-			if ((word & 3) != MKIPC_SLOT_TAKEN ||
-			    READ_ONCE(s->taker) != t)
-				continue;
-			m = mkipc_slot_end(s, word);
-			if (m)
-				list_add_tail(&m->link, &orphans);
-		}
-		/* The table's reference keeps an entry alive under its lock. */
-		xa_lock(&ep->calls);
-		xa_for_each(&ep->calls, index, m) {
-			if (m->taker != t)
-				continue;
-			__xa_erase(&ep->calls, index);
-			mkipc_taker_out(t);
-			list_add_tail(&m->link, &orphans);
-		}
-		xa_unlock(&ep->calls);
-		/* ->link is free: a call under a token is in no line. */
-		list_for_each_entry_safe(m, tmp, &orphans, link) {
-			list_del(&m->link);
-			if (!mkipc_call_end(m, MKIPC_CALL_TAKEN,
-					    MKIPC_CALL_ORPHANED, MKIPC_WAKE_ONE))
-				mkipc_ep_abandoned_out(ep);	/* given up */
-			mkipc_stat_inc(MKIPC_STAT_CALLS_ORPHANED);
-		}
-	}
-	mutex_unlock(&mkipc_eps_lock);
-	put_task_struct(t);
-	kfree(x);
-}
-
-/* sched_process_exit, in do_exit(): every thread's, so cheap when idle. */
-static void mkipc_taker_exit_probe(void *data, struct task_struct *t)
-{
-	struct mkipc_taker_exit *x;
-
-	if (unlikely(atomic_read(&mkipc_parked_nr)))
-		mkipc_park_exit(t);
-	if (likely(!atomic_read(mkipc_taker_count(t))))
-		return;
-	/*
-	 * Preemption is off in a probe. Lost only to an atomic OOM (the
-	 * calls then wait for their callers' timeouts, as before ABI 0.6).
-	 */
-	x = kmalloc(sizeof(*x), GFP_ATOMIC);
-	if (!x)
-		return;
-	INIT_WORK(&x->work, mkipc_taker_exit_work);
-	x->task = get_task_struct(t);
-	queue_work(mkipc_taker_wq, &x->work);
-}
-
-static struct tracepoint *mkipc_taker_tp, *mkipc_signal_tp;
-
-static void mkipc_find_tps(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "sched_process_exit"))
-		mkipc_taker_tp = tp;
-	else if (!strcmp(tp->name, "signal_deliver"))
-		mkipc_signal_tp = tp;
-}
-
-/* Registers the exit probe; without tracepoints, takers' exits go unseen. */
 int mkipc_ep_init(void)
 {
-	/* Unbound: a worker may wait for a slow exit (see above). */
-	mkipc_taker_wq = alloc_workqueue("mkipc_taker", WQ_UNBOUND, 0);
-	if (!mkipc_taker_wq)
-		return -ENOMEM;
-	for_each_kernel_tracepoint(mkipc_find_tps, NULL);
-	if (mkipc_taker_tp &&
-	    !tracepoint_probe_register(mkipc_taker_tp, mkipc_taker_exit_probe,
-				       NULL))
-		mkipc_taker_hooked = true;
-	else
-		pr_warn("no sched_process_exit tracepoint: a call whose taker exits waits for its timeout\n");
-	/* Parking needs both: the exit gives up what a thread parked. */
-	if (mkipc_taker_hooked && mkipc_signal_tp &&
-	    !tracepoint_probe_register(mkipc_signal_tp,
-				       mkipc_park_signal_probe, NULL))
-		mkipc_park_hooked = true;
-	else
-		pr_warn("no signal_deliver tracepoint: a stop fails a call with EINTR\n");
-	return 0;
+	return mkipc_ep_hooks_init();
 }
 
 void mkipc_ep_uninit(void)
 {
-	/* Nothing is parked: each parked call holds a file, so the module. */
-	if (mkipc_park_hooked)
-		tracepoint_probe_unregister(mkipc_signal_tp,
-					    mkipc_park_signal_probe, NULL);
-	if (mkipc_taker_hooked)
-		tracepoint_probe_unregister(mkipc_taker_tp,
-					    mkipc_taker_exit_probe, NULL);
-	/* No probe runs after this... */
-	tracepoint_synchronize_unregister();
-	/* ... and no work it queued, once this returns. */
-	destroy_workqueue(mkipc_taker_wq);
-	flush_work(&mkipc_park_reaper);
+	mkipc_ep_hooks_uninit();
 	/* The endpoints' users' records, all uncharged by now. */
 	mkipc_user_uninit();
-}
-
-bool mkipc_ep_taker_exit_seen(void)
-{
-	return mkipc_taker_hooked;
-}
-
-bool mkipc_ep_stop_resumes(void)
-{
-	return mkipc_park_hooked;
 }
 
 static const struct file_operations mkipc_ep_fops = {
@@ -2472,48 +1767,3 @@ static const struct file_operations mkipc_ep_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,
 };
-
-/* --- debugfs -------------------------------------------------------------- */
-
-int mkipc_ep_live_count(void)
-{
-	return atomic_read(&mkipc_ep_live);
-}
-
-static int mkipc_eps_show(struct seq_file *s, void *unused)
-{
-	struct mkipc_ep *ep;
-
-	seq_printf(s, "live %d\n", atomic_read(&mkipc_ep_live));
-	seq_puts(s, "id creator queue waitq handoff max_msgs queued hwm dead sent received calls replies errors direct recycle abandoned user_bytes\n");
-	mutex_lock(&mkipc_eps_lock);
-	list_for_each_entry(ep, &mkipc_eps, node) {
-		s64 n = atomic64_read(&ep->nmsgs);
-
-		seq_printf(s, "%llu %d %s %s %s %u %u %d %d %ld %ld %ld %ld %ld %ld %d %u %lu\n",
-			   ep->id, ep->creator,
-			   (ep->flags & MKIPC_EP_QUEUE_SPIN) ? "spin" : "lfq",
-			   (ep->flags & MKIPC_EP_WAITQ_STOCK) ?
-			   "stock" : "owaitq",
-			   ep->sync ? "sync" : "plain", ep->max_msgs,
-			   mkipc_nqueued(n),
-			   atomic_read(&ep->hwm), READ_ONCE(ep->dead),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_SENT]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_RECEIVED]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_CALLS]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_REPLIES]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_ERRORS]),
-			   atomic_long_read(&ep->cnt[MKIPC_EPS_DIRECT]),
-			   ep->recycle, (u32)(n >> 32),
-			   mkipc_user_bytes(ep->user));
-	}
-	mutex_unlock(&mkipc_eps_lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(mkipc_eps);
-
-/* Root only: it shows which processes created endpoints. */
-void mkipc_ep_debugfs_init(struct dentry *dir)
-{
-	debugfs_create_file("endpoints", 0400, dir, NULL, &mkipc_eps_fops);
-}

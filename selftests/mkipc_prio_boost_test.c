@@ -749,7 +749,7 @@ TEST_F_TIMEOUT(prio, pi_stress_with_ipc_load, T_TEST)
 	if (self->c.skip)
 		return;
 	ASSERT_EQ(0, access(PI_STRESS, X_OK))
-		TH_LOG("%s missing: install rt-tests (tools/deps.sh)",
+		TH_LOG("%s missing: install rt-tests (tools/make/deps.sh)",
 		       PI_STRESS);
 	ASSERT_EQ(0, boost_set(10000));
 	NEW_EP(self->c.dev, MKIPC_EP_INHERIT_RT, &rfd, &sfd);

@@ -2,7 +2,7 @@
 /*
  * lfqueue under stress, in the kernel: P producer and C consumer kthreads,
  * P and C each in {1, 2, 4}, on the lock-free queue and on the spinlock
- * baseline, through debugfs mkipc/queue_stress (see lfqueue_test.c).
+ * baseline, through debugfs mkipc/queue_stress (see ktests/lfqueue_test.c).
  * Every run must lose nothing, duplicate nothing, keep each producer's
  * order, and conserve: enqueued == dequeued + drained == items.
  *
@@ -148,7 +148,7 @@ TEST_F_TIMEOUT(queue, stress, 900)
 
 /*
  * The bound holds against a producer that stored a value of the consumers'
- * count read 2^31 dequeues before (lfqueue_test.c sets the counters up as
+ * count read 2^31 dequeues before (ktests/lfqueue_test.c sets the counters up as
  * such a stall leaves them): the queue holds its bound, and no more. The
  * node array's WARN_ON_ONCE, which the kernel log check catches, is the
  * backstop behind a bound test that passes where it should not.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The wait queues under stress, in the kernel, through debugfs
- * mkipc/waitq_test (see owaitq_test.c): sleep/wake hand-offs between
+ * mkipc/waitq_test (see ktests/owaitq_test.c): sleep/wake hand-offs between
  * kthreads, exclusive (wake one) and wake-all, on owaitq and on the stock
  * wait_queue_head_t. Plain runs add random delays after condition checks
  * (j), which widen lost-wake-up windows (a sleeper planted to check its

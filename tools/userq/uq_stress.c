@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uq_stress: the checks of the kernel's queue stress (lfqueue_test.c) on
+ * uq_stress: the checks of the kernel's queue stress (ktests/lfqueue_test.c) on
  * lfqueue.c built for userspace, meant to run under ThreadSanitizer.
  *
  *   uq_stress KIND P C ITEMS BOUND      (KIND: lfq or spin)

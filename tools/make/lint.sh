@@ -4,8 +4,8 @@
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
 # sparse over the module (kbuild C=2) and over the mkipc tool and its
 # library, tools/vm/splat-scan-test.sh (what the KCSAN lane tolerates), an
-# SPDX line-1 check over every tracked file, and that the module's version
-# has one home. Any finding fails.
+# SPDX line-1 check over every tracked file, that the module's version
+# has one home, and that the production build leaves ktests/ out. Any finding fails.
 #
 # usage: lint.sh FILE...   (KDIR= as for make)
 set -u -o pipefail
@@ -31,6 +31,18 @@ out=$(make -s --no-print-directory module KDIR="$KDIR" C=2 MKIPC_TESTS=y \
 	CHECK="sparse -Wsparse-error" 2>&1 | grep -v '^Skipping BTF generation')
 if [ -n "$out" ]; then
 	echo "$out"
+	fail=1
+fi
+
+echo "# lint: the production module (no MKIPC_TESTS) has no test code"
+out=$(make -s --no-print-directory module KDIR="$KDIR" 2>&1 |
+	grep -v '^Skipping BTF generation')
+if [ -n "$out" ]; then
+	echo "$out"
+	fail=1
+elif modinfo -F parm mkipc.ko | grep -q '^stall_ms:' ||
+     nm mkipc.ko | grep -q -E 'mkipc_(ktests_init|debugfs_job)$'; then
+	echo "mkipc.ko built without MKIPC_TESTS=y carries the in-kernel tests"
 	fail=1
 fi
 

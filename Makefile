@@ -34,7 +34,7 @@ SELFTEST_SOURCES := $(wildcard selftests/*.c) $(wildcard selftests/*.h)
 USERQ_SOURCES := $(wildcard tools/userq/*.c)
 # The command-line tool and its library (sparse runs over them too).
 TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
-		 $(wildcard tools/mkipc/*.c) \
+		 $(wildcard tools/mkipc/*.c tools/mkipc/*.h) \
 		 $(filter-out %.mod.c,$(wildcard tools/bench/minimal/*.c)) \
 		 $(wildcard tools/bench/minimal/*.h)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mkipc(tool): mkipc pingpong's reports: text, ending in one SUMMARY line
- * of every parameter and result (tools/bench/run_bench.sh parses it), or
+ * of every parameter and result (tools/bench/suite.sh parses it), or
  * one JSON object.
  */
 #include <stdbool.h>

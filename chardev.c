@@ -43,7 +43,7 @@ static int mkipc_release(struct inode *inode, struct file *file)
  * callers see the same layout. selftests/mkipc_test.h checks the same
  * sizes in userspace.
  */
-static void __init mkipc_abi_check(void)
+static void mkipc_abi_check(void)
 {
 	BUILD_BUG_ON(sizeof(struct mkipc_version) != 56);
 	BUILD_BUG_ON(sizeof(struct mkipc_ep_create) != 40);

@@ -43,5 +43,6 @@ void mkipc_debugfs_init(void)
 void mkipc_debugfs_uninit(void)
 {
 	debugfs_remove_recursive(mkipc_debugfs_dir);
+	mkipc_stats_debugfs_uninit();
 	mkipc_debugfs_dir = NULL;
 }

@@ -142,3 +142,10 @@ void mkipc_stats_debugfs_init(struct dentry *dir,
 	mkipc_stats_file = debugfs_create_file("stats", 0444, dir, NULL,
 					       &mkipc_stats_fops);
 }
+
+/* Once the directory is gone: the stats file with it. */
+void mkipc_stats_debugfs_uninit(void)
+{
+	mkipc_stats_file = NULL;
+	mkipc_stats_derived = NULL;
+}

@@ -77,5 +77,6 @@ struct seq_file;
  */
 void mkipc_stats_debugfs_init(struct dentry *dir,
 			      void (*derived)(struct seq_file *m));
+void mkipc_stats_debugfs_uninit(void);
 
 #endif /* _MKIPC_STATS_H */

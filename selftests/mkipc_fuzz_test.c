@@ -796,9 +796,10 @@ static void fuzz_other(struct fthread *t, int what)
 	case 3:
 	case 4:
 		sl = &fz->slot[rnd(s) % NSLOTS];
+		/* Drawn whatever the slot holds: a seed replays the run. */
+		flags = rnd(s) & 3;
 		pthread_mutex_lock(&fz->lock);
-		fd = sl->kind == K_RECV ?
-		     mkipc_ep_sender(sl->fd, rnd(s) & 3) : -1;
+		fd = sl->kind == K_RECV ? mkipc_ep_sender(sl->fd, flags) : -1;
 		pthread_mutex_unlock(&fz->lock);
 		if (fd >= 0)
 			slot_put(t, fd, K_SEND);

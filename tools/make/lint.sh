@@ -35,14 +35,26 @@ if [ -n "$out" ]; then
 fi
 
 echo "# lint: the production module (no MKIPC_TESTS) has no test code"
-out=$(make -s --no-print-directory module KDIR="$KDIR" 2>&1 |
-	grep -v '^Skipping BTF generation')
-if [ -n "$out" ]; then
-	echo "$out"
+# Kbuild's object list as make, make install and DKMS see it, without a
+# second build of the module: no ktests/ object, and no unit outside
+# ktests/ that reaches into it.
+kbuild_objs()
+{
+	printf 'include Kbuild\nall:\n\t@echo $(mkipc-y)\n' |
+		env -u MAKEFLAGS -u MKIPC_TESTS make -s --no-print-directory \
+			-f - "$@" src=.
+}
+prod=$(kbuild_objs)
+test=$(kbuild_objs MKIPC_TESTS=y)
+if [[ " $prod " == *" ktests/"* ]] || [[ " $test " != *" ktests/"* ]]; then
+	echo "Kbuild: ktests/ objects must come with MKIPC_TESTS=y only"
+	echo "  without: $prod"
+	echo "  with:    $test"
 	fail=1
-elif modinfo -F parm mkipc.ko | grep -q '^stall_ms:' ||
-     nm mkipc.ko | grep -q -E 'mkipc_(ktests_init|debugfs_job)$'; then
-	echo "mkipc.ko built without MKIPC_TESTS=y carries the in-kernel tests"
+fi
+out=$(grep -l 'ktests.h' -- *.c include/*.h 2>/dev/null)
+if [ -n "$out" ]; then
+	echo "production sources include ktests.h: $out"
 	fail=1
 fi
 

@@ -40,7 +40,7 @@ static int mkipc_release(struct inode *inode, struct file *file)
  * The ABI's structure sizes, fixed: a change to any of them is a new ioctl
  * number, never a silent layout change. Every one is a multiple of 8 with
  * its 64-bit members 8-aligned and no implicit padding, so 32-bit (compat)
- * callers see the same layout. selftests/mkipc_test.h checks the same
+ * callers see the same layout. selftests/mkipc_ep_util.h checks the same
  * sizes in userspace.
  */
 static void mkipc_abi_check(void)

@@ -18,6 +18,7 @@
 #include "chardev.h"
 #include "endpoint.h"
 #include "stats.h"
+#include "switch_opt.h"
 
 static ushort dev_mode = 0666;
 module_param(dev_mode, ushort, 0444);
@@ -56,6 +57,7 @@ static void mkipc_abi_check(void)
 	BUILD_BUG_ON(sizeof(struct mkipc_call) != 80);
 	BUILD_BUG_ON(sizeof(struct mkipc_reply) != 48);
 	BUILD_BUG_ON(sizeof(struct mkipc_reply_recv) != 136);
+	BUILD_BUG_ON(sizeof(struct mkipc_switch) != 112);
 }
 
 static long mkipc_ioc_version(void __user *arg)
@@ -66,7 +68,7 @@ static long mkipc_ioc_version(void __user *arg)
 	ver.abi_major = MKIPC_ABI_MAJOR;
 	ver.abi_minor = MKIPC_ABI_MINOR;
 	ver.features = MKIPC_FEAT_ENDPOINTS | MKIPC_FEAT_CALL |
-		       MKIPC_FEAT_DIRECT | MKIPC_FEAT_RECYCLE;
+		       MKIPC_FEAT_DIRECT | MKIPC_FEAT_RECYCLE | MKIPC_FEAT_SWITCH;
 	if (mkipc_ep_taker_exit_seen())
 		ver.features |= MKIPC_FEAT_TAKER_EXIT;
 	if (mkipc_ep_stop_resumes())
@@ -96,6 +98,9 @@ static long mkipc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case MKIPC_IOC_EP_CREATE:
 		ret = mkipc_ep_create(uarg);
+		break;
+	case MKIPC_IOC_SWITCH:
+		ret = mkipc_switch_ioctl(uarg);
 		break;
 	default:
 		ret = -ENOTTY;

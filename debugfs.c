@@ -13,6 +13,7 @@
 #include "endpoint.h"
 #include "prio_boost.h"
 #include "stats.h"
+#include "switch_opt.h"
 
 static struct dentry *mkipc_debugfs_dir;
 
@@ -37,6 +38,7 @@ void mkipc_debugfs_init(void)
 	}
 	mkipc_stats_debugfs_init(mkipc_debugfs_dir, mkipc_debugfs_derived);
 	mkipc_ep_debugfs_init(mkipc_debugfs_dir);
+	mkipc_switch_debugfs_init(mkipc_debugfs_dir);
 	mkipc_ktests_init(mkipc_debugfs_dir);
 }
 

@@ -22,6 +22,7 @@
 #include "endpoint.h"
 #include "owaitq.h"
 #include "prio_boost.h"
+#include "switch_opt.h"
 
 static int __init mkipc_init(void)
 {
@@ -39,9 +40,17 @@ static int __init mkipc_init(void)
 		return ret;
 	}
 
+	ret = mkipc_switch_init();
+	if (ret) {
+		mkipc_ep_uninit();
+		mkipc_prio_uninit();
+		return ret;
+	}
+
 	/* Once the device exists, userspace can reach every unit. */
 	ret = mkipc_chardev_init();
 	if (ret) {
+		mkipc_switch_uninit();
 		mkipc_ep_uninit();
 		mkipc_prio_uninit();
 		return ret;
@@ -62,6 +71,7 @@ static void __exit mkipc_exit(void)
 {
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
+	mkipc_switch_uninit();
 	mkipc_ep_uninit();
 	mkipc_prio_uninit();
 	pr_info("unloaded\n");

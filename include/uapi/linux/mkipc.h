@@ -25,7 +25,7 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		6
+#define MKIPC_ABI_MINOR		7
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
@@ -40,6 +40,7 @@
 #define MKIPC_FEAT_RECYCLE	(1ULL << 5)	/* MKIPC_EP_NO_RECYCLE */
 #define MKIPC_FEAT_TAKER_EXIT	(1ULL << 6)	/* EOWNERDEAD: the taker exited */
 #define MKIPC_FEAT_STOP_RESUME	(1ULL << 7)	/* a stop does not end a call */
+#define MKIPC_FEAT_SWITCH	(1ULL << 8)	/* MKIPC_IOC_SWITCH */
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
@@ -74,6 +75,95 @@ struct mkipc_version {
  * /dev/mkipc, or MKIPC_IOC_EP_CREATE on an endpoint).
  */
 #define MKIPC_IOC_VERSION	_IOR(MKIPC_IOC_MAGIC, 0x00, struct mkipc_version)
+
+/*
+ * Context-switch pairs
+ * ====================
+ *
+ * MKIPC_IOC_SWITCH runs two kernel threads that hand a CPU back and forth
+ * @iters times and times each hand-off with the TSC (switch_opt.c says
+ * how). Variants: how the sleeper is woken (@mech), which address space
+ * each thread runs in (@mm), FPU use and prefetching before each
+ * hand-off, and the two threads on one CPU or two (MKIPC_SW_CROSS: then a
+ * sample is half a round trip, timed by one thread on one TSC). Every
+ * sample also goes into the CPU's table in debugfs mkipc/switch_stats.
+ */
+#define MKIPC_SW_DIRECT		0	/* wake_up_process() + schedule() */
+#define MKIPC_SW_WAITQ		1	/* the kernel's wait_queue_head_t */
+#define MKIPC_SW_OWAITQ		2	/* owaitq */
+#define MKIPC_SW_NMECH		3
+
+#define MKIPC_SW_MM_NONE	0	/* kernel threads: lazy TLB */
+#define MKIPC_SW_MM_SAME	1	/* both in the caller's mm */
+#define MKIPC_SW_MM_DIFF	2	/* the caller's and @peer_pid's */
+#define MKIPC_SW_NMM		3
+
+#define MKIPC_SW_FPU		(1U << 0)	/* kernel_fpu_begin/end a turn */
+#define MKIPC_SW_PREFETCH	(1U << 1)	/* prefetch the peer's task, stack */
+#define MKIPC_SW_CROSS		(1U << 2)	/* the threads on @cpu and @cpu2 */
+#define MKIPC_SW_FLAGS		(MKIPC_SW_FPU | MKIPC_SW_PREFETCH | \
+				 MKIPC_SW_CROSS)
+
+#define MKIPC_SW_MAX_ITERS	10000000
+#define MKIPC_SW_MAX_TIMEOUT_NS	(600ULL * 1000000000ULL)
+
+/**
+ * struct mkipc_switch - argument of MKIPC_IOC_SWITCH
+ * @flags:	in: MKIPC_SW_FPU, MKIPC_SW_PREFETCH, MKIPC_SW_CROSS
+ * @mech:	in: MKIPC_SW_DIRECT, MKIPC_SW_WAITQ or MKIPC_SW_OWAITQ
+ * @mm:		in: MKIPC_SW_MM_*
+ * @cpu:	in: the CPU of both threads (the first, with MKIPC_SW_CROSS)
+ * @cpu2:	in: the second thread's CPU with MKIPC_SW_CROSS; out: -1
+ *		without it
+ * @peer_pid:	in: MKIPC_SW_MM_DIFF: the process (in the caller's pid
+ *		namespace) whose mm the second thread runs in
+ * @iters:	in: samples to take, 1..MKIPC_SW_MAX_ITERS
+ * @timeout_ns:	in: end the run after this long; 0: 10 s
+ * @count:	out: samples taken
+ * @min_cycles: out: the shortest sample, TSC cycles
+ * @max_cycles: out: the longest
+ * @sum_cycles: out: all samples together
+ * @tsc_khz:	out: the TSC's rate, for cycles to ns
+ * @reserved0:	zero
+ * @reserved:	zero
+ */
+struct mkipc_switch {
+	__u32 flags;
+	__u32 mech;
+	__u32 mm;
+	__s32 cpu;
+	__s32 cpu2;
+	__s32 peer_pid;
+	__u64 iters;
+	__u64 timeout_ns;
+	__u64 count;
+	__u64 min_cycles;
+	__u64 max_cycles;
+	__u64 sum_cycles;
+	__u32 tsc_khz;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/*
+ * MKIPC_IOC_SWITCH - run a kernel-thread pair; returns when it is over.
+ * On: /dev/mkipc. Needs CAP_SYS_ADMIN.
+ * Argument: pointer to struct mkipc_switch; the out fields are written
+ * also when the run ends early with EINTR or ETIMEDOUT.
+ * Errors:
+ *   EPERM	no CAP_SYS_ADMIN
+ *   EINVAL	a field out of range, a reserved field nonzero, a CPU
+ *		offline or outside the caller's allowed CPUs (its cpuset),
+ *		MKIPC_SW_CROSS with @cpu == @cpu2, MKIPC_SW_MM_DIFF with a
+ *		peer that shares the caller's mm, or a caller without an mm
+ *   ESRCH	MKIPC_SW_MM_DIFF: no process @peer_pid, or it has no mm
+ *   EINTR	a signal came first (also while waiting for another run)
+ *   ETIMEDOUT	@timeout_ns passed before @iters samples
+ *   ENOMEM	out of memory
+ *   EFAULT	the argument is not readable and writable
+ * Both threads have exited when the ioctl returns.
+ */
+#define MKIPC_IOC_SWITCH	_IOWR(MKIPC_IOC_MAGIC, 0x02, struct mkipc_switch)
 
 /*
  * Endpoints

@@ -14,6 +14,18 @@
 #include "prio_boost.h"
 
 /*
+ * The reasons' values, for userspace: __print_symbolic() below names them,
+ * and trace-cmd and perf read those names from the event's format file,
+ * where an enum constant is only a number unless it is exported here.
+ */
+TRACE_DEFINE_ENUM(MKIPC_PRIO_INHERIT);
+TRACE_DEFINE_ENUM(MKIPC_PRIO_RESTORE);
+TRACE_DEFINE_ENUM(MKIPC_PRIO_BOOST);
+TRACE_DEFINE_ENUM(MKIPC_PRIO_DECAY);
+TRACE_DEFINE_ENUM(MKIPC_PRIO_EXTERNAL);
+TRACE_DEFINE_ENUM(MKIPC_PRIO_REFUSED);
+
+/*
  * A thread's scheduling settings, before and after mkipc changed them (or
  * saw them changed). A level is the RT priority under SCHED_FIFO and
  * SCHED_RR, the nice value otherwise.

@@ -26,6 +26,11 @@ int mkipc_version(int dev, struct mkipc_version *ver)
 	return mkipc_ret(ioctl(dev, MKIPC_IOC_VERSION, ver));
 }
 
+int mkipc_switch_run(int dev, struct mkipc_switch *arg)
+{
+	return mkipc_ret(ioctl(dev, MKIPC_IOC_SWITCH, arg));
+}
+
 int mkipc_ep_create(int dev, __u32 flags, __u32 max_msgs,
 		    __u64 *id)
 {

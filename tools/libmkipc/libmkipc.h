@@ -28,6 +28,12 @@ int mkipc_open(void);
 int mkipc_version(int dev, struct mkipc_version *ver);
 
 /*
+ * MKIPC_IOC_SWITCH on @dev: a kernel-thread pair's run, as @arg asks;
+ * @arg holds what was measured also on -EINTR and -ETIMEDOUT.
+ */
+int mkipc_switch_run(int dev, struct mkipc_switch *arg);
+
+/*
  * MKIPC_IOC_EP_CREATE on @dev: a new endpoint with both rights. Returns
  * its descriptor; stores its debugfs number in *@id when @id is not NULL.
  */

@@ -41,6 +41,8 @@ static const struct {
 	  "priority inversion across a call, with and without inheritance" },
 	{ "prio-wake", cmd_prio_wake, pw_usage,
 	  "wake-to-run latency of an IPC receiver among CPU hogs: the boost" },
+	{ "switch", cmd_switch, switch_usage,
+	  "kernel-thread pairs: the cost of one hand-off, by variant" },
 };
 
 static void main_usage(FILE *f)

@@ -45,6 +45,8 @@ int cmd_prio_inv(int argc, char **argv);
 void pi_usage(FILE *f);
 int cmd_prio_wake(int argc, char **argv);
 void pw_usage(FILE *f);
+int cmd_switch(int argc, char **argv);
+void switch_usage(FILE *f);
 
 /* util.c */
 

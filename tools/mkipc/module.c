@@ -24,6 +24,9 @@ static const struct {
 	{ MKIPC_FEAT_PRIO,		"prio" },
 	{ MKIPC_FEAT_DIRECT,		"direct" },
 	{ MKIPC_FEAT_RECYCLE,		"recycle" },
+	{ MKIPC_FEAT_TAKER_EXIT,	"taker_exit" },
+	{ MKIPC_FEAT_STOP_RESUME,	"stop_resume" },
+	{ MKIPC_FEAT_SWITCH,		"switch" },
 };
 
 /* The name of feature bit @i ("bitN" for one this tool does not know). */

@@ -119,9 +119,12 @@ TEST_F(dev, version)
 				      MKIPC_FEAT_PRIO | MKIPC_FEAT_DIRECT |
 				      MKIPC_FEAT_RECYCLE |
 				      MKIPC_FEAT_TAKER_EXIT |
-				      MKIPC_FEAT_STOP_RESUME))
+				      MKIPC_FEAT_STOP_RESUME |
+				      MKIPC_FEAT_SWITCH))
 		TH_LOG("unknown feature bits %#llx",
 		       (unsigned long long)ver.features);
+	/* The switch pairs need no kernel feature beyond the module. */
+	EXPECT_NE(0, ver.features & MKIPC_FEAT_SWITCH);
 	/* Endpoints carry messages: the size they take is the ABI's. */
 	EXPECT_EQ(MKIPC_MSG_MAX, ver.max_msg_size);
 	EXPECT_EQ(0, ver.reserved0);

@@ -67,6 +67,7 @@ enum {
 	C_CALL,
 	C_REPLY,
 	C_REPLY_RECV,
+	C_SWITCH,
 	C_NEAR,		/* an undefined number with mkipc's magic */
 	C_OTHER,	/* anything else: another magic, random */
 	C_NR
@@ -74,13 +75,14 @@ enum {
 
 static const char * const cmd_names[C_NR] = {
 	"VERSION", "EP_CREATE", "EP_INFO", "EP_SENDER", "EP_SHUTDOWN", "SEND",
-	"RECV", "CALL", "REPLY", "REPLY_RECV", "near", "other",
+	"RECV", "CALL", "REPLY", "REPLY_RECV", "SWITCH", "near", "other",
 };
 
 static const unsigned long cmds[C_NEAR] = {
 	MKIPC_IOC_VERSION, MKIPC_IOC_EP_CREATE, MKIPC_IOC_EP_INFO,
 	MKIPC_IOC_EP_SENDER, MKIPC_IOC_EP_SHUTDOWN, MKIPC_IOC_SEND,
 	MKIPC_IOC_RECV, MKIPC_IOC_CALL, MKIPC_IOC_REPLY, MKIPC_IOC_REPLY_RECV,
+	MKIPC_IOC_SWITCH,
 };
 
 /*
@@ -105,6 +107,8 @@ static const int allowed[C_NR][12] = {
 			    ENOMEM, ESRCH },
 	[C_REPLY_RECV]	= { EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOENT,
 			    ENOMEM, EAGAIN, EINTR, EPIPE, ETIMEDOUT },
+	[C_SWITCH]	= { EFAULT, EINVAL, EINTR, ENOMEM, EPERM, ESRCH,
+			    ETIMEDOUT },
 };
 
 static int errno_allowed(int cls, int e)
@@ -338,6 +342,7 @@ static void fill_arg(struct fthread *t, int c, void *p)
 		struct mkipc_call ca;
 		struct mkipc_reply rp;
 		struct mkipc_reply_recv rr;
+		struct mkipc_switch sw;
 		char raw[128];
 	} u;
 	size_t i;
@@ -402,6 +407,25 @@ static void fill_arg(struct fthread *t, int c, void *p)
 		u.rr.recv.reserved[1] = pick_reserved(s);
 		u.rr.reserved0 = pick_reserved(s);
 		bound_wait(s, &u.rr.recv.flags, &u.rr.recv.timeout_ns, 0);
+		break;
+	case C_SWITCH:
+		/*
+		 * Runs short enough for a fuzzer: a few samples, a few ms; a
+		 * count past the limit (EINVAL) now and then, never one that
+		 * would run for long.
+		 */
+		u.sw.flags = chance(s, 85) ? rnd(s) & MKIPC_SW_FLAGS : rnd(s);
+		u.sw.mech = chance(s, 85) ? rnd(s) % MKIPC_SW_NMECH : rnd(s);
+		u.sw.mm = chance(s, 85) ? rnd(s) % MKIPC_SW_NMM : rnd(s);
+		u.sw.cpu = chance(s, 85) ? (int)(rnd(s) % 3) - 1 : (int)rnd(s);
+		u.sw.cpu2 = chance(s, 85) ? rnd(s) % 3 : (int)rnd(s);
+		u.sw.peer_pid = chance(s, 50) ? getppid() : (int)rnd(s);
+		u.sw.iters = chance(s, 90) ? 1 + rnd(s) % 64 :
+			     MKIPC_SW_MAX_ITERS + 1 + rnd(s) % 4;
+		u.sw.timeout_ns = 1000000ULL * (1 + rnd(s) % 20);
+		u.sw.reserved0 = pick_reserved(s);
+		u.sw.reserved[0] = pick_reserved(s);
+		u.sw.reserved[3] = pick_reserved(s);
 		break;
 	default:
 		break;
@@ -567,6 +591,7 @@ static int kind_fits(int kind, int cls)
 	switch (cls) {
 	case C_VERSION:
 	case C_EP_CREATE:
+	case C_SWITCH:
 		return kind == K_DEV;
 	case C_EP_INFO:
 	case C_SEND:

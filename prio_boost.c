@@ -187,7 +187,6 @@
 #include "prio_boost.h"
 #include "stats.h"
 
-#define CREATE_TRACE_POINTS
 #include "mkipc_trace.h"
 
 /* Links followed when a caller's drop passes down a chain. */

@@ -50,6 +50,7 @@
 
 #include <uapi/linux/mkipc.h>
 
+#include "mkipc_trace.h"
 #include "owaitq.h"
 #include "switch_opt.h"
 
@@ -135,6 +136,7 @@ static void mkipc_sw_end(struct mkipc_sw_run *r)
 
 static void mkipc_sw_sample(struct mkipc_sw_run *r, u64 cycles)
 {
+	trace_mkipc_switch_sample(r->arg.mech, r->arg.mm, r->arg.flags, cycles);
 	mkipc_sw_stat_add(&r->stat, cycles);
 	/* The CPU this side is bound to: the run's mutex, one writer. */
 	mkipc_sw_stat_add(per_cpu_ptr(mkipc_sw_stats, raw_smp_processor_id()) +

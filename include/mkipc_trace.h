@@ -11,6 +11,8 @@
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
 
+#include <uapi/linux/mkipc.h>
+
 #include "prio_boost.h"
 
 /*
@@ -65,6 +67,38 @@ TRACE_EVENT(mkipc_prio,
 				       { MKIPC_PRIO_DECAY, "decay" },
 				       { MKIPC_PRIO_EXTERNAL, "external" },
 				       { MKIPC_PRIO_REFUSED, "refused" }))
+);
+
+/*
+ * One sample of a switch_opt.c pair (MKIPC_IOC_SWITCH): the cycles of a
+ * hand-off on one CPU, or half a round trip across two (cross).
+ */
+TRACE_EVENT(mkipc_switch_sample,
+	    TP_PROTO(unsigned int mech, unsigned int mm, unsigned int flags,
+		     u64 cycles),
+	    TP_ARGS(mech, mm, flags, cycles),
+	    TP_STRUCT__entry(__field(u8, mech)
+			     __field(u8, mm)
+			     __field(u8, flags)
+			     __field(u64, cycles)),
+	    TP_fast_assign(__entry->mech = mech;
+			   __entry->mm = mm;
+			   __entry->flags = flags;
+			   __entry->cycles = cycles;),
+	    TP_printk("mech=%s mm=%s flags=%s cycles=%llu",
+		      __print_symbolic(__entry->mech,
+				       { MKIPC_SW_DIRECT, "direct" },
+				       { MKIPC_SW_WAITQ, "waitq" },
+				       { MKIPC_SW_OWAITQ, "owaitq" }),
+		      __print_symbolic(__entry->mm,
+				       { MKIPC_SW_MM_NONE, "none" },
+				       { MKIPC_SW_MM_SAME, "same" },
+				       { MKIPC_SW_MM_DIFF, "diff" }),
+		      __print_flags(__entry->flags, "|",
+				    { MKIPC_SW_FPU, "fpu" },
+				    { MKIPC_SW_PREFETCH, "prefetch" },
+				    { MKIPC_SW_CROSS, "cross" }),
+		      __entry->cycles)
 );
 
 #endif /* _MKIPC_TRACE_H */

@@ -424,8 +424,8 @@ static void fill_arg(struct fthread *t, int c, void *p)
 			     MKIPC_SW_MAX_ITERS + 1 + rnd(s) % 4;
 		u.sw.timeout_ns = 1000000ULL * (1 + rnd(s) % 20);
 		u.sw.reserved0 = pick_reserved(s);
-		u.sw.reserved[0] = pick_reserved(s);
-		u.sw.reserved[3] = pick_reserved(s);
+		for (i = 0; i < ARRAY_SIZE(u.sw.reserved); i++)
+			u.sw.reserved[i] = pick_reserved(s);
 		break;
 	default:
 		break;

@@ -218,6 +218,7 @@
 #include "endpoint.h"
 #include "endpoint_int.h"
 #include "lfqueue.h"
+#include "mkipc_trace.h"
 #include "owaitq.h"
 #include "params.h"
 #include "prio_boost.h"
@@ -379,13 +380,19 @@ static struct mkipc_kmsg *mkipc_kmsg_from_user(struct mkipc_ep *ep,
 	return m;
 }
 
+/* MKIPC_TP_SLOT if @token names a call slot (not the xarray). */
+static unsigned int mkipc_tp_slot(u64 token)
+{
+	return token && (u32)token >= MKIPC_SLOT_TOKEN ? MKIPC_TP_SLOT : 0;
+}
+
 /*
  * Ends a call the endpoint's reference of which the caller holds: moves it
  * from @from to @to and wakes the caller, then drops that reference. A
  * call the caller cancelled is only dropped. True if the move happened.
  */
-bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
-		    enum mkipc_wake_how how)
+bool mkipc_call_end(struct mkipc_ep *ep, struct mkipc_kmsg *m, int from,
+		    int to, enum mkipc_wake_how how)
 {
 	/* Full barrier: ->reply is written before the state says so. */
 	bool moved = atomic_cmpxchg(&m->state, from, to) == from;
@@ -397,8 +404,18 @@ bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
 		 * after the move, so that a caller that gave up (CANCELLED)
 		 * is not boosted by a reply that fails with ESRCH.
 		 */
-		if (to == MKIPC_CALL_REPLIED)
+		if (to == MKIPC_CALL_REPLIED) {
 			mkipc_prio_boost_caller(m->tid);
+			/* Before the wake-up, as mkipc_send and mkipc_call. */
+			trace_mkipc_reply(ep->id, m->reply ? m->reply->label :
+					  m->rep_label, m->reply ?
+					  m->reply->size : m->rep_size,
+					  m->token, 0,
+					  mkipc_tp_slot(m->token) |
+					  (m->reply ? 0 : MKIPC_TP_INLINE) |
+					  (how == MKIPC_WAKE_SYNC ?
+					   MKIPC_TP_SYNC : 0));
+		}
 		mkipc_waitq_wake(&m->done, how);
 	}
 	/* After the cmpxchg, which pairs with mkipc_prio_take()'s barrier. */
@@ -453,8 +470,7 @@ static void mkipc_ep_room(struct mkipc_ep *ep)
 	 * with the barrier in mkipc_ep_poll() after it listed itself.
 	 */
 	smp_mb();
-	if (mkipc_waitq_active(&ep->send_wq))
-		mkipc_waitq_wake(&ep->send_wq, MKIPC_WAKE_ONE);
+	mkipc_waitq_wake_active(&ep->send_wq, MKIPC_WAKE_ONE);
 	/* (O) above is this look's barrier. */
 	if (waitqueue_active(&ep->poll_wq))
 		wake_up_interruptible_poll(&ep->poll_wq,
@@ -496,10 +512,10 @@ static void mkipc_ep_discard(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 		mkipc_kmsg_put(m);
 		mkipc_ep_count_out(ep);
 	} else if (state == MKIPC_CALL_TAKEN) {
-		if (!mkipc_call_end(m, state, MKIPC_CALL_FAILED,
+		if (!mkipc_call_end(ep, m, state, MKIPC_CALL_FAILED,
 				    MKIPC_WAKE_ONE))
 			mkipc_ep_abandoned_out(ep);	/* given up */
-	} else if (mkipc_call_end(m, state, MKIPC_CALL_FAILED,
+	} else if (mkipc_call_end(ep, m, state, MKIPC_CALL_FAILED,
 				  MKIPC_WAKE_ONE)) {
 		mkipc_ep_count_out(ep);
 	}
@@ -688,12 +704,14 @@ static struct mkipc_kmsg *mkipc_ep_take_front_locked(struct mkipc_ep *ep)
 /*
  * The next message: first in line, else the mailbox's, else the queue's
  * oldest; or NULL. See "Direct transfer" at the top for why the mailbox is
- * looked at again after the queue.
+ * looked at again after the queue. *@direct says whether it came from the
+ * mailbox.
  */
-static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
+static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep, bool *direct)
 {
 	struct mkipc_kmsg *m = NULL, *older = NULL;
 
+	*direct = false;
 	if (!ep->direct) {
 		if (atomic_read(&ep->nr_front)) {
 			xa_lock(&ep->calls);
@@ -715,9 +733,11 @@ static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 	xa_lock(&ep->calls);
 	m = mkipc_ep_take_front_locked(ep);
 	/* A look first: an empty mailbox costs no atomic. */
-	if (!m && READ_ONCE(ep->mailbox))
+	if (!m && READ_ONCE(ep->mailbox)) {
 		/* Full barrier: pairs with the sender's cmpxchg, (D). */
 		m = xchg(&ep->mailbox, NULL);
+		*direct = m;
+	}
 	if (!m) {
 		m = mkipc_queue_dequeue(&ep->q);
 		/*
@@ -735,6 +755,7 @@ static struct mkipc_kmsg *mkipc_ep_take(struct mkipc_ep *ep)
 				list_add(&m->link, &ep->front);
 				atomic_inc(&ep->nr_front);
 				m = older;
+				*direct = true;
 			}
 		}
 	}
@@ -789,12 +810,17 @@ static void mkipc_ep_note_len(struct mkipc_ep *ep)
  * way @how says, raised and boosted first (prio_boost.c; @pi is a call's
  * donation, NULL for a message). A message nothing is ahead of goes into
  * the mailbox instead of the queue (see "Direct transfer" at the top).
- * On error @m is still the caller's.
+ * On error @m is still the caller's. *@path gains MKIPC_TP_DIRECT if @m
+ * went to the mailbox.
  */
 static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 			  bool nonblock, ktime_t deadline, u64 timeout_ns,
-			  enum mkipc_wake_how how, struct mkipc_pi_don *pi)
+			  enum mkipc_wake_how how, struct mkipc_pi_don *pi,
+			  unsigned int *path)
 {
+	/* @m is the endpoint's, and may be gone, once queued: copies. */
+	u64 label = m->label;
+	u32 size = m->size;
 	bool first;
 	int err;
 
@@ -812,6 +838,7 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 			    !cmpxchg(&ep->mailbox, NULL, m)) {
 				mkipc_ep_count(ep, MKIPC_EPS_DIRECT);
 				mkipc_stat_inc(MKIPC_STAT_DIRECT);
+				*path |= MKIPC_TP_DIRECT;
 				break;
 			}
 			err = mkipc_queue_enqueue(&ep->q, m);
@@ -847,6 +874,12 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	 * the message is the endpoint's.
 	 */
 	smp_mb();
+	/* Queued, before any wake-up; the callers trace a failure. */
+	if (pi)
+		trace_mkipc_call(ep->id, label, size, 0, 0, *path |
+				 (how == MKIPC_WAKE_SYNC ? MKIPC_TP_SYNC : 0));
+	else
+		trace_mkipc_send(ep->id, label, size, 0, 0, *path);
 	if (unlikely(READ_ONCE(ep->dead))) {
 		mkipc_ep_drain(ep);
 		return 0;
@@ -854,8 +887,7 @@ static int mkipc_ep_queue(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 	if (mkipc_stats_enabled)
 		mkipc_ep_note_len(ep);
 	mkipc_prio_queued(&ep->idleq, pi, &m->state, MKIPC_CALL_QUEUED);
-	if (mkipc_waitq_active(&ep->recv_wq))
-		mkipc_waitq_wake(&ep->recv_wq, how);
+	mkipc_waitq_wake_active(&ep->recv_wq, how);
 	/* (Q) above is this look's barrier. */
 	if (waitqueue_active(&ep->poll_wq))
 		wake_up_interruptible_poll(&ep->poll_wq,
@@ -886,6 +918,7 @@ static bool mkipc_zeroes(const u64 *v, size_t n)
 static long mkipc_ep_send(struct file *file, struct mkipc_ep *ep,
 			  void __user *uarg)
 {
+	unsigned int path = 0;
 	struct mkipc_kmsg *m;
 	struct mkipc_send s;
 	int err;
@@ -898,18 +931,24 @@ static long mkipc_ep_send(struct file *file, struct mkipc_ep *ep,
 		return -EINVAL;
 
 	m = mkipc_kmsg_from_user(ep, &s.msg, 0, true);
-	if (IS_ERR(m))
-		return PTR_ERR(m);
+	if (IS_ERR(m)) {
+		err = PTR_ERR(m);
+		goto out;
+	}
 	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, s.flags),
 			     mkipc_deadline(s.timeout_ns), s.timeout_ns,
-			     MKIPC_WAKE_ONE, NULL);
+			     MKIPC_WAKE_ONE, NULL, &path);
 	if (err) {
 		mkipc_kmsg_put(m);
-		return err;
+		goto out;
 	}
 	mkipc_ep_count(ep, MKIPC_EPS_SENT);
 	mkipc_stat_inc(MKIPC_STAT_SENT);
 	return 0;
+out:
+	/* Queued, it fired mkipc_send in mkipc_ep_queue(). */
+	trace_mkipc_send(ep->id, s.msg.label, s.msg.size, 0, err, 0);
+	return err;
 }
 
 /* --- receive -------------------------------------------------------------- */
@@ -1019,21 +1058,23 @@ static bool mkipc_ep_untoken(struct mkipc_ep *ep, struct mkipc_kmsg *m,
 /*
  * Receives one message into @r (a kernel copy of the user's @ur, written
  * back on success). The place where a server takes a call is here, and
- * only here.
+ * only here. *@path: MKIPC_TP_DIRECT if the message came by the mailbox.
  */
-static int mkipc_ep_recv(struct file *file, struct mkipc_ep *ep,
-			 struct mkipc_recv *r, struct mkipc_recv __user *ur)
+static int __mkipc_ep_recv(struct file *file, struct mkipc_ep *ep,
+			   struct mkipc_recv *r, struct mkipc_recv __user *ur,
+			   unsigned int *path)
 {
 	bool nonblock = mkipc_epf_nonblock(file, r->flags);
 	ktime_t deadline = mkipc_deadline(r->timeout_ns);
 	/* A caller's raise while this waited goes on any way out. */
 	struct mkipc_prio_idle idle __cleanup(mkipc_prio_idle_drop) = {};
 	struct mkipc_kmsg *m;
+	bool direct;
 	u64 token = 0;
 	int err;
 
 again:
-	m = mkipc_ep_take(ep);
+	m = mkipc_ep_take(ep, &direct);
 	if (!m) {
 		if (READ_ONCE(ep->dead))
 			return -EPIPE;
@@ -1042,7 +1083,7 @@ again:
 		mkipc_prio_idle_enter(&ep->idleq, &idle);
 		/* Back in line at the tail of both lines (issue 13, 11). */
 		err = mkipc_waitq_wait_event_relist(&ep->recv_wq,
-						    (m = mkipc_ep_take(ep)) ||
+						    (m = mkipc_ep_take(ep, &direct)) ||
 						    READ_ONCE(ep->dead),
 						    TASK_INTERRUPTIBLE,
 						    deadline, true,
@@ -1062,6 +1103,7 @@ again:
 		    mkipc_queue_len_approx(&ep->q))
 			mkipc_waitq_wake(&ep->recv_wq, MKIPC_WAKE_ONE);
 	}
+	*path = direct ? MKIPC_TP_DIRECT : 0;
 	if (m->is_call && atomic_read(&m->state) != MKIPC_CALL_QUEUED) {
 		/* Withdrawn (no longer counted): room in the queue only. */
 		mkipc_kmsg_put(m);
@@ -1153,6 +1195,22 @@ put_back:
 	return err;
 }
 
+static int mkipc_ep_recv(struct file *file, struct mkipc_ep *ep,
+			 struct mkipc_recv *r, struct mkipc_recv __user *ur)
+{
+	unsigned int path = 0;
+	int err = __mkipc_ep_recv(file, ep, r, ur, &path);
+
+	/*
+	 * On failure no label or token; the size is the buffer's (with
+	 * EMSGSIZE, the message's).
+	 */
+	trace_mkipc_recv(ep->id, err ? 0 : r->msg.label, r->msg.size,
+			 err ? 0 : r->token, err,
+			 path | (err ? 0 : mkipc_tp_slot(r->token)));
+	return err;
+}
+
 static long mkipc_ep_recv_ioctl(struct file *file, struct mkipc_ep *ep,
 				void __user *uarg)
 {
@@ -1227,8 +1285,10 @@ static long mkipc_call_wait(struct file *file, struct mkipc_ep *ep,
 			    ktime_t deadline)
 {
 	int err, state = MKIPC_CALL_QUEUED;
+	unsigned int path = 0;
 	bool undone = false;
 	struct mkipc_kmsg *rep;
+	u64 token = 0;
 
 	err = mkipc_waitq_wait_event(&m->done, mkipc_call_over(m, &state),
 				     TASK_INTERRUPTIBLE, deadline, false);
@@ -1270,6 +1330,9 @@ static long mkipc_call_wait(struct file *file, struct mkipc_ep *ep,
 		m->rep_label = rep->label;
 		m->rep_size = rep->size;
 	}
+	/* The taker wrote it before the call was published to a replier. */
+	token = m->token;
+	path = mkipc_tp_slot(token) | (rep ? 0 : MKIPC_TP_INLINE);
 	err = 0;
 	if ((m->rep_size &&
 	     copy_to_user(u64_to_user_ptr(c->rep.data),
@@ -1283,6 +1346,8 @@ out:
 	 * ours if we gave up): no server keeps our level past this.
 	 */
 	mkipc_prio_call_done(&m->pi);
+	trace_mkipc_call_done(ep->id, token ? m->rep_label : 0,
+			      token ? m->rep_size : 0, token, err, path);
 	mkipc_kmsg_put(m);
 	return err;
 }
@@ -1291,6 +1356,7 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 			  void __user *uarg)
 {
 	struct mkipc_call __user *uc = uarg;
+	unsigned int path = 0;
 	struct mkipc_kmsg *m;
 	struct mkipc_call c;
 	ktime_t deadline;
@@ -1313,8 +1379,11 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 	m = mkipc_kmsg_from_user(ep, &c.req,
 				 min_t(u32, c.rep.size, MKIPC_REPLY_INLINE),
 				 true);
-	if (IS_ERR(m))
+	if (IS_ERR(m)) {
+		trace_mkipc_call(ep->id, c.req.label, c.req.size, 0,
+				 PTR_ERR(m), 0);
 		return PTR_ERR(m);
+	}
 	m->is_call = true;
 	m->rep_cap = c.rep.size;
 	atomic_set(&m->state, MKIPC_CALL_QUEUED);
@@ -1327,8 +1396,10 @@ static long mkipc_ep_call(struct file *file, struct mkipc_ep *ep,
 	err = mkipc_ep_queue(ep, m, mkipc_epf_nonblock(file, c.flags),
 			     deadline, c.timeout_ns,
 			     ep->sync ? MKIPC_WAKE_SYNC : MKIPC_WAKE_ONE,
-			     &m->pi);
+			     &m->pi, &path);
 	if (err) {
+		/* Queued, it fired mkipc_call in mkipc_ep_queue(). */
+		trace_mkipc_call(ep->id, c.req.label, c.req.size, 0, err, 0);
 		mkipc_prio_call_done(&m->pi);
 		refcount_set(&m->ref, 1);	/* never left this thread */
 		mkipc_kmsg_put(m);
@@ -1350,8 +1421,9 @@ static bool mkipc_reply_bad(const struct mkipc_reply *rp)
  * Replies to the call @rp->token names. The place where a server ends a
  * call is here, and only here.
  */
-static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
-			  enum mkipc_wake_how how)
+static int __mkipc_ep_reply(struct mkipc_ep *ep,
+			    const struct mkipc_reply *rp,
+			    enum mkipc_wake_how how)
 {
 	u32 size = rp->msg.size;
 	struct mkipc_kmsg *call = NULL, *rep = NULL;
@@ -1410,7 +1482,8 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 		call->rep_size = size;
 	}
 	refcount_inc(&call->ref);	/* for the lines below */
-	if (!mkipc_call_end(call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED, how)) {
+	if (!mkipc_call_end(ep, call, MKIPC_CALL_TAKEN, MKIPC_CALL_REPLIED,
+			    how)) {
 		/* The caller gave up, counting it abandoned, now answered. */
 		mkipc_ep_abandoned_out(ep);
 		call->reply = NULL;
@@ -1422,6 +1495,18 @@ static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
 		mkipc_stat_inc(MKIPC_STAT_REPLIES);
 	}
 	mkipc_kmsg_put(call);
+	return err;
+}
+
+static int mkipc_ep_reply(struct mkipc_ep *ep, const struct mkipc_reply *rp,
+			  enum mkipc_wake_how how)
+{
+	int err = __mkipc_ep_reply(ep, rp, how);
+
+	/* A reply that ended its call fired mkipc_reply in mkipc_call_end(). */
+	if (err)
+		trace_mkipc_reply(ep->id, rp->msg.label, rp->msg.size,
+				  rp->token, err, mkipc_tp_slot(rp->token));
 	return err;
 }
 

@@ -88,8 +88,9 @@ static void mkipc_taker_exit_work(struct work_struct *work)
 		/* ->link is free: a call under a token is in no line. */
 		list_for_each_entry_safe(m, tmp, &orphans, link) {
 			list_del(&m->link);
-			if (!mkipc_call_end(m, MKIPC_CALL_TAKEN,
-					    MKIPC_CALL_ORPHANED, MKIPC_WAKE_ONE))
+			if (!mkipc_call_end(ep, m, MKIPC_CALL_TAKEN,
+					    MKIPC_CALL_ORPHANED,
+					    MKIPC_WAKE_ONE))
 				mkipc_ep_abandoned_out(ep);	/* given up */
 			mkipc_stat_inc(MKIPC_STAT_CALLS_ORPHANED);
 		}

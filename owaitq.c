@@ -57,6 +57,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
+#include "mkipc_trace.h"
 #include "owaitq.h"
 #include "stats.h"
 
@@ -186,22 +187,27 @@ int mkipc_waitq_arm(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 }
 
 /* Sleep in the state arm() set; -ETIMEDOUT once @deadline has passed. */
-int mkipc_waitq_sleep(ktime_t deadline)
+int mkipc_waitq_sleep(struct mkipc_waitq *wq, ktime_t deadline)
 {
-	if (deadline == KTIME_MAX) {
+	bool timed = deadline != KTIME_MAX;
+	int err = 0;
+
+	trace_mkipc_wait_sleep(wq->kind, timed, 0);
+	if (!timed) {
 		schedule();
-		return 0;
+	} else if (!schedule_hrtimeout_range(&deadline,
+					     READ_ONCE(current->timer_slack_ns),
+					     HRTIMER_MODE_ABS)) {
+		/*
+		 * 0 only when the timer fired; woken early is -EINTR. The
+		 * slack is advice that sched_setattr() from another task
+		 * (prio_boost.c's, for one) rewrites without a lock: read it
+		 * once, marked.
+		 */
+		err = -ETIMEDOUT;
 	}
-	/*
-	 * 0 only when the timer fired; woken early is -EINTR. The slack is
-	 * advice that sched_setattr() from another task (prio_boost.c's, for
-	 * one) rewrites without a lock: read it once, marked.
-	 */
-	if (!schedule_hrtimeout_range(&deadline,
-				      READ_ONCE(current->timer_slack_ns),
-				      HRTIMER_MODE_ABS))
-		return -ETIMEDOUT;
-	return 0;
+	trace_mkipc_wait_woke(wq->kind, timed, err);
+	return err;
 }
 
 void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w)
@@ -241,6 +247,7 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 	struct mkipc_waiter *w, *tmp;
 	struct task_struct *task;
 	bool exclusive, woke;
+	pid_t first = 0;
 
 	/*
 	 * (W): the caller's store of the condition is visible before we look
@@ -249,6 +256,7 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 	smp_mb();
 	if (!atomic_read(&owq->nr)) {
 		mkipc_stat_inc(MKIPC_STAT_WAKE_FAST);
+		trace_mkipc_wait_wake(MKIPC_WAITQ_OWAITQ, how, 0, true);
 		return;
 	}
 
@@ -273,6 +281,8 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 		/* (R): our last access to *w. */
 		smp_store_release(&w->o.woken, true);
 		woke = mkipc_owaitq_wake_task(task, how == MKIPC_WAKE_SYNC);
+		if (woke && !first && trace_mkipc_wait_wake_enabled())
+			first = task_pid_nr(task);
 		put_task_struct(task);
 		/*
 		 * A waiter found running counts for nothing: it is on its way
@@ -283,6 +293,7 @@ static void mkipc_owaitq_wake(struct mkipc_owaitq *owq,
 			break;
 	}
 	spin_unlock(&owq->lock);
+	trace_mkipc_wait_wake(MKIPC_WAITQ_OWAITQ, how, first, false);
 }
 
 void mkipc_waitq_wake(struct mkipc_waitq *wq, enum mkipc_wake_how how)
@@ -292,6 +303,7 @@ void mkipc_waitq_wake(struct mkipc_waitq *wq, enum mkipc_wake_how how)
 		return;
 	}
 	/* The stock way: every call takes the lock. */
+	trace_mkipc_wait_wake(MKIPC_WAITQ_STOCK, how, 0, false);
 	switch (how) {
 	case MKIPC_WAKE_ONE:
 		wake_up(&wq->wqh);
@@ -310,4 +322,12 @@ bool mkipc_waitq_active(struct mkipc_waitq *wq)
 	if (wq->kind == MKIPC_WAITQ_STOCK)
 		return wq_has_sleeper(&wq->wqh);
 	return atomic_read(&wq->owq.nr);
+}
+
+void mkipc_waitq_wake_active(struct mkipc_waitq *wq, enum mkipc_wake_how how)
+{
+	if (mkipc_waitq_active(wq))
+		mkipc_waitq_wake(wq, how);
+	else
+		trace_mkipc_wait_wake(wq->kind, how, 0, true);
 }

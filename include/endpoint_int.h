@@ -195,8 +195,8 @@ static inline u32 mkipc_nqueued(s64 n)
 
 /* endpoint.c, for the other files of the unit. */
 void mkipc_kmsg_put(struct mkipc_kmsg *m);
-bool mkipc_call_end(struct mkipc_kmsg *m, int from, int to,
-		    enum mkipc_wake_how how);
+bool mkipc_call_end(struct mkipc_ep *ep, struct mkipc_kmsg *m, int from,
+		    int to, enum mkipc_wake_how how);
 void mkipc_ep_abandoned_out(struct mkipc_ep *ep);
 struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word);
 int mkipc_call_cancel(struct mkipc_ep *ep, struct mkipc_kmsg *m,

@@ -136,6 +136,11 @@ void mkipc_waitq_wake(struct mkipc_waitq *wq, enum mkipc_wake_how how);
  * condition and this look (it then plays (W)), as with waitqueue_active().
  */
 bool mkipc_waitq_active(struct mkipc_waitq *wq);
+/*
+ * mkipc_waitq_wake() if mkipc_waitq_active(), under the same rule: a full
+ * barrier between the store of the condition and this call.
+ */
+void mkipc_waitq_wake_active(struct mkipc_waitq *wq, enum mkipc_wake_how how);
 const char *mkipc_waitq_kind_name(enum mkipc_waitq_kind kind);
 /* Called once at load, before any sync wake-up. */
 void mkipc_waitq_setup(void);
@@ -151,7 +156,7 @@ void mkipc_waitq_add(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 int mkipc_waitq_arm(struct mkipc_waitq *wq, struct mkipc_waiter *w,
 		    unsigned int state);
 void mkipc_waitq_relist(struct mkipc_waitq *wq, struct mkipc_waiter *w);
-int mkipc_waitq_sleep(ktime_t deadline);
+int mkipc_waitq_sleep(struct mkipc_waitq *wq, ktime_t deadline);
 void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
 
 /*
@@ -203,7 +208,7 @@ void mkipc_waitq_del(struct mkipc_waitq *wq, struct mkipc_waiter *w);
 			__mgone = true;					\
 			continue;					\
 		}							\
-		__mslept = mkipc_waitq_sleep(__mdl);			\
+		__mslept = mkipc_waitq_sleep(__mwq, __mdl);			\
 	}								\
 	if (!__mgone)							\
 		mkipc_waitq_del(__mwq, &__mw);				\

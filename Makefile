@@ -40,7 +40,7 @@ TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
 
 .PHONY: all module modules clean install headers_install dkms-install \
 	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
-	print-kdir print-version tools tools_install
+	print-kdir print-version tools tools_install trace
 
 all: module
 
@@ -102,7 +102,8 @@ headers_install:
 	install -D -m 0644 include/uapi/linux/mkipc.h \
 		$(INSTALL_HDR_PATH)/linux/mkipc.h
 
-selftests:
+# The selftests run the mkipc tool too (mkipc_trace_test.sh).
+selftests: tools
 	$(MAKE) -C selftests KSFT_DIR="$$(tools/make/deps.sh ksrc)/tools/testing/selftests"
 
 deps:
@@ -123,6 +124,11 @@ check-debug:
 
 check-kcsan:
 	LANE=kcsan tools/make/check.sh
+
+# The tracepoints at work: a call followed through trace-cmd and perf, and
+# what the tracepoints cost on the round trip (tools/trace/).
+trace:
+	HOST=$(HOST) tools/make/trace.sh
 
 bench:
 	HOST=$(HOST) tools/make/bench.sh

@@ -324,6 +324,72 @@ if [ "$NCPU" -ge 2 ]; then
 fi
 PP_SECS=$((SECONDS - PP_START))
 
+# Context-switch hand-offs: `mkipc switch --all` (switch_opt.c, ioctl
+# MKIPC_IOC_SWITCH), two kthreads handing a CPU back and forth, every
+# hand-off timed with the TSC in the kernel; every variant (mechanism x
+# mm x FPU x prefetch, on one CPU and across two) once a run, in turn, so
+# that drift in the host falls on all of them alike. The table sets them
+# beside the one-CPU round trips of the thr1 rows above, halved.
+SW_START=$SECONDS
+if [ "${MKIPC_GUEST:-0}" = 1 ]; then
+	# TCG: 4-6 us a hand-off on one CPU (20-25 us with another mm),
+	# 20-30 us a half round trip across CPUs: about 12 s a run of the
+	# 72 variants, 60 s for 5 runs. The limit stops a variant whose
+	# vCPUs the host leaves waiting (cross-CPU hand-offs were seen to
+	# average 1 ms then): such a run keeps what it measured and is
+	# counted as cut short.
+	SW_ITERS=$((5000 * SCALE))
+	SW_TIMEOUT_MS=$((2000 * SCALE))
+else
+	SW_ITERS=$((20000 * SCALE))
+	SW_TIMEOUT_MS=$((10000 * SCALE))
+fi
+SW_ARGS=(--all --cpu 0 --cpu2 1 --iters "$SW_ITERS"
+	 --timeout-ms "$SW_TIMEOUT_MS")
+SW_ORDER=()		# variant names, in the tool's order
+declare -A SW_AVG SW_MIN SW_SHORT SW_PARAMS SWKV
+for ((i = 1; i <= REPS; i++)); do
+	out=$("$PP" switch "${SW_ARGS[@]}" 2>&1)
+	rc=$? failed=0
+	lines=$(echo "$out" | grep '^SUMMARY bench=switch ') ||
+		die "switch: no SUMMARY line from 'mkipc switch ${SW_ARGS[*]}': $out"
+	# Builtins only: 72 lines a run, and a process costs ms under TCG.
+	while read -r line; do
+		SWKV=()
+		for kv in ${line#SUMMARY bench=switch }; do
+			SWKV[${kv%%=*}]=${kv#*=}
+		done
+		name=sw_${SWKV[mech]}_${SWKV[mm]} cpus=0 count=${SWKV[count]}
+		[ "${SWKV[fpu]}" = 1 ] && name+=_fpu
+		[ "${SWKV[prefetch]}" = 1 ] && name+=_prefetch
+		[ "${SWKV[cross]}" = 1 ] && name+=_cross cpus=0,1
+		if [ "$count" = 0 ]; then
+			# One CPU: the tool tries the cross variants all the
+			# same, and the kernel refuses them.
+			[ "$cpus" = 0,1 ] && [ "$NCPU" -lt 2 ] &&
+				{ failed=1; continue; }
+			die "switch: $name measured nothing (mkipc switch exit $rc): $out"
+		fi
+		echo "SUMMARY bench=$name rep=$i/$REPS ${line#SUMMARY bench=switch } timeout_ms=$SW_TIMEOUT_MS"
+		if [ -z "${SW_PARAMS[$name]:-}" ]; then
+			SW_ORDER+=("$name")
+			SW_PARAMS[$name]="mech=${SWKV[mech]} mm=${SWKV[mm]} fpu=${SWKV[fpu]} prefetch=${SWKV[prefetch]} cpus=$cpus iters=$SW_ITERS"
+			SW_SHORT[$name]=0
+		fi
+		SW_AVG[$name]+=" ${SWKV[avg_ns]}"
+		SW_MIN[$name]+=" ${SWKV[min_ns]}"
+		# Cut short by the time limit: fewer samples than asked.
+		if [ "$count" -lt "$SW_ITERS" ]; then
+			SW_SHORT[$name]=$((SW_SHORT[$name] + 1))
+			failed=1
+		fi
+	done <<< "$lines"
+	# It fails when a variant does: only in the two ways above.
+	[ "$rc" = 0 ] || [ "$failed" = 1 ] ||
+		die "switch: 'mkipc switch ${SW_ARGS[*]}' failed (exit $rc): $out"
+done
+SW_SECS=$((SECONDS - SW_START))
+
 # Priority inheritance and the IPC-completion boost, each on and off in
 # the same boot: `mkipc prio-inv` (priority_tracking Y against N),
 # `mkipc prio-wake` (boost_ns 10000 against 0) and `mkipc pingpong` with a
@@ -613,6 +679,82 @@ pratio thr1 fast/slow thr1_mkipc thr1_mkipc_naive p50 0.65
 	pratio thr2 fast/slow thr2_mkipc thr2_mkipc_naive p50 0.65
 echo "# mkipc round trips: $PP_SECS s for this section"
 
+# swbase NAME: the per-switch cost of NAME's round trip (avg / 2), or "-"
+swbase()
+{
+	[ -n "${PAVG[$1]:-}" ] || { echo -; return; }
+	awk -v a="${PAVG[$1]}" 'BEGIN { printf "%.1f", a / 2 }'
+}
+
+echo
+echo "# Context-switch hand-offs (mkipc switch ${SW_ARGS[*]}; switch_opt.c):"
+echo "# two kthreads hand a CPU back and forth, each hand-off timed with the"
+echo "# TSC in the kernel, from the giver's store of the turn to the taker"
+echo "# running. Both on CPU 0, or with _cross on CPUs 0 and 1 (a sample is"
+echo "# half a round trip, timed on CPU 0). mech: direct wake_up_process(),"
+echo "# waitq the kernel's wait_queue_head_t, owaitq mkipc's; mm: none"
+echo "# (kthreads, lazy TLB), same (both in the tool's mm), diff (the tool's"
+echo "# and a child's: a CR3 write each hand-off); _fpu kernel_fpu_begin/end"
+echo "# each turn; _prefetch the peer's task and stack first."
+echo "# $SW_ITERS samples a variant and run, $REPS runs (every variant once a"
+echo "# run, in turn), at most $SW_TIMEOUT_MS ms a variant (short: runs cut"
+echo "# short by it, their average kept); ns a hand-off: avg median, min and"
+echo "# max over the runs of each run's average; min_med: median of the runs'"
+echo "# shortest samples."
+SW_PIPE=$(swbase thr1_perf_pipe) SW_FUTEX=$(swbase thr1_futex)
+SW_YIELD=$(swbase thr1_yield) SW_FUTEX2=$(swbase thr2_futex)
+echo "# Native hand-offs measured in this run, ns per switch: a round trip on"
+echo "# one CPU is two switches, so per switch = the round trip's avg_med / 2:"
+echo "# pipeT $SW_PIPE (perf bench sched pipe -T on CPU 0, thr1_perf_pipe),"
+echo "# futex $SW_FUTEX (thr1_futex), yield $SW_YIELD (thr1_yield); for the"
+echo "# _cross rows also futex2 $SW_FUTEX2 (thr2_futex, threads on CPUs 0 and"
+echo "# 1: half a round trip). vs_X = avg_med / X (below 1: cheaper than"
+echo "# that hand-off from userspace)."
+[ "$NCPU" -lt 2 ] && echo "# One CPU online: no _cross rows."
+[ "${MKIPC_GUEST:-0}" = 1 ] &&
+	echo "# Guest under emulation: read the ratios. mm=diff is inflated by" &&
+	echo "# the soft-TLB flush QEMU (TCG) does on every CR3 write; cross-CPU" &&
+	echo "# hand-offs by the emulated wake-up of the other vCPU."
+printf '%-32s %8s %8s %8s %8s %5s %8s %8s %8s %9s\n' variant avg_med \
+	avg_min avg_max min_med short vs_pipeT vs_futex vs_yield vs_futex2
+json_sw=",
+  {\"benchmark\": \"switch_native\", \"basis\": \"avg round trip / 2\", \"reps\": $REPS, \"perf_pipe_half_ns\": $([ "$SW_PIPE" = - ] && echo null || echo "$SW_PIPE"), \"futex_half_ns\": $([ "$SW_FUTEX" = - ] && echo null || echo "$SW_FUTEX"), \"yield_half_ns\": $([ "$SW_YIELD" = - ] && echo null || echo "$SW_YIELD"), \"futex2_half_ns\": $([ "$SW_FUTEX2" = - ] && echo null || echo "$SW_FUTEX2")}"
+for name in "${SW_ORDER[@]}"; do
+	f2=-
+	[ "${name%_cross}" != "$name" ] && f2=$SW_FUTEX2
+	# One process a row: the runs' averages and minimums sorted, the
+	# ratios for the table, and again with null for JSON.
+	read -r mn md mx mnmd rp rf ry rf2 jp jf jy jf2 <<< "$(awk \
+		-v a="${SW_AVG[$name]}" -v m="${SW_MIN[$name]}" \
+		-v p="$SW_PIPE" -v f="$SW_FUTEX" -v y="$SW_YIELD" -v f2="$f2" '
+		function sorted(s, v,   n, i, j, t) {
+			n = split(s, v, " ")
+			for (i = 2; i <= n; i++) {
+				t = v[i]
+				for (j = i - 1; j >= 1 && v[j] > t; j--)
+					v[j + 1] = v[j]
+				v[j + 1] = t
+			}
+			return n
+		}
+		function r(x, b) { return b == "-" ? "-" : sprintf("%.2f", x / b) }
+		function j(x) { return x == "-" ? "null" : x }
+		BEGIN {
+			n = sorted(a, v)
+			k = sorted(m, w)
+			md = v[int((n + 1) / 2)]
+			printf "%s %s %s %s", v[1], md, v[n], w[int((k + 1) / 2)]
+			rp = r(md, p); rf = r(md, f); ry = r(md, y); rf2 = r(md, f2)
+			printf " %s %s %s %s", rp, rf, ry, rf2
+			printf " %s %s %s %s\n", j(rp), j(rf), j(ry), j(rf2)
+		}')"
+	printf '%-32s %8s %8s %8s %8s %5s %8s %8s %8s %9s\n' "$name" "$md" \
+		"$mn" "$mx" "$mnmd" "${SW_SHORT[$name]}" "$rp" "$rf" "$ry" "$rf2"
+	json_sw+=",
+  {\"benchmark\": \"$name\", \"params\": \"${SW_PARAMS[$name]}\", \"reps\": $REPS, \"avg_ns_min\": $mn, \"avg_ns_median\": $md, \"avg_ns_max\": $mx, \"min_ns_median\": $mnmd, \"runs_cut_short\": ${SW_SHORT[$name]}, \"vs_perf_pipe_half\": $jp, \"vs_futex_half\": $jf, \"vs_yield_half\": $jy, \"vs_futex2_half\": $jf2}"
+done
+echo "# switch hand-offs: $SW_SECS s for this section"
+
 # prmed NAME KEY: the median of KEY over NAME's runs ("-" if none).
 prmed()
 {
@@ -759,7 +901,7 @@ else
 fi
 echo "# priority benchmarks: $PR_SECS s for this section"
 
-json+=",$json_q${json_pp:-}${json_pr:-}
+json+=",$json_q${json_pp:-}${json_sw:-}${json_pr:-}
 ]"
 if [ -n "$OUTDIR" ] && [ -d "$OUTDIR" ]; then
 	echo "$json" > "$OUTDIR/bench.json"

@@ -220,10 +220,11 @@ static void sw_print(const struct mkipc_switch *a, int ret, struct jw *w)
 	printf(" cpu=%d cpu2=%d iters=%llu count=%llu tsc_khz=%u",
 	       a->cpu, a->cpu2, (unsigned long long)a->iters,
 	       (unsigned long long)a->count, a->tsc_khz);
-	printf(" min_ns=%llu avg_ns=%llu max_ns=%llu\n",
+	printf(" min_ns=%llu avg_ns=%llu max_ns=%llu error=%s\n",
 	       (unsigned long long)sw_ns(a->min_cycles, a->tsc_khz),
 	       (unsigned long long)sw_ns(avg, a->tsc_khz),
-	       (unsigned long long)sw_ns(a->max_cycles, a->tsc_khz));
+	       (unsigned long long)sw_ns(a->max_cycles, a->tsc_khz),
+	       ret ? strerrorname_np(-ret) ?: "unknown" : "none");
 }
 
 int cmd_switch(int argc, char **argv)
@@ -268,10 +269,16 @@ int cmd_switch(int argc, char **argv)
 		       "fpu", "prefetch", "cross", "count", "min_ns", "avg_ns",
 		       "max_ns");
 	}
+	/* --all: the cross variants only where there are two CPUs. */
+	if (o.all && sysconf(_SC_NPROCESSORS_ONLN) < 2 && !o.json)
+		printf("# one CPU online: no cross variants\n");
 	for (fl = 0; fl < 8; fl++) {
 		__u32 flags = fl;
 
 		if (!o.all && flags != o.flags)
+			continue;
+		if (o.all && (flags & MKIPC_SW_CROSS) &&
+		    sysconf(_SC_NPROCESSORS_ONLN) < 2)
 			continue;
 		for (mech = 0; mech < MKIPC_SW_NMECH; mech++) {
 			if (o.mech >= 0 && mech != o.mech)

@@ -346,9 +346,33 @@ else
 fi
 SW_ARGS=(--all --cpu 0 --cpu2 1 --iters "$SW_ITERS"
 	 --timeout-ms "$SW_TIMEOUT_MS")
+# The native hand-offs the table divides by, measured again in each run,
+# just before the switch variants: host load that comes and goes (under
+# emulation, other work on the host's CPUs) then falls on both sides of a
+# ratio, which the round-trip section's figures, minutes older, cannot
+# promise.
+SWN_ITERS=$((PP_ITERS / 5))
+SWN_AVG_yield= SWN_AVG_futex=
+swnative()	# swnative TRANSPORT REP
+{
+	local out line kv avg=
+	out=$("$PP" pingpong --mode threads --cpus one --iters "$SWN_ITERS" \
+		--transport "$1" 2>&1) ||
+		die "switch: 'mkipc pingpong --transport $1' failed: $out"
+	line=$(echo "$out" | grep '^SUMMARY bench=pingpong ') ||
+		die "switch: no SUMMARY line from 'mkipc pingpong --transport $1'"
+	for kv in $line; do
+		[ "${kv%%=*}" = avg_ns ] && avg=${kv#*=}
+	done
+	echo "SUMMARY bench=sw_native_$1 rep=$2/$REPS transport=$1 mode=threads cpus=0 iters=$SWN_ITERS avg_ns=$avg"
+	[ "$1" = yield ] && SWN_AVG_yield+=" $avg"
+	[ "$1" = futex ] && SWN_AVG_futex+=" $avg"
+}
 SW_ORDER=()		# variant names, in the tool's order
 declare -A SW_AVG SW_MIN SW_SHORT SW_PARAMS SWKV
 for ((i = 1; i <= REPS; i++)); do
+	swnative yield "$i"
+	swnative futex "$i"
 	out=$("$PP" switch "${SW_ARGS[@]}" 2>&1)
 	rc=$? failed=0
 	lines=$(echo "$out" | grep '^SUMMARY bench=switch ') ||
@@ -701,15 +725,22 @@ echo "# run, in turn), at most $SW_TIMEOUT_MS ms a variant (short: runs cut"
 echo "# short by it, their average kept); ns a hand-off: avg median, min and"
 echo "# max over the runs of each run's average; min_med: median of the runs'"
 echo "# shortest samples."
-SW_PIPE=$(swbase thr1_perf_pipe) SW_FUTEX=$(swbase thr1_futex)
-SW_YIELD=$(swbase thr1_yield) SW_FUTEX2=$(swbase thr2_futex)
-echo "# Native hand-offs measured in this run, ns per switch: a round trip on"
-echo "# one CPU is two switches, so per switch = the round trip's avg_med / 2:"
-echo "# pipeT $SW_PIPE (perf bench sched pipe -T on CPU 0, thr1_perf_pipe),"
-echo "# futex $SW_FUTEX (thr1_futex), yield $SW_YIELD (thr1_yield); for the"
-echo "# _cross rows also futex2 $SW_FUTEX2 (thr2_futex, threads on CPUs 0 and"
-echo "# 1: half a round trip). vs_X = avg_med / X (below 1: cheaper than"
-echo "# that hand-off from userspace)."
+# swhalf "AVGS": half the median of the runs' averages
+swhalf()
+{
+	printf '%s\n' $1 | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 2 }'
+}
+SW_PIPE=$(swbase thr1_perf_pipe) SW_FUTEX2=$(swbase thr2_futex)
+SW_FUTEX=$(swhalf "$SWN_AVG_futex") SW_YIELD=$(swhalf "$SWN_AVG_yield")
+echo "# Native hand-offs, ns per switch: a round trip on one CPU is two"
+echo "# switches, so per switch = the round trip's avg_med / 2: futex"
+echo "# $SW_FUTEX and yield $SW_YIELD (threads on CPU 0, $SWN_ITERS round trips,"
+echo "# run just before each run of the variants: sw_native_*); pipeT"
+echo "# $SW_PIPE (perf bench sched pipe -T on CPU 0, thr1_perf_pipe above);"
+echo "# for the _cross rows also futex2 $SW_FUTEX2 (thr2_futex above, threads"
+echo "# on CPUs 0 and 1: half a round trip). vs_X = avg_med / X (below 1:"
+echo "# cheaper than that hand-off from userspace)."
 [ "$NCPU" -lt 2 ] && echo "# One CPU online: no _cross rows."
 [ "${MKIPC_GUEST:-0}" = 1 ] &&
 	echo "# Guest under emulation: read the ratios. mm=diff is inflated by" &&

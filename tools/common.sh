@@ -62,3 +62,22 @@ mkipc_guest_kdir()
 		echo "/lib/modules/$ver/build"
 	fi
 }
+
+# mkipc_job_start NAME: the set-up `make bench` and `make trace` share.
+# Sets HOST (0 unless the caller's environment says 1), RES (a new
+# results/NAME-<time>/) and KDIR (the running kernel's tree with HOST=1,
+# else the guest kernel's, unless the environment names one), and
+# installs what a host or guest run needs.
+mkipc_job_start()
+{
+	HOST=${HOST:-0}
+	RES=$MKIPC_TOP/results/$1-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$RES" || mkipc_die "cannot create $RES"
+	if [ "$HOST" = 1 ]; then
+		tools/make/deps.sh host || exit 1
+		KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
+	else
+		tools/make/deps.sh guest || exit 1
+		KDIR=${KDIR:-$(mkipc_guest_kdir)}
+	fi
+}

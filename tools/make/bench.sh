@@ -13,18 +13,8 @@ set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
 
-HOST=${HOST:-0}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
-RES=$MKIPC_TOP/results/bench-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$RES"
-
-if [ "$HOST" = 1 ]; then
-	tools/make/deps.sh host || exit 1
-	KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
-else
-	tools/make/deps.sh guest || exit 1
-	KDIR=${KDIR:-$(mkipc_guest_kdir)}
-fi
+mkipc_job_start bench
 
 echo "# bench: building mkipc.ko against $KDIR"
 make -s module KDIR="$KDIR" MKIPC_TESTS=y > "$RES/build.log" 2>&1 || {

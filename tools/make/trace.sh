@@ -15,16 +15,7 @@ set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
 
-HOST=${HOST:-0}
-RES=$MKIPC_TOP/results/trace-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$RES"
-if [ "$HOST" = 1 ]; then
-	tools/make/deps.sh host || exit 1
-	KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
-else
-	tools/make/deps.sh guest || exit 1
-	KDIR=${KDIR:-$(mkipc_guest_kdir)}
-fi
+mkipc_job_start trace
 
 echo "# trace: building mkipc.ko and tools/mkipc against $KDIR"
 { make -s module KDIR="$KDIR" && make -s tools; } > "$RES/build.log" 2>&1 || {

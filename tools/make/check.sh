@@ -74,7 +74,11 @@ debug|kcsan)
 	KERNEL=$KBUILD/arch/x86/boot/bzImage
 	MODDIR=$KBUILD
 	KDIR=$KBUILD
+	# The KCSAN guest ran 2263 s of 2400 with the switch and trace
+	# tests and a busy host (issue 15): it gets an hour, which keeps
+	# all four lanes inside CI's 90 minutes.
 	TIMEOUT=${CHECK_TIMEOUT:-2400}
+	[ "$LANE" = kcsan ] && TIMEOUT=${CHECK_TIMEOUT:-3600}
 	# About ten times slower than Debian's kernel: fewer rounds, the
 	# same assertions. Fault injection and kmemleak must be present.
 	GUEST_ENV+=(-e MKIPC_TEST_SCALE=${MKIPC_TEST_SCALE:-20}

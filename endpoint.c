@@ -380,10 +380,18 @@ static struct mkipc_kmsg *mkipc_kmsg_from_user(struct mkipc_ep *ep,
 	return m;
 }
 
-/* MKIPC_TP_SLOT if @token names a call slot (not the xarray). */
+/* The index of the call slot @token names, or -1 (an xarray token, 0). */
+static int mkipc_token_slot(u64 token)
+{
+	u32 i = (u32)token - MKIPC_SLOT_TOKEN;
+
+	return (u32)token < MKIPC_SLOT_TOKEN || i >= MKIPC_EP_SLOTS ? -1 : i;
+}
+
+/* MKIPC_TP_SLOT if @token names a call slot, for the IPC events. */
 static unsigned int mkipc_tp_slot(u64 token)
 {
-	return token && (u32)token >= MKIPC_SLOT_TOKEN ? MKIPC_TP_SLOT : 0;
+	return mkipc_token_slot(token) >= 0 ? MKIPC_TP_SLOT : 0;
 }
 
 /*
@@ -604,11 +612,9 @@ struct mkipc_kmsg *mkipc_slot_end(struct mkipc_cslot *s, u64 word)
 /* The slot a token names, or NULL if it names none (an xarray token). */
 static struct mkipc_cslot *mkipc_slot_of(struct mkipc_ep *ep, u64 token)
 {
-	u32 i = (u32)token - MKIPC_SLOT_TOKEN;
+	int i = mkipc_token_slot(token);
 
-	if ((u32)token < MKIPC_SLOT_TOKEN || i >= MKIPC_EP_SLOTS)
-		return NULL;
-	return &ep->slots[i];
+	return i < 0 ? NULL : &ep->slots[i];
 }
 
 /* The endpoint dies (last close of the receive file, or shutdown). */

@@ -540,10 +540,10 @@ TEST_F_TIMEOUT(prio, no_boost_after_give_up, T_TEST)
 	ASSERT_EQ(0, boost_set(10 * MS));
 	NEW_EP(self->c.dev, 0, &rfd, &sfd);
 	agent_init(&caller, fn_call, sfd, &OTHER(0));
-	caller.timeout_ns = 300 * MS;
+	caller.timeout_ns = UNTAKEN_NS;
 	caller.linger = 1;
 	START(&caller);
-	ASSERT_EQ(0, agent_wait_blocked(&caller));
+	BLOCKED(&caller);
 	ASSERT_EQ(0, ep_recv(rfd, &r, NULL, 0, 0, WATCHDOG_NS));
 	ASSERT_EQ(0, wait_flag(&caller.done, 1));
 	EXPECT_EQ(-ETIMEDOUT, caller.ret);
@@ -709,7 +709,7 @@ TEST_F_TIMEOUT(prio, boost_budget_all_cpus, T_TEST)
 	server.label = 2;
 	server.cpu = 1;
 	START(&server);
-	ASSERT_EQ(0, agent_wait_blocked(&server));
+	BLOCKED(&server);
 	boosts0 = stat_get("boosts");
 	lim0 = stat_get("boost_limited");
 	agent_init(&a0, fn_call_seen, sfd, &OTHER(0));

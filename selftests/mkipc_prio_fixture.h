@@ -346,6 +346,14 @@ static inline int sleeping_in_ioctl(pid_t tid)
 	return mkipc_thread_sleeping_in(tid) == SYS_ioctl;
 }
 
+/*
+ * The timeout of a call a test lets run out untaken, after it has seen
+ * the call queued (agent_wait_blocked()): the window for that sighting.
+ * 300 ms once ran out in the KCSAN lane before the test looked again
+ * (its watchpoints slow every thread there, the looking one included).
+ */
+#define UNTAKEN_NS	(2 * SEC)
+
 /* Waits until @a sleeps in an ioctl: 0, or -1 if it finished instead. */
 static inline int agent_wait_blocked(struct agent *a)
 {
@@ -613,6 +621,15 @@ static inline void common_teardown(struct __test_metadata *_metadata,
 	if (c->skip)
 		return;
 	mkipc_param_restore_all();
+	/*
+	 * A failed ASSERT left the test through longjmp(): its agents still
+	 * run, on a stack frame that is gone and that this teardown reuses.
+	 * Waiting for them to settle would let one of them write there (a
+	 * SIGSEGV that hid the assertion once); the harness aborts the
+	 * process as soon as this returns.
+	 */
+	if (_metadata->aborted)
+		return;
 	if (c->dev >= 0)
 		close(c->dev);
 	n = prio_tasks_settle(1000);
@@ -663,8 +680,23 @@ static inline void join(struct __test_metadata *_metadata, struct agent *a)
 		TH_LOG("a thread did not finish within %d ms", WATCHDOG_MS);
 }
 
+/*
+ * Waits until @a sleeps in an ioctl; if it ended first, says how and when,
+ * so that a call that ran out its timeout before it was seen queued reads
+ * as that and not as a bare -1.
+ */
+static inline void blocked(struct __test_metadata *_metadata,
+			   struct agent *a, const char *name)
+{
+	ASSERT_EQ(0, agent_wait_blocked(a))
+		TH_LOG("%s never seen sleeping in ioctl: done=%d ret=%ld after %lld ms",
+		       name, atomic_load(&a->done), a->ret,
+		       a->t1 > a->t0 ? (long long)((a->t1 - a->t0) / MS) : -1LL);
+}
+
 #define START(a)	launch(_metadata, a)
 #define JOIN(a)		join(_metadata, a)
+#define BLOCKED(a)	blocked(_metadata, a, #a)
 
 /* Calls in a loop until stopped, then a call labelled 0 ends the server. */
 static inline long fn_ping(struct agent *a)

@@ -224,7 +224,7 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 	agent_init(&w1, fn_recv_once, rfd, &OTHER(10));
 	w1.cpu = 0;
 	START(&w1);
-	ASSERT_EQ(0, agent_wait_blocked(&w1));
+	BLOCKED(&w1);
 	agent_init(&spin, fn_spin, -1, &FIFO(90, 0));
 	spin.cpu = 0;
 	START(&spin);
@@ -232,9 +232,9 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 
 	agent_init(&caller, fn_call, sfd, &FIFO(80, 0));
 	caller.cpu = 1;
-	caller.timeout_ns = taker ? WATCHDOG_NS : 300 * MS;
+	caller.timeout_ns = taker ? WATCHDOG_NS : UNTAKEN_NS;
 	START(&caller);
-	ASSERT_EQ(0, agent_wait_blocked(&caller));
+	BLOCKED(&caller);
 	EXPECT_PRIO(w1.tid, with_rof(FIFO(80, NICE_ANY)),
 		    "waiting server woken by the call, before it ran");
 	EXPECT_EQ(0, atomic_load(&w1.done));
@@ -529,7 +529,7 @@ TEST_F_TIMEOUT(restore, reply_recv, T_TEST)
 	server.label = 1;		/* REPLY_RECV, then wait */
 	server.linger = 1;
 	START(&server);
-	ASSERT_EQ(0, agent_wait_blocked(&server));
+	BLOCKED(&server);
 	EXPECT_PRIO(server.tid, variant->r.server, "server waiting");
 
 	agent_init(&caller, fn_call, self->sfd, &variant->r.caller);
@@ -580,7 +580,7 @@ TEST_F_TIMEOUT(restore, caller_signal, T_TEST)
 		return;
 	token = serve_one(_metadata, self->rfd, self->sfd, &variant->r,
 			  &caller, 0);
-	ASSERT_EQ(0, agent_wait_blocked(&caller));
+	BLOCKED(&caller);
 	before = atomic_load(&signals_seen);
 	ASSERT_EQ(0, pthread_kill(caller.thr, SIGUSR1));
 	JOIN(&caller);
@@ -884,7 +884,7 @@ static void chain_start(struct __test_metadata *_metadata, int dev,
 	ch->a.timeout_ns = timeout_ns;
 	START(&ch->a);
 	ASSERT_EQ(0, wait_flag(&ch->c.taken, 1));
-	ASSERT_EQ(0, agent_wait_blocked(&ch->b));
+	BLOCKED(&ch->b);
 }
 
 static void chain_close(struct chain *ch)
@@ -1003,7 +1003,7 @@ static void several_callers(struct __test_metadata *_metadata, int dev,
 	for (i = 0; i < n; i++) {
 		agent_init(&a[i], fn_call, sfd, &callers[i]);
 		START(&a[i]);
-		ASSERT_EQ(0, agent_wait_blocked(&a[i]));
+		BLOCKED(&a[i]);
 	}
 	/* Calls waiting to be taken raise nobody. */
 	EXPECT_PRIO(0, own, "server with calls queued, none taken");

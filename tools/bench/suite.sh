@@ -200,6 +200,16 @@ done
 # between two SCHED_FIFO peers on one CPU (the floor: two syscalls and two
 # switches a round trip), over two pipes, and against perf bench sched pipe.
 PP=$TOP/tools/mkipc/mkipc
+# Binder's round trip (tools/bench/binder), where the kernel has Binder:
+# Debian builds it as binder_linux, whose device is /dev/binder.
+BINDER_PP=$TOP/tools/bench/binder/binder_pingpong
+HAVE_BINDER=0
+[ -e /dev/binder ] || modprobe binder_linux devices=binder 2> /dev/null
+if [ -c /dev/binder ] && [ -x "$BINDER_PP" ]; then
+	HAVE_BINDER=1
+else
+	echo "# no /dev/binder (or $BINDER_PP not built): no Binder rows"
+fi
 [ -x "$PP" ] || die "$PP missing: build it first (make tools; make bench does)"
 if [ "${MKIPC_GUEST:-0}" = 1 ]; then
 	# TCG: 5-25 us a round trip on one CPU (60-130 us across processes
@@ -222,7 +232,8 @@ declare -A PPS_P50 PPS_AVG PPS_KIND
 PPS_ORDER=()
 
 # ppadd NAME PARAMS KIND ARG...: a row of the next set; KIND pingpong
-# (ARG... for `mkipc pingpong`) or perf (ARG... the perf command line).
+# (ARG... for `mkipc pingpong`), binder (ARG... for binder_pingpong) or
+# perf (ARG... the perf command line).
 ppadd()
 {
 	local name=$1 params=$2 kind=$3
@@ -254,10 +265,18 @@ pprun()
 				PPS_AVG[$name]+=" $v"
 				continue
 			fi
-			out=$("$PP" pingpong "${args[@]}" 2>&1) ||
-				die "$name: 'mkipc pingpong ${args[*]}' failed: $out"
-			line=$(echo "$out" | grep '^SUMMARY bench=pingpong ') ||
-				die "$name: no SUMMARY line from 'mkipc pingpong ${args[*]}'"
+			if [ "${PPS_KIND[$name]}" = binder ]; then
+				out=$("$BINDER_PP" "${args[@]}" 2>&1) ||
+					die "$name: 'binder_pingpong ${args[*]}' failed: $out"
+				line=$(echo "$out" | grep '^SUMMARY bench=binder ') ||
+					die "$name: no SUMMARY line from 'binder_pingpong ${args[*]}'"
+				line="SUMMARY bench=pingpong ${line#SUMMARY bench=binder }"
+			else
+				out=$("$PP" pingpong "${args[@]}" 2>&1) ||
+					die "$name: 'mkipc pingpong ${args[*]}' failed: $out"
+				line=$(echo "$out" | grep '^SUMMARY bench=pingpong ') ||
+					die "$name: no SUMMARY line from 'mkipc pingpong ${args[*]}'"
+			fi
 			echo "SUMMARY bench=$name rep=$i/$REPS ${line#SUMMARY bench=pingpong }"
 			PPS_P50[$name]+=" $(kfield "$line" p50_ns)"
 			PPS_AVG[$name]+=" $(kfield "$line" avg_ns)"
@@ -294,6 +313,12 @@ ppset()
 			"transport=$t mode=$mode cpus=$cpulist iters=$n size=0" \
 			pingpong "${common[@]}" --transport "$t"
 	done
+	# Binder (binder_linux), between two processes like procs mode.
+	if [ "$mode" = procs ] && [ "$cpus" = one ] && [ "$HAVE_BINDER" = 1 ]; then
+		ppadd "${set}_binder" \
+			"transport=binder mode=procs cpus=0 iters=$n size=0" \
+			binder --cpu 0 --iters "$n"
+	fi
 	# perf cannot put its two sides on two given CPUs: one CPU only.
 	if [ "$cpus" = one ]; then
 		[ "$mode" = threads ] && perf_t=-T

@@ -31,8 +31,8 @@ make -s -C tools/bench/minimal KDIR="$KDIR" >> "$RES/build.log" 2>&1 || {
 
 # The guest sees this tree read-only and builds nothing: the mkipc tool
 # (mkipc pingpong, the IPC round-trip rows) is built here, now.
-echo "# bench: building tools/mkipc"
-make -s tools >> "$RES/build.log" 2>&1 || {
+echo "# bench: building tools/mkipc and tools/bench/binder"
+{ make -s tools && make -s -C tools/bench/binder; } >> "$RES/build.log" 2>&1 || {
 	tail -n 40 "$RES/build.log"
 	mkipc_die "building tools/mkipc failed"
 }

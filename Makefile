@@ -39,7 +39,7 @@ TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
 		 $(wildcard tools/bench/minimal/*.h)
 
 .PHONY: all module modules clean install headers_install dkms-install \
-	dkms-uninstall selftests deps lint check check-debug check-kcsan bench \
+	dkms-uninstall selftests deps lint check check-debug check-kcsan bench bench-report \
 	print-kdir print-version tools tools_install trace
 
 all: module
@@ -132,6 +132,12 @@ trace:
 
 bench:
 	HOST=$(HOST) tools/make/bench.sh
+
+# The report again from a results folder, without rerunning anything:
+#   make bench-report R=results/bench-<time>
+bench-report:
+	@test -n "$(R)" || { echo "usage: make bench-report R=results/bench-<time>"; exit 2; }
+	python3 tools/bench/report.py "$(R)"
 
 print-kdir:
 	@echo $(KDIR)

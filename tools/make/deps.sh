@@ -12,8 +12,9 @@ set -eu
 . "$(dirname "$0")/../common.sh"
 
 BUILD_PKGS=(make gcc libc6-dev)
-# python3: tools/trace/report.py and the trace selftest's order checker.
-BENCH_PKGS=(linux-perf trace-cmd rt-tests python3)
+# python3: tools/trace/report.py, tools/bench/report.py and the trace
+# selftest's order checker; gnuplot-nox: the benchmark report's plots.
+BENCH_PKGS=(linux-perf trace-cmd rt-tests python3 gnuplot-nox)
 # tools/userq: libtsan2 is gcc-12's ThreadSanitizer runtime.
 USER_PKGS=(libtsan2 liburcu-dev libck-dev)
 # The guest kernel and its headers come in one command so that they match.

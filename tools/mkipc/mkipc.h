@@ -11,6 +11,7 @@
 #define _MKIPC_TOOL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,5 +81,11 @@ int pin_cpu(int cpu);			/* @cpu < 0: left unpinned */
 int set_sched(int policy, int prio, int nice);	/* the calling thread */
 int start_thread(pthread_t *t, void *(*fn)(void *), void *arg,
 		 int policy, int prio, int cpu);
+
+/*
+ * The CPUs this process may run on into @allowed, and the first two of
+ * them into *@first and *@second (-1: none): 0, or -1 having said why.
+ */
+int allowed_cpus(cpu_set_t *allowed, int *first, int *second);
 
 #endif /* _MKIPC_TOOL_H */

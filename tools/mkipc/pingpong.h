@@ -22,7 +22,6 @@
 struct lat_result;
 
 #define PP_FIFO_PRIO	10		/* yield: SCHED_FIFO priority */
-#define PP_TIMER_PAIRS	1001		/* clock reads to time the clock */
 
 enum pp_transport {
 	PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE, PP_MINIMAL, PP_EVENTFD,

@@ -7,6 +7,8 @@
  *   mkipc pingpong   round-trip benchmark of mkipc endpoints against
  *		      futex, sched_yield, pipe, eventfd, UNIX socket and
  *		      POSIX message queue ping-pongs
+ *   mkipc contend    M client threads calling and N server threads
+ *		      serving on one endpoint: calls/s, fairness, latency
  *   mkipc prio-inv   a SCHED_FIFO caller's latency through a SCHED_OTHER
  *		      server under real-time load: priority inheritance
  *   mkipc prio-wake  an IPC receiver's wake-to-run latency among CFS CPU
@@ -38,6 +40,8 @@ static const struct {
 	  "the module's debugfs counters and listings" },
 	{ "pingpong", cmd_pingpong, pp_usage,
 	  "round trips: mkipc against futex, yield, pipe, eventfd, unix, mq" },
+	{ "contend", cmd_contend, ct_usage,
+	  "M clients and N servers on one endpoint: calls/s, latency" },
 	{ "prio-inv", cmd_prio_inv, pi_usage,
 	  "priority inversion across a call, with and without inheritance" },
 	{ "prio-wake", cmd_prio_wake, pw_usage,

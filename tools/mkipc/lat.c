@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "mkipc_util.h"
 #include "json.h"
 #include "lat.h"
 #include "mkipc.h"
@@ -17,6 +19,40 @@ int lat_cmp_u64(const void *a, const void *b)
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Back-to-back clock reads, as every sample holds one such pair. */
+void lat_timer_cost(__u64 *median, __u64 *min)
+{
+	__u64 d[LAT_TIMER_PAIRS];
+	struct timespec a, b;
+	int i;
+
+	for (i = 0; i < LAT_TIMER_PAIRS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		d[i] = mkipc_ts_ns(&b) - mkipc_ts_ns(&a);
+	}
+	qsort(d, LAT_TIMER_PAIRS, sizeof(d[0]), lat_cmp_u64);
+	*median = d[LAT_TIMER_PAIRS / 2];
+	*min = d[0];
+}
+
+void lat_print_timer(__u64 median, __u64 min)
+{
+	printf("# timer: two back-to-back clock_gettime(CLOCK_MONOTONIC) cost %llu ns",
+	       median);
+	printf(" (median of %d; min %llu); every sample includes that once\n",
+	       LAT_TIMER_PAIRS, min);
+}
+
+void lat_json_timer(struct jw *w, __u64 median, __u64 min)
+{
+	jw_open(w, "timer_overhead_ns", '{');
+	jw_u64(w, "median", median);
+	jw_u64(w, "min", min);
+	jw_u64(w, "pairs", LAT_TIMER_PAIRS);
+	jw_close(w, '}');
 }
 
 static __u64 lat_pct(const __u64 *sorted, unsigned long n, unsigned int pct)
@@ -103,5 +139,58 @@ void lat_json(struct jw *w, const struct lat_result *r)
 	jw_u64(w, "p50_ns", r->p50);
 	jw_u64(w, "p99_ns", r->p99);
 	jw_u64(w, "max_ns", r->max);
+}
+
+/* Bucket @b's bounds: [lo, hi) ns. */
+static __u64 lat_bucket_lo(int b)
+{
+	return b ? 1ULL << b : 0;
+}
+
+static __u64 lat_bucket_hi(int b)
+{
+	return 1ULL << (b + 1);
+}
+
+/* The log2 histogram, with a bar of up to 40 '#' a bucket. */
+void lat_print_hist(const struct lat_result *r)
+{
+	unsigned long top = 0;
+	int b, lo = -1, hi = -1, bar;
+
+	for (b = 0; b < LAT_HIST_BUCKETS; b++) {
+		if (!r->hist[b])
+			continue;
+		if (lo < 0)
+			lo = b;
+		hi = b;
+		if (r->hist[b] > top)
+			top = r->hist[b];
+	}
+	printf("histogram (ns, log2 buckets [lo, hi)):\n");
+	for (b = lo; b >= 0 && b <= hi; b++) {
+		bar = (int)((r->hist[b] * 40 + top - 1) / top);
+		printf("  [%10llu, %10llu) %9lu %6.2f%% %.*s\n",
+		       lat_bucket_lo(b), lat_bucket_hi(b), r->hist[b],
+		       100.0 * r->hist[b] / r->n, bar,
+		       "########################################");
+	}
+}
+
+void lat_json_hist(struct jw *w, const struct lat_result *r)
+{
+	int b;
+
+	jw_open(w, "histogram", '[');
+	for (b = 0; b < LAT_HIST_BUCKETS; b++) {
+		if (!r->hist[b])
+			continue;
+		jw_open(w, NULL, '{');
+		jw_u64(w, "lo_ns", lat_bucket_lo(b));
+		jw_u64(w, "hi_ns", lat_bucket_hi(b));
+		jw_u64(w, "count", r->hist[b]);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
 }
 

@@ -11,6 +11,7 @@
 struct jw;
 
 #define LAT_HIST_BUCKETS	64
+#define LAT_TIMER_PAIRS		1001	/* clock reads to time the clock */
 
 struct lat_result {
 	unsigned long n;
@@ -19,6 +20,18 @@ struct lat_result {
 	/* samples in [2^k, 2^(k+1)) ns; hist[0]: 0 and 1 */
 	unsigned long hist[LAT_HIST_BUCKETS];
 };
+
+/*
+ * What a sample's two clock_gettime(CLOCK_MONOTONIC) cost: the median and
+ * the least of LAT_TIMER_PAIRS back-to-back pairs.
+ */
+void lat_timer_cost(__u64 *median, __u64 *min);
+
+/* "# timer: two back-to-back ... cost 20 ns (median of 1001; min 19)..." */
+void lat_print_timer(__u64 median, __u64 min);
+
+/* "timer_overhead_ns": {"median", "min", "pairs"} */
+void lat_json_timer(struct jw *w, __u64 median, __u64 min);
 
 /* qsort()'s comparison of two __u64. */
 int lat_cmp_u64(const void *a, const void *b);
@@ -42,5 +55,11 @@ void lat_summary(const struct lat_result *r);
 
 /* "samples", then min, avg, p50, p99, max as members of the open object. */
 void lat_json(struct jw *w, const struct lat_result *r);
+
+/* The log2 histogram of @r, a line a bucket from the first to the last used. */
+void lat_print_hist(const struct lat_result *r);
+
+/* "histogram": [{"lo_ns", "hi_ns", "count"}, ...], the used buckets only. */
+void lat_json_hist(struct jw *w, const struct lat_result *r);
 
 #endif /* _MKIPC_LAT_H */

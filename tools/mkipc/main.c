@@ -5,7 +5,10 @@
  *   mkipc info       ABI version, feature bits, limits, module parameters
  *   mkipc stats      the module's debugfs files (counters, endpoints)
  *   mkipc pingpong   round-trip benchmark of mkipc endpoints against
- *		      futex, sched_yield and pipe ping-pongs
+ *		      futex, sched_yield, pipe, eventfd, UNIX socket and
+ *		      POSIX message queue ping-pongs
+ *   mkipc contend    M client threads calling and N server threads
+ *		      serving on one endpoint: calls/s, fairness, latency
  *   mkipc prio-inv   a SCHED_FIFO caller's latency through a SCHED_OTHER
  *		      server under real-time load: priority inheritance
  *   mkipc prio-wake  an IPC receiver's wake-to-run latency among CFS CPU
@@ -36,7 +39,9 @@ static const struct {
 	{ "stats", cmd_stats, stats_usage,
 	  "the module's debugfs counters and listings" },
 	{ "pingpong", cmd_pingpong, pp_usage,
-	  "round-trip benchmark: mkipc against futex, yield, pipe" },
+	  "round trips: mkipc against futex, yield, pipe, eventfd, unix, mq" },
+	{ "contend", cmd_contend, ct_usage,
+	  "M clients and N servers on one endpoint: calls/s, latency" },
 	{ "prio-inv", cmd_prio_inv, pi_usage,
 	  "priority inversion across a call, with and without inheritance" },
 	{ "prio-wake", cmd_prio_wake, pw_usage,

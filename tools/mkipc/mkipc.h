@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mkipc, the command-line tool: what its files share. Each subcommand is
- * a file of its own (info.c, stats.c, pingpong*.c, prio_inv.c,
- * prio_wake.c), main.c dispatches to them; the pieces they share have
- * their own files and headers (json.h, lat.h, kcounters.h, module.h,
- * modparam.h, prio_run.h). This header: exit codes, the few macros, error
- * messages, option numbers, and the helpers in util.c.
+ * a file of its own (info.c, stats.c, pingpong*.c, contend.c, prio_inv.c,
+ * prio_wake.c, switch.c), main.c dispatches to them; the pieces they
+ * share have their own files and headers (json.h, lat.h, kcounters.h,
+ * module.h, modparam.h, prio_run.h). This header: exit codes, the few
+ * macros, error messages, option numbers, and the helpers in util.c.
  */
 #ifndef _MKIPC_TOOL_H
 #define _MKIPC_TOOL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,8 @@ int cmd_prio_wake(int argc, char **argv);
 void pw_usage(FILE *f);
 int cmd_switch(int argc, char **argv);
 void switch_usage(FILE *f);
+int cmd_contend(int argc, char **argv);
+void ct_usage(FILE *f);
 
 /* util.c */
 
@@ -80,5 +83,11 @@ int pin_cpu(int cpu);			/* @cpu < 0: left unpinned */
 int set_sched(int policy, int prio, int nice);	/* the calling thread */
 int start_thread(pthread_t *t, void *(*fn)(void *), void *arg,
 		 int policy, int prio, int cpu);
+
+/*
+ * The CPUs this process may run on into @allowed, and the first two of
+ * them into *@first and *@second (-1: none): 0, or -1 having said why.
+ */
+int allowed_cpus(cpu_set_t *allowed, int *first, int *second);
 
 #endif /* _MKIPC_TOOL_H */

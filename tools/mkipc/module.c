@@ -80,6 +80,41 @@ const char *abi_str(const struct mkipc_version *ver, char *buf,
 	return buf;
 }
 
+/* The baselines an endpoint runs on, by the flags MKIPC_IOC_EP_INFO gives. */
+static const char *ep_queue(__u32 flags)
+{
+	return flags & MKIPC_EP_QUEUE_SPIN ? "spin" : "lfq";
+}
+
+static const char *ep_waitq(__u32 flags)
+{
+	return flags & MKIPC_EP_WAITQ_STOCK ? "stock" : "owaitq";
+}
+
+static const char *ep_wake(__u32 flags)
+{
+	return flags & MKIPC_EP_WAKE_PLAIN ? "plain" : "sync";
+}
+
+const char *ep_flags_str(__u32 flags, char *buf, size_t size)
+{
+	snprintf(buf, size, "queue=%s waitq=%s wake=%s direct=%s recycle=%s",
+		 ep_queue(flags), ep_waitq(flags), ep_wake(flags),
+		 flags & MKIPC_EP_NO_DIRECT ? "off" : "on",
+		 flags & MKIPC_EP_NO_RECYCLE ? "off" : "on");
+	return buf;
+}
+
+void json_ep_flags(struct jw *w, __u32 flags)
+{
+	jw_u64(w, "flags", flags);
+	jw_str(w, "queue", ep_queue(flags));
+	jw_str(w, "waitq", ep_waitq(flags));
+	jw_str(w, "wake", ep_wake(flags));
+	jw_bool(w, "direct", !(flags & MKIPC_EP_NO_DIRECT));
+	jw_bool(w, "recycle", !(flags & MKIPC_EP_NO_RECYCLE));
+}
+
 /* "kernel", "abi" and "features" (null "abi" without @ver). */
 void json_kernel(struct jw *w, const char *kernel,
 		 const struct mkipc_version *ver)

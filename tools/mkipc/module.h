@@ -28,6 +28,15 @@ void print_features(__u64 features);
 /* "features" (their names) and "features_mask". */
 void json_features(struct jw *w, __u64 features);
 
+/*
+ * "queue=lfq waitq=owaitq wake=sync direct=on recycle=on": what an
+ * endpoint with MKIPC_IOC_EP_INFO's @flags runs on, into @buf.
+ */
+const char *ep_flags_str(__u32 flags, char *buf, size_t size);
+
+/* "flags", and the same as "queue", "waitq", "wake", "direct", "recycle". */
+void json_ep_flags(struct jw *w, __u32 flags);
+
 /* "kernel", "abi" and "features" (null "abi" without @ver). */
 void json_kernel(struct jw *w, const char *kernel,
 		 const struct mkipc_version *ver);

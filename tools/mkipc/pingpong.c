@@ -9,7 +9,9 @@
  * the request and just after taking the reply, and keeps every sample.
  * Request n carries label n (n = 1, 2, ...) and, with a payload, first
  * byte (u8)n; the server answers label n + 1 and increments the byte, and
- * the client checks both (and the size) after every round trip.
+ * the client checks both (and the size) after every round trip. (The
+ * eventfd transport has neither label nor payload: its check is the
+ * counter, which must read exactly 1 each way.)
  *
  * The transports are in pingpong_peers.c, the reports in
  * pingpong_report.c.
@@ -46,6 +48,9 @@ const char * const pp_transport_names[] = {
 	[PP_YIELD]	= "yield",
 	[PP_PIPE]	= "pipe",
 	[PP_MINIMAL]	= "minimal",
+	[PP_EVENTFD]	= "eventfd",
+	[PP_UNIX]	= "unix",
+	[PP_MQ]		= "mq",
 };
 
 const char * const pp_mode_names[] = {
@@ -59,7 +64,8 @@ static const char pp_help[] =
 	"Round-trip benchmark: a client and a server exchange ITERS timed round\n"
 	"trips (after WARMUP untimed ones); every sample is kept and the report\n"
 	"gives min, avg, p50, p99, max in ns, a log2 histogram and every\n"
-	"parameter. Each reply is checked against its request (label + 1).\n"
+	"parameter. Each reply is checked against its request (label + 1 and\n"
+	"the payload's first byte + 1; eventfd and minimal: see below).\n"
 	"\n"
 	"  --iters N          timed round trips (default 100000)\n"
 	"  --warmup N         untimed round trips first (default 10% of iters)\n"
@@ -69,13 +75,24 @@ static const char pp_help[] =
 	"                     any: not pinned\n"
 	"  --cpu-a N          pin the client to CPU N (overrides --cpus)\n"
 	"  --cpu-b N          pin the server to CPU N (overrides --cpus)\n"
-	"  --transport T      mkipc (default), futex, yield or pipe:\n"
+	"  --transport T      mkipc (default), futex, yield, pipe, eventfd, unix,\n"
+	"                     mq or minimal:\n"
 	"                       mkipc  call/reply_recv on an endpoint\n"
 	"                       futex  FUTEX_WAKE/FUTEX_WAIT on shared words\n"
 	"                       yield  SCHED_FIFO peers on one CPU handing over\n"
 	"                              with sched_yield(): the cost floor (root\n"
 	"                              or CAP_SYS_NICE; one CPU only)\n"
-	"                       pipe   two pipes\n"
+	"                       pipe   two pipes: the 8-byte label, then the\n"
+	"                              payload\n"
+	"                       eventfd  two eventfds, one each way: a write of\n"
+	"                              1, and a read that must return exactly 1\n"
+	"                              (no label; size 0 only)\n"
+	"                       unix   a SOCK_SEQPACKET socketpair: label and\n"
+	"                              payload as one message each way\n"
+	"                       mq     two POSIX message queues, request and\n"
+	"                              reply, one message of label and payload\n"
+	"                              each way (their names are unlinked at\n"
+	"                              once: nothing stays in /dev/mqueue)\n"
 	"                       minimal  /dev/mkipc_min: one word each way,\n"
 	"                              a sync wake-up and a wait_event, the\n"
 	"                              least an ioctl call costs (size 0 only;\n"
@@ -124,20 +141,10 @@ void pp_usage(FILE *f)
 /* Resolves --cpus, --cpu-a and --cpu-b against the CPUs we may use. */
 static int pp_pick_cpus(const struct pp_opts *o, struct pp_ctx *c)
 {
-	int cpu, first = -1, second = -1;
+	int first, second;
 
-	if (sched_getaffinity(0, sizeof(c->allowed), &c->allowed)) {
-		err("sched_getaffinity: %s", strerror(errno));
+	if (allowed_cpus(&c->allowed, &first, &second))
 		return -1;
-	}
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &c->allowed))
-			continue;
-		if (first < 0)
-			first = cpu;
-		else if (second < 0)
-			second = cpu;
-	}
 	c->cpu_a = -1;
 	c->cpu_b = -1;
 	if (!strcmp(o->cpus, "one")) {
@@ -211,11 +218,13 @@ static void pp_split_fds(struct pp_ctx *c, bool server)
 		close_fd(&c->rep_ep);
 		close_fd(&c->req_pipe[1]);
 		close_fd(&c->rep_pipe[0]);
+		close_fd(&c->sock[0]);
 	} else {
 		close_fd(&c->req_ep);
 		close_fd(&c->rep_snd);
 		close_fd(&c->req_pipe[0]);
 		close_fd(&c->rep_pipe[1]);
+		close_fd(&c->sock[1]);
 	}
 }
 
@@ -350,23 +359,6 @@ static int pp_start_watchdog(struct pp_ctx *c)
 		return -1;
 	}
 	return 0;
-}
-
-/* Back-to-back clock reads, as every sample holds one such pair. */
-static void pp_timer_cost(__u64 *median, __u64 *min)
-{
-	__u64 d[PP_TIMER_PAIRS];
-	struct timespec a, b;
-	int i;
-
-	for (i = 0; i < PP_TIMER_PAIRS; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		d[i] = mkipc_ts_ns(&b) - mkipc_ts_ns(&a);
-	}
-	qsort(d, PP_TIMER_PAIRS, sizeof(d[0]), lat_cmp_u64);
-	*median = d[PP_TIMER_PAIRS / 2];
-	*min = d[0];
 }
 
 static void pp_progress(struct pp_ctx *c, unsigned long i, __u64 start,
@@ -518,7 +510,8 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 				if (!strcmp(optarg, pp_transport_names[k]))
 					break;
 			if (k == ARRAY_SIZE(pp_transport_names)) {
-				err("--transport: mkipc, futex, yield, pipe or minimal, not '%s'",
+				err("--transport: %s or minimal, not '%s'",
+				    "mkipc, futex, yield, pipe, eventfd, unix, mq",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -614,6 +607,12 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 	}
 	if (!o->warmup_set)
 		o->warmup = o->iters / 10;
+	if (o->size &&
+	    (o->transport == PP_MINIMAL || o->transport == PP_EVENTFD)) {
+		err("--transport %s carries no payload: --size 0 only",
+		    pp_transport_names[o->transport]);
+		return EXIT_USAGE;
+	}
 	if (o->opt_given && o->transport != PP_MKIPC) {
 		err("%s: for the mkipc transport only",
 		    "--no-call, --no-lfq, --no-owaitq, --no-sync, --no-direct, --no-recycle, --naive");
@@ -652,16 +651,7 @@ int cmd_pingpong(int argc, char **argv)
 	c.o = &o;
 	c.size = o.size;
 	c.total = o.warmup + o.iters;
-	c.dev = -1;
-	c.req_ep = -1;
-	c.req_snd = -1;
-	c.rep_ep = -1;
-	c.rep_snd = -1;
-	c.min_fd = -1;
-	c.req_pipe[0] = -1;
-	c.req_pipe[1] = -1;
-	c.rep_pipe[0] = -1;
-	c.rep_pipe[1] = -1;
+	pp_transport_init(&c);
 	if (uname(&uts))
 		snprintf(uts.release, sizeof(uts.release), "unknown");
 	signal(SIGPIPE, SIG_IGN);
@@ -723,7 +713,7 @@ int cmd_pingpong(int argc, char **argv)
 		pp_stop_server(&c, 1);
 		goto out;
 	}
-	pp_timer_cost(&c.timer_med, &c.timer_min);
+	lat_timer_cost(&c.timer_med, &c.timer_min);
 
 	kc_take(&c.kc_before);
 	ret = pp_client(&c, samples);
@@ -762,16 +752,7 @@ out:
 		kill(c.child, SIGKILL);
 		waitpid(c.child, NULL, 0);
 	}
-	close_fd(&c.req_snd);
-	close_fd(&c.req_ep);
-	close_fd(&c.rep_snd);
-	close_fd(&c.rep_ep);
-	close_fd(&c.dev);
-	close_fd(&c.min_fd);
-	close_fd(&c.req_pipe[0]);
-	close_fd(&c.req_pipe[1]);
-	close_fd(&c.rep_pipe[0]);
-	close_fd(&c.rep_pipe[1]);
+	pp_transport_close(&c);
 	if (c.sh)
 		munmap(c.sh, sizeof(*c.sh));
 	free(samples);

@@ -8,6 +8,7 @@
 #ifndef _MKIPC_PINGPONG_H
 #define _MKIPC_PINGPONG_H
 
+#include <mqueue.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -21,9 +22,11 @@
 struct lat_result;
 
 #define PP_FIFO_PRIO	10		/* yield: SCHED_FIFO priority */
-#define PP_TIMER_PAIRS	1001		/* clock reads to time the clock */
 
-enum pp_transport { PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE, PP_MINIMAL };
+enum pp_transport {
+	PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE, PP_MINIMAL, PP_EVENTFD,
+	PP_UNIX, PP_MQ,
+};
 
 enum pp_mode { PP_THREADS, PP_PROCS };
 
@@ -65,6 +68,7 @@ struct pp_shared {
 };
 
 struct pp_ctx;
+struct pp_msg_ops;
 
 typedef int (*pp_rt_fn)(struct pp_ctx *c, __u64 seq);
 
@@ -92,8 +96,20 @@ struct pp_ctx {
 	/* futex */
 	int fwait, fwake;
 
+	/* pipe, unix, mq: how a message (label, payload) goes each way */
+	const struct pp_msg_ops *msg;
+
 	/* pipe */
 	int req_pipe[2], rep_pipe[2];
+
+	/* unix: a socketpair, [0] the client's end, [1] the server's */
+	int sock[2];
+
+	/* mq: the request and the reply queue */
+	mqd_t mq_req, mq_rep;
+
+	/* eventfd: the request and the reply counter */
+	int efd_req, efd_rep;
 
 	/* minimal */
 	int min_fd;
@@ -132,6 +148,9 @@ static inline bool pp_prio_given(const struct pp_opts *o)
 
 /* pingpong_peers.c */
 
+/* Every descriptor of every transport to -1, before pp_transport_setup(). */
+void pp_transport_init(struct pp_ctx *c);
+
 /*
  * Sets up @c's transport: its descriptors, c->rt and c->server; 0, or -1
  * having said why.
@@ -140,6 +159,9 @@ int pp_transport_setup(struct pp_ctx *c);
 
 /* Tells the server to stop, the way its transport ends; @seq: next label. */
 void pp_transport_stop(struct pp_ctx *c, __u64 seq);
+
+/* Closes what pp_transport_setup() opened (in this process). */
+void pp_transport_close(struct pp_ctx *c);
 
 /* The calling thread to SCHED_FIFO at PP_FIFO_PRIO; says why not. */
 int pp_set_fifo(void);

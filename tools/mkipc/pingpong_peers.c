@@ -22,22 +22,38 @@
  *	   calls sched_yield(), which runs the server; it stores the reply
  *	   and yields back. Two syscalls and two switches a round trip.
  *  pipe   two pipes; a message is the 8-byte label and the payload.
+ *  unix   the pipe's messages over a SOCK_SEQPACKET socketpair, one
+ *	   message a send and a receive.
+ *  mq     the pipe's messages over two POSIX message queues, request
+ *	   and reply, each named for this process and unlinked as soon as
+ *	   it is open.
+ *  eventfd  two eventfds, request and reply: the writer adds 1, the
+ *	   reader takes the counter, which must be exactly 1; no label,
+ *	   no payload.
  *  minimal  the least an ioctl-based call costs: /dev/mkipc_min
  *	   (tools/bench/minimal, loaded by the benchmark), one word each
  *	   way, stored, a wake_up_interruptible_sync() and a
  *	   wait_event_interruptible(); no payloads.
- * Payloads: mkipc and pipe copy through the kernel; futex and yield copy
- * into and out of the shared mapping, so every transport copies each
- * payload twice each way.
+ * Payloads: mkipc, pipe, unix and mq copy through the kernel; futex and
+ * yield copy into and out of the shared mapping, so every transport
+ * copies each payload twice each way.
+ *
+ * The server of pipe, unix and mq ends at the end of its stream (the
+ * client closed its end) or on a request labelled STOP_LABEL; eventfd's
+ * on a counter of PP_EFD_STOP.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -418,10 +434,6 @@ static int pp_min_server(struct pp_ctx *c)
 
 static int pp_min_setup(struct pp_ctx *c)
 {
-	if (c->size) {
-		err("--transport minimal: words only, no --size");
-		return -1;
-	}
 	if (c->total + 1 >= PP_MIN_STOP) {
 		err("--transport minimal: at most %lu round trips in all",
 		    PP_MIN_STOP - 2);
@@ -570,47 +582,302 @@ static int pp_yield_server(struct pp_ctx *c)
 	}
 }
 
-/* ---- pipe ---- */
+/* ---- pipe, unix and mq: a message is the label and the payload ---- */
 
-static int pp_pipe_rt(struct pp_ctx *c, __u64 seq)
+/*
+ * How a message transport moves a message; @server picks the side whose
+ * descriptors are used. send() sends @len bytes: @len or -errno. recv()
+ * takes one message into @buf: its length (@want bytes of a byte stream;
+ * of a message transport, what was sent, even past @cap, which it does
+ * not write beyond), 0 at the end of the stream, or -errno.
+ */
+struct pp_msg_ops {
+	const char *send_name, *recv_name;	/* for the server's errors */
+	ssize_t (*send)(struct pp_ctx *c, bool server, const char *buf,
+			size_t len);
+	ssize_t (*recv)(struct pp_ctx *c, bool server, char *buf, size_t want,
+			size_t cap);
+	void (*stop)(struct pp_ctx *c);
+};
+
+/* A message's length: the label, then the payload. */
+static inline size_t pp_msg_len(const struct pp_ctx *c)
 {
-	size_t len = sizeof(__u64) + c->size;
+	return sizeof(__u64) + c->size;
+}
+
+static int pp_msg_rt(struct pp_ctx *c, __u64 seq)
+{
+	size_t len = pp_msg_len(c);
 	__u64 label;
 	ssize_t n;
 
 	memcpy(c->cbuf, &seq, sizeof(seq));
 	if (c->size)
 		c->cbuf[sizeof(seq)] = (char)seq;
-	n = write_full(c->req_pipe[1], c->cbuf, len);
+	n = c->msg->send(c, false, c->cbuf, len);
 	if (n < 0)
 		return n;
-	n = read_full(c->rep_pipe[0], c->cbuf_rep, len);
+	n = c->msg->recv(c, false, c->cbuf_rep, len, c->buflen);
 	if (n <= 0)
 		return n ? n : -EPIPE;
+	if ((size_t)n < sizeof(label)) {
+		snprintf(c->detail, sizeof(c->detail),
+			 "reply to request %llu is %zd bytes, shorter than a label",
+			 seq, n);
+		return -EPROTO;
+	}
 	memcpy(&label, c->cbuf_rep, sizeof(label));
-	return pp_check(c, seq, label, c->size, c->cbuf_rep + sizeof(label));
+	return pp_check(c, seq, label, n - sizeof(label),
+			c->cbuf_rep + sizeof(label));
 }
 
-static int pp_pipe_server(struct pp_ctx *c)
+static int pp_msg_server(struct pp_ctx *c)
 {
-	size_t len = sizeof(__u64) + c->size;
+	const struct pp_msg_ops *m = c->msg;
+	size_t len = pp_msg_len(c);
 	__u64 label;
 	ssize_t n;
 
 	for (;;) {
-		n = read_full(c->req_pipe[0], c->sbuf, len);
+		n = m->recv(c, true, c->sbuf, len, c->buflen);
 		if (n == 0)
 			return 0;	/* the client closed: stop */
 		if (n < 0) {
-			err("server: read: %s", strerror(-n));
+			err("server: %s: %s", m->recv_name, strerror(-n));
+			return 1;
+		}
+		if ((size_t)n != len) {
+			err("server: request of %zd bytes, want %zu", n, len);
 			return 1;
 		}
 		memcpy(&label, c->sbuf, sizeof(label));
+		if (label == STOP_LABEL)
+			return 0;
 		label++;
 		memcpy(c->sbuf, &label, sizeof(label));
 		if (c->size)
 			c->sbuf[sizeof(label)]++;
-		n = write_full(c->rep_pipe[1], c->sbuf, len);
+		n = m->send(c, true, c->sbuf, len);
+		if (n < 0) {
+			err("server: %s: %s", m->send_name, strerror(-n));
+			return 1;
+		}
+	}
+}
+
+/* The client's last message: label STOP_LABEL, the server ends on it. */
+static void pp_msg_send_stop(struct pp_ctx *c)
+{
+	__u64 label = STOP_LABEL;
+	ssize_t n;
+
+	memcpy(c->cbuf, &label, sizeof(label));
+	n = c->msg->send(c, false, c->cbuf, pp_msg_len(c));
+	if (n < 0)
+		err("sending the stop message: %s", strerror(-n));
+}
+
+/* pipe: request pipe client to server, reply pipe back; byte streams. */
+
+static ssize_t pp_pipe_send(struct pp_ctx *c, bool server, const char *buf,
+			    size_t len)
+{
+	return write_full(server ? c->rep_pipe[1] : c->req_pipe[1], buf, len);
+}
+
+static ssize_t pp_pipe_recv(struct pp_ctx *c, bool server, char *buf,
+			    size_t want, size_t cap)
+{
+	(void)cap;
+	return read_full(server ? c->req_pipe[0] : c->rep_pipe[0], buf, want);
+}
+
+static void pp_pipe_stop(struct pp_ctx *c)
+{
+	/* the server reads the end of the file: it stops */
+	close_fd(&c->req_pipe[1]);
+}
+
+static const struct pp_msg_ops pp_pipe_ops = {
+	.send_name = "write", .recv_name = "read",
+	.send = pp_pipe_send, .recv = pp_pipe_recv, .stop = pp_pipe_stop,
+};
+
+/*
+ * unix: SOCK_SEQPACKET, not SOCK_STREAM, so that a message is one send
+ * and one receive, its bounds kept (no loop over short reads as a
+ * stream's), and it is reliable and in order, unlike SOCK_DGRAM. One
+ * socketpair carries both ways.
+ */
+
+static ssize_t pp_unix_send(struct pp_ctx *c, bool server, const char *buf,
+			    size_t len)
+{
+	ssize_t n;
+
+	/* sock[0] is the client's end, sock[1] the server's */
+	do {
+		n = send(c->sock[server], buf, len, 0);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t pp_unix_recv(struct pp_ctx *c, bool server, char *buf,
+			    size_t want, size_t cap)
+{
+	ssize_t n;
+
+	(void)want;
+	/* MSG_TRUNC: the message's real length, should it not fit */
+	do {
+		n = recv(c->sock[server], buf, cap, MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static void pp_unix_stop(struct pp_ctx *c)
+{
+	/* the server receives the end of the stream: it stops */
+	close_fd(&c->sock[0]);
+}
+
+static const struct pp_msg_ops pp_unix_ops = {
+	.send_name = "send", .recv_name = "recv",
+	.send = pp_unix_send, .recv = pp_unix_recv, .stop = pp_unix_stop,
+};
+
+static int pp_unix_setup(struct pp_ctx *c)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock)) {
+		err("socketpair(AF_UNIX, SOCK_SEQPACKET): %s",
+		    strerror(errno));
+		return -1;
+	}
+	c->msg = &pp_unix_ops;
+	return 0;
+}
+
+/* mq: a queue has no end of stream; the stop message ends the server. */
+
+static ssize_t pp_mq_send(struct pp_ctx *c, bool server, const char *buf,
+			  size_t len)
+{
+	mqd_t q = server ? c->mq_rep : c->mq_req;
+	int ret;
+
+	do {
+		ret = mq_send(q, buf, len, 0);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : (ssize_t)len;
+}
+
+static ssize_t pp_mq_recv(struct pp_ctx *c, bool server, char *buf,
+			  size_t want, size_t cap)
+{
+	mqd_t q = server ? c->mq_req : c->mq_rep;
+	ssize_t n;
+
+	(void)want;
+	do {
+		n = mq_receive(q, buf, cap, NULL);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static const struct pp_msg_ops pp_mq_ops = {
+	.send_name = "mq_send", .recv_name = "mq_receive",
+	.send = pp_mq_send, .recv = pp_mq_recv, .stop = pp_msg_send_stop,
+};
+
+/*
+ * A new queue "/mkipc-pp-PID-@what" into *@q, for one message of label
+ * and payload at a time: a round trip never has more in flight. The name
+ * is unlinked at once, before the server exists: the descriptor keeps
+ * the queue, the server thread shares it and a server process inherits
+ * it, and nothing is left in /dev/mqueue however the run ends.
+ */
+static int pp_mq_open(struct pp_ctx *c, const char *what, mqd_t *q)
+{
+	struct mq_attr attr = {
+		.mq_maxmsg = 1,
+		.mq_msgsize = pp_msg_len(c),
+	};
+	char name[64];
+
+	snprintf(name, sizeof(name), "/mkipc-pp-%d-%s", (int)getpid(), what);
+	*q = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600,
+		     &attr);
+	if (*q == (mqd_t)-1) {
+		err("mq_open %s: %s%s", name, strerror(errno),
+		    errno == EEXIST ?
+		    " (left by a run that died? remove it from /dev/mqueue)" :
+		    "");
+		return -1;
+	}
+	mq_unlink(name);
+	return 0;
+}
+
+static int pp_mq_setup(struct pp_ctx *c)
+{
+	if (pp_mq_open(c, "req", &c->mq_req) ||
+	    pp_mq_open(c, "rep", &c->mq_rep))
+		return -1;
+	c->msg = &pp_mq_ops;
+	return 0;
+}
+
+static void pp_mq_close(mqd_t *q)
+{
+	if (*q != (mqd_t)-1)
+		mq_close(*q);
+	*q = (mqd_t)-1;
+}
+
+/* ---- eventfd ---- */
+
+/* The request counter that ends the server: never a round trip's 1. */
+#define PP_EFD_STOP	0x100000000ULL
+
+static int pp_efd_rt(struct pp_ctx *c, __u64 seq)
+{
+	__u64 v = 1;
+	ssize_t n;
+
+	n = write_full(c->efd_req, &v, sizeof(v));
+	if (n < 0)
+		return n;
+	n = read_full(c->efd_rep, &v, sizeof(v));
+	if (n <= 0)
+		return n ? n : -EPIPE;
+	if (v != 1) {
+		snprintf(c->detail, sizeof(c->detail),
+			 "reply to request %llu: the reply eventfd read %llu, want 1",
+			 seq, v);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int pp_efd_server(struct pp_ctx *c)
+{
+	__u64 v;
+	ssize_t n;
+
+	for (;;) {
+		n = read_full(c->efd_req, &v, sizeof(v));
+		if (n <= 0) {
+			err("server: read: %s", strerror(n ? -n : EPIPE));
+			return 1;
+		}
+		if (v == PP_EFD_STOP)
+			return 0;
+		if (v != 1) {
+			err("server: the request eventfd read %llu, want 1", v);
+			return 1;
+		}
+		n = write_full(c->efd_rep, &v, sizeof(v));
 		if (n < 0) {
 			err("server: write: %s", strerror(-n));
 			return 1;
@@ -618,9 +885,53 @@ static int pp_pipe_server(struct pp_ctx *c)
 	}
 }
 
+static int pp_efd_setup(struct pp_ctx *c)
+{
+	c->efd_req = eventfd(0, EFD_CLOEXEC);
+	c->efd_rep = eventfd(0, EFD_CLOEXEC);
+	if (c->efd_req < 0 || c->efd_rep < 0) {
+		err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	c->rt = pp_efd_rt;
+	c->server = pp_efd_server;
+	return 0;
+}
+
+static void pp_efd_stop(struct pp_ctx *c)
+{
+	__u64 v = PP_EFD_STOP;
+	ssize_t n;
+
+	n = write_full(c->efd_req, &v, sizeof(v));
+	if (n < 0)
+		err("stopping the server: %s", strerror(-n));
+}
+
 /* ---- all of them ---- */
 
-int pp_transport_setup(struct pp_ctx *c)
+void pp_transport_init(struct pp_ctx *c)
+{
+	c->dev = -1;
+	c->req_ep = -1;
+	c->req_snd = -1;
+	c->rep_ep = -1;
+	c->rep_snd = -1;
+	c->min_fd = -1;
+	c->req_pipe[0] = -1;
+	c->req_pipe[1] = -1;
+	c->rep_pipe[0] = -1;
+	c->rep_pipe[1] = -1;
+	c->sock[0] = -1;
+	c->sock[1] = -1;
+	c->mq_req = (mqd_t)-1;
+	c->mq_rep = (mqd_t)-1;
+	c->efd_req = -1;
+	c->efd_rep = -1;
+}
+
+/* The transport's own setup, then c->rt and c->server. */
+static int pp_transport_open(struct pp_ctx *c)
 {
 	switch (c->o->transport) {
 	case PP_MKIPC:
@@ -641,17 +952,33 @@ int pp_transport_setup(struct pp_ctx *c)
 		return 0;
 	case PP_MINIMAL:
 		return pp_min_setup(c);
+	case PP_EVENTFD:
+		return pp_efd_setup(c);
 	case PP_PIPE:
 		if (pipe2(c->req_pipe, O_CLOEXEC) ||
 		    pipe2(c->rep_pipe, O_CLOEXEC)) {
 			err("pipe2: %s", strerror(errno));
 			return -1;
 		}
-		c->rt = pp_pipe_rt;
-		c->server = pp_pipe_server;
+		c->msg = &pp_pipe_ops;
 		return 0;
+	case PP_UNIX:
+		return pp_unix_setup(c);
+	case PP_MQ:
+		return pp_mq_setup(c);
 	}
 	return -1;
+}
+
+int pp_transport_setup(struct pp_ctx *c)
+{
+	if (pp_transport_open(c))
+		return -1;
+	if (c->msg) {
+		c->rt = pp_msg_rt;
+		c->server = pp_msg_server;
+	}
+	return 0;
 }
 
 void pp_transport_stop(struct pp_ctx *c, __u64 seq)
@@ -665,11 +992,35 @@ void pp_transport_stop(struct pp_ctx *c, __u64 seq)
 		pp_futex_stop(c, seq);
 		break;
 	case PP_PIPE:
-		/* the server reads the end of the file: it stops */
-		close_fd(&c->req_pipe[1]);
+	case PP_UNIX:
+	case PP_MQ:
+		c->msg->stop(c);
+		break;
+	case PP_EVENTFD:
+		pp_efd_stop(c);
 		break;
 	case PP_MINIMAL:
 		pp_min_stop(c);
 		break;
 	}
+}
+
+void pp_transport_close(struct pp_ctx *c)
+{
+	close_fd(&c->req_snd);
+	close_fd(&c->req_ep);
+	close_fd(&c->rep_snd);
+	close_fd(&c->rep_ep);
+	close_fd(&c->dev);
+	close_fd(&c->min_fd);
+	close_fd(&c->req_pipe[0]);
+	close_fd(&c->req_pipe[1]);
+	close_fd(&c->rep_pipe[0]);
+	close_fd(&c->rep_pipe[1]);
+	close_fd(&c->sock[0]);
+	close_fd(&c->sock[1]);
+	pp_mq_close(&c->mq_req);
+	pp_mq_close(&c->mq_rep);
+	close_fd(&c->efd_req);
+	close_fd(&c->efd_rep);
 }

@@ -38,9 +38,7 @@ void pp_report_text(struct pp_ctx *c, const struct lat_result *r,
 {
 	const struct pp_opts *o = c->o;
 	bool mk = o->transport == PP_MKIPC;
-	unsigned long top = 0;
-	char rights[16], abi[32], who[32];
-	int b, lo = -1, hi = -1, bar;
+	char rights[16], abi[32], who[32], eps[96];
 
 	abi_str(c->have_ver ? &c->ver : NULL, abi, sizeof(abi));
 	printf("# mkipc pingpong: transport=%s mode=%s cpus=%s (client CPU %d, server CPU %d)\n",
@@ -53,15 +51,8 @@ void pp_report_text(struct pp_ctx *c, const struct lat_result *r,
 		       pp_onoff(o->call), pp_onoff(o->lfq),
 		       pp_onoff(o->owaitq), pp_onoff(o->sync),
 		       pp_onoff(o->direct), pp_onoff(o->recycle));
-		printf("# endpoint %llu: queue=%s waitq=%s wake=%s direct=%s",
-		       (__u64)c->ep_info.id,
-		       c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ? "spin" : "lfq",
-		       c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
-		       "stock" : "owaitq",
-		       c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ? "plain" : "sync",
-		       c->ep_info.flags & MKIPC_EP_NO_DIRECT ? "off" : "on");
-		printf(" recycle=%s max_msgs=%u",
-		       c->ep_info.flags & MKIPC_EP_NO_RECYCLE ? "off" : "on",
+		printf("# endpoint %llu: %s max_msgs=%u", (__u64)c->ep_info.id,
+		       ep_flags_str(c->ep_info.flags, eps, sizeof(eps)),
 		       c->ep_info.max_msgs);
 		printf("%s;", c->ep_info.flags & MKIPC_EP_INHERIT_RT ?
 		       " inherit_rt" : "");
@@ -91,29 +82,9 @@ void pp_report_text(struct pp_ctx *c, const struct lat_result *r,
 		printf(" (features %#llx)", (__u64)c->ver.features);
 	printf(", tool built for ABI %u.%u\n", MKIPC_ABI_MAJOR,
 	       MKIPC_ABI_MINOR);
-	printf("# timer: two back-to-back clock_gettime(CLOCK_MONOTONIC) cost %llu ns",
-	       c->timer_med);
-	printf(" (median of %d; min %llu); every sample includes that once\n",
-	       PP_TIMER_PAIRS, c->timer_min);
+	lat_print_timer(c->timer_med, c->timer_min);
 	lat_print("round trip", r, "samples");
-
-	for (b = 0; b < LAT_HIST_BUCKETS; b++) {
-		if (!r->hist[b])
-			continue;
-		if (lo < 0)
-			lo = b;
-		hi = b;
-		if (r->hist[b] > top)
-			top = r->hist[b];
-	}
-	printf("histogram (ns, log2 buckets [lo, hi)):\n");
-	for (b = lo; b >= 0 && b <= hi; b++) {
-		bar = (int)((r->hist[b] * 40 + top - 1) / top);
-		printf("  [%10llu, %10llu) %9lu %6.2f%% %.*s\n",
-		       b ? 1ULL << b : 0ULL, 1ULL << (b + 1), r->hist[b],
-		       100.0 * r->hist[b] / r->n, bar,
-		       "########################################");
-	}
+	lat_print_hist(r);
 	printf("SUMMARY bench=pingpong transport=%s mode=%s cpus=%s",
 	       pp_transport_names[o->transport], pp_mode_names[o->mode],
 	       o->cpus);
@@ -145,7 +116,6 @@ void pp_report_json(struct pp_ctx *c, const struct lat_result *r,
 	const struct pp_opts *o = c->o;
 	struct jw w = { .f = stdout };
 	char rights[16], who[32];
-	int b;
 
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "command", "pingpong");
@@ -188,13 +158,7 @@ void pp_report_json(struct pp_ctx *c, const struct lat_result *r,
 	if (o->transport == PP_MKIPC) {
 		jw_open(&w, "endpoint", '{');
 		jw_u64(&w, "id", c->ep_info.id);
-		jw_u64(&w, "flags", c->ep_info.flags);
-		jw_str(&w, "queue", c->ep_info.flags & MKIPC_EP_QUEUE_SPIN ?
-		       "spin" : "lfq");
-		jw_str(&w, "waitq", c->ep_info.flags & MKIPC_EP_WAITQ_STOCK ?
-		       "stock" : "owaitq");
-		jw_str(&w, "wake", c->ep_info.flags & MKIPC_EP_WAKE_PLAIN ?
-		       "plain" : "sync");
+		json_ep_flags(&w, c->ep_info.flags);
 		jw_u64(&w, "max_msgs", c->ep_info.max_msgs);
 		jw_bool(&w, "inherit_rt",
 			c->ep_info.flags & MKIPC_EP_INHERIT_RT);
@@ -204,24 +168,10 @@ void pp_report_json(struct pp_ctx *c, const struct lat_result *r,
 	}
 	if (o->transport == PP_MKIPC)
 		kc_json(&w, &c->kc_before, &c->kc_after);
-	jw_open(&w, "timer_overhead_ns", '{');
-	jw_u64(&w, "median", c->timer_med);
-	jw_u64(&w, "min", c->timer_min);
-	jw_u64(&w, "pairs", PP_TIMER_PAIRS);
-	jw_close(&w, '}');
+	lat_json_timer(&w, c->timer_med, c->timer_min);
 	jw_open(&w, "results", '{');
 	lat_json(&w, r);
-	jw_open(&w, "histogram", '[');
-	for (b = 0; b < LAT_HIST_BUCKETS; b++) {
-		if (!r->hist[b])
-			continue;
-		jw_open(&w, NULL, '{');
-		jw_u64(&w, "lo_ns", b ? 1ULL << b : 0);
-		jw_u64(&w, "hi_ns", 1ULL << (b + 1));
-		jw_u64(&w, "count", r->hist[b]);
-		jw_close(&w, '}');
-	}
-	jw_close(&w, ']');
+	lat_json_hist(&w, r);
 	jw_close(&w, '}');
 	jw_close(&w, '}');
 }

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,3 +168,24 @@ int start_thread(pthread_t *t, void *(*fn)(void *), void *arg,
 	return ret ? -1 : 0;
 }
 
+/* The CPUs we may use, and the first two of them (-1: none). */
+int allowed_cpus(cpu_set_t *allowed, int *first, int *second)
+{
+	int cpu;
+
+	*first = -1;
+	*second = -1;
+	if (sched_getaffinity(0, sizeof(*allowed), allowed)) {
+		err("sched_getaffinity: %s", strerror(errno));
+		return -1;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE && *second < 0; cpu++) {
+		if (!CPU_ISSET(cpu, allowed))
+			continue;
+		if (*first < 0)
+			*first = cpu;
+		else
+			*second = cpu;
+	}
+	return 0;
+}

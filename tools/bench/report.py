@@ -187,7 +187,7 @@ def build_rows(runs, meta):
             continue
         if r['name'] == 'sw_all' or (isinstance(d, dict) and
                                      d.get('command') == 'switch'):
-            for v in d.get('variants', d.get('results', [])):
+            for v in d.get('runs', []):
                 if not isinstance(v, dict) or not v.get('count'):
                     continue
                 nm = 'sw_%s_%s' % (v['mech'], v['mm'])
@@ -228,26 +228,20 @@ def build_rows(runs, meta):
             row.add(r['rep'], figs)
         elif r['kind'] == 'text':
             row.add(r['rep'], dict(d))
-        elif isinstance(d, dict) and d.get('command') == 'contend':
-            res = d.get('results', {})
-            figs = lat_figs(res.get('latency', res))
-            for k in ('calls', 'calls_per_s', 'client_calls_min',
-                      'client_calls_max'):
-                if k in res:
-                    figs[k] = res[k]
-            row.add(r['rep'], figs)
         elif isinstance(d, dict):
             res = d.get('results', {})
-            figs = lat_figs(res) if isinstance(res, dict) else {}
-            if isinstance(res, dict):
-                for k, v in res.items():
-                    if isinstance(v, (int, float)) and k not in figs:
-                        figs[k] = v
-                for sub in ('spin', 'raised'):
-                    if isinstance(res.get(sub), dict):
-                        for k, v in res[sub].items():
-                            if isinstance(v, (int, float)):
-                                figs[sub + '_' + k] = v
+            if not isinstance(res, dict):
+                res = {}
+            # pingpong: the figures in "results"; prio-inv, prio-wake
+            # and contend: in "results"."latency" (prio-inv's calls
+            # begun while the load spun in "latency_load_spinning").
+            figs = lat_figs(res.get('latency', res))
+            for k, v in res.items():
+                if isinstance(v, (int, float)) and k not in figs:
+                    figs[k] = v
+            if isinstance(res.get('latency_load_spinning'), dict):
+                for k, v in lat_figs(res['latency_load_spinning']).items():
+                    figs['spin_' + k] = v
             to = d.get('timer_overhead_ns')
             if isinstance(to, dict) and 'median' in to:
                 figs['clock_read_ns'] = to['median']

@@ -239,6 +239,10 @@ def build_rows(runs, meta):
             for k, v in res.items():
                 if isinstance(v, (int, float)) and k not in figs:
                     figs[k] = v
+            for sub in ('client_calls', 'server_calls'):
+                if isinstance(res.get(sub), dict):
+                    figs[sub + '_min'] = res[sub].get('min')
+                    figs[sub + '_max'] = res[sub].get('max')
             if isinstance(res.get('latency_load_spinning'), dict):
                 for k, v in lat_figs(res['latency_load_spinning']).items():
                     figs['spin_' + k] = v

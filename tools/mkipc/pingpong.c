@@ -352,23 +352,6 @@ static int pp_start_watchdog(struct pp_ctx *c)
 	return 0;
 }
 
-/* Back-to-back clock reads, as every sample holds one such pair. */
-static void pp_timer_cost(__u64 *median, __u64 *min)
-{
-	__u64 d[PP_TIMER_PAIRS];
-	struct timespec a, b;
-	int i;
-
-	for (i = 0; i < PP_TIMER_PAIRS; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		d[i] = mkipc_ts_ns(&b) - mkipc_ts_ns(&a);
-	}
-	qsort(d, PP_TIMER_PAIRS, sizeof(d[0]), lat_cmp_u64);
-	*median = d[PP_TIMER_PAIRS / 2];
-	*min = d[0];
-}
-
 static void pp_progress(struct pp_ctx *c, unsigned long i, __u64 start,
 			bool tty, bool end)
 {
@@ -723,7 +706,7 @@ int cmd_pingpong(int argc, char **argv)
 		pp_stop_server(&c, 1);
 		goto out;
 	}
-	pp_timer_cost(&c.timer_med, &c.timer_min);
+	lat_timer_cost(&c.timer);
 
 	kc_take(&c.kc_before);
 	ret = pp_client(&c, samples);

@@ -16,12 +16,10 @@
 #include <linux/mkipc.h>
 
 #include "kcounters.h"
+#include "lat.h"
 #include "modparam.h"
 
-struct lat_result;
-
 #define PP_FIFO_PRIO	10		/* yield: SCHED_FIFO priority */
-#define PP_TIMER_PAIRS	1001		/* clock reads to time the clock */
 
 enum pp_transport { PP_MKIPC, PP_FUTEX, PP_YIELD, PP_PIPE, PP_MINIMAL };
 
@@ -117,8 +115,8 @@ struct pp_ctx {
 
 	char detail[256];		/* a failed check, for the report */
 
-	/* two back-to-back clock reads, as every sample holds one: ns */
-	__u64 timer_med, timer_min;
+	/* two back-to-back clock reads, as every sample holds one */
+	struct lat_timer timer;
 
 	/* debugfs priority counters around the client's loop */
 	struct kc_snap kc_before, kc_after;

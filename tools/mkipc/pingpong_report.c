@@ -38,9 +38,7 @@ void pp_report_text(struct pp_ctx *c, const struct lat_result *r,
 {
 	const struct pp_opts *o = c->o;
 	bool mk = o->transport == PP_MKIPC;
-	unsigned long top = 0;
 	char rights[16], abi[32], who[32];
-	int b, lo = -1, hi = -1, bar;
 
 	abi_str(c->have_ver ? &c->ver : NULL, abi, sizeof(abi));
 	printf("# mkipc pingpong: transport=%s mode=%s cpus=%s (client CPU %d, server CPU %d)\n",
@@ -91,29 +89,9 @@ void pp_report_text(struct pp_ctx *c, const struct lat_result *r,
 		printf(" (features %#llx)", (__u64)c->ver.features);
 	printf(", tool built for ABI %u.%u\n", MKIPC_ABI_MAJOR,
 	       MKIPC_ABI_MINOR);
-	printf("# timer: two back-to-back clock_gettime(CLOCK_MONOTONIC) cost %llu ns",
-	       c->timer_med);
-	printf(" (median of %d; min %llu); every sample includes that once\n",
-	       PP_TIMER_PAIRS, c->timer_min);
+	lat_timer_print(&c->timer);
 	lat_print("round trip", r, "samples");
-
-	for (b = 0; b < LAT_HIST_BUCKETS; b++) {
-		if (!r->hist[b])
-			continue;
-		if (lo < 0)
-			lo = b;
-		hi = b;
-		if (r->hist[b] > top)
-			top = r->hist[b];
-	}
-	printf("histogram (ns, log2 buckets [lo, hi)):\n");
-	for (b = lo; b >= 0 && b <= hi; b++) {
-		bar = (int)((r->hist[b] * 40 + top - 1) / top);
-		printf("  [%10llu, %10llu) %9lu %6.2f%% %.*s\n",
-		       b ? 1ULL << b : 0ULL, 1ULL << (b + 1), r->hist[b],
-		       100.0 * r->hist[b] / r->n, bar,
-		       "########################################");
-	}
+	lat_print_hist(r);
 	printf("SUMMARY bench=pingpong transport=%s mode=%s cpus=%s",
 	       pp_transport_names[o->transport], pp_mode_names[o->mode],
 	       o->cpus);
@@ -132,7 +110,8 @@ void pp_report_text(struct pp_ctx *c, const struct lat_result *r,
 	} else {
 		printf(" caller=- inherit_rt=- priority_tracking=- boost_ns=-");
 	}
-	printf(" kernel=%s abi=%s timer_ns=%llu", kernel, abi, c->timer_med);
+	printf(" kernel=%s abi=%s timer_ns=%llu", kernel, abi,
+	       c->timer.median);
 	lat_summary(r);
 	if (mk)
 		kc_summary(&c->kc_before, &c->kc_after);
@@ -145,7 +124,6 @@ void pp_report_json(struct pp_ctx *c, const struct lat_result *r,
 	const struct pp_opts *o = c->o;
 	struct jw w = { .f = stdout };
 	char rights[16], who[32];
-	int b;
 
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "command", "pingpong");
@@ -204,25 +182,10 @@ void pp_report_json(struct pp_ctx *c, const struct lat_result *r,
 	}
 	if (o->transport == PP_MKIPC)
 		kc_json(&w, &c->kc_before, &c->kc_after);
-	jw_open(&w, "timer_overhead_ns", '{');
-	jw_u64(&w, "median", c->timer_med);
-	jw_u64(&w, "min", c->timer_min);
-	jw_u64(&w, "pairs", PP_TIMER_PAIRS);
-	jw_close(&w, '}');
+	lat_timer_json(&w, &c->timer);
 	jw_open(&w, "results", '{');
 	lat_json(&w, r);
-	jw_open(&w, "histogram", '[');
-	for (b = 0; b < LAT_HIST_BUCKETS; b++) {
-		if (!r->hist[b])
-			continue;
-		jw_open(&w, NULL, '{');
-		jw_u64(&w, "lo_ns", b ? 1ULL << b : 0);
-		jw_u64(&w, "hi_ns", 1ULL << (b + 1));
-		jw_u64(&w, "count", r->hist[b]);
-		jw_close(&w, '}');
-	}
-	jw_close(&w, ']');
+	lat_json_hist(&w, r);
 	jw_close(&w, '}');
 	jw_close(&w, '}');
 }
-

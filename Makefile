@@ -36,7 +36,8 @@ USERQ_SOURCES := $(wildcard tools/userq/*.c)
 TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
 		 $(wildcard tools/mkipc/*.c tools/mkipc/*.h) \
 		 $(filter-out %.mod.c,$(wildcard tools/bench/minimal/*.c)) \
-		 $(wildcard tools/bench/minimal/*.h)
+		 $(wildcard tools/bench/minimal/*.h) \
+		 $(wildcard tools/bench/binder/*.c)
 
 .PHONY: all module modules clean install headers_install dkms-install \
 	dkms-uninstall selftests deps lint check check-debug check-kcsan bench bench-report \
@@ -56,6 +57,7 @@ clean:
 	  $(MAKE) -C $(KDIR) M=$(PWD) clean; fi
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/mkipc clean
+	$(MAKE) -C tools/bench/binder clean
 	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
 	  $(MAKE) -C tools/bench/minimal KDIR=$(KDIR) clean; fi
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
-# sparse over the module (kbuild C=2) and over the mkipc tool and its
-# library, tools/vm/splat-scan-test.sh (what the KCSAN lane tolerates), an
+# sparse over the module (kbuild C=2), over the mkipc tool and its
+# library and over tools/bench/binder, tools/vm/splat-scan-test.sh (what the KCSAN lane tolerates), an
 # SPDX line-1 check over every tracked file, that the module's version
 # has one home, and that the production build leaves ktests/ out. Any finding fails.
 #
@@ -58,12 +58,14 @@ if [ -n "$out" ]; then
 	fail=1
 fi
 
-echo "# lint: sparse over the userspace tools (tools/mkipc, tools/libmkipc)"
-out=$(make -s --no-print-directory -C tools/mkipc sparse 2>&1)
-if [ $? -ne 0 ] || [ -n "$out" ]; then
-	echo "$out"
-	fail=1
-fi
+echo "# lint: sparse over the userspace tools (tools/mkipc, tools/libmkipc, tools/bench/binder)"
+for d in tools/mkipc tools/bench/binder; do
+	out=$(make -s --no-print-directory -C "$d" sparse 2>&1)
+	if [ $? -ne 0 ] || [ -n "$out" ]; then
+		echo "$out"
+		fail=1
+	fi
+done
 
 echo "# lint: splat-scan.sh's verdicts (tools/vm/splat-scan-test.sh)"
 out=$(tools/vm/splat-scan-test.sh 2>&1)

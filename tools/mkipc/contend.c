@@ -74,7 +74,7 @@ struct ct_opts {
 	bool warmup_set;
 	unsigned long size;
 	const char *cpus;		/* any, one, two */
-	bool naive, json;
+	bool naive, no_lfq, json;
 	unsigned long stall_s;
 };
 
@@ -148,6 +148,8 @@ static const char ct_help[] =
 	"  --naive            the endpoint on every baseline, as pingpong --naive\n"
 	"                     (MKIPC_EP_QUEUE_SPIN, _WAITQ_STOCK, _WAKE_PLAIN,\n"
 	"                     _NO_DIRECT, _NO_RECYCLE); calls stay calls\n"
+	"  --no-lfq           the spinlock queue (MKIPC_EP_QUEUE_SPIN) instead of\n"
+	"                     the lock-free one, every other optimization on\n"
 	"  --stall-timeout S  fail (exit 3) when no call completes in S seconds,\n"
 	"                     or the threads do not end S seconds after the\n"
 	"                     window (default 60; 0: never)\n"
@@ -166,7 +168,8 @@ static int ct_parse(int argc, char **argv, struct ct_opts *o)
 {
 	enum {
 		OPT_CLIENTS = 256, OPT_SERVERS, OPT_MS, OPT_WARMUP_MS,
-		OPT_SIZE, OPT_CPUS, OPT_NAIVE, OPT_STALL, OPT_JSON, OPT_HELP,
+		OPT_SIZE, OPT_CPUS, OPT_NAIVE, OPT_NO_LFQ, OPT_STALL, OPT_JSON,
+		OPT_HELP,
 	};
 	static const struct option opts[] = {
 		{ "clients", required_argument, NULL, OPT_CLIENTS },
@@ -176,6 +179,7 @@ static int ct_parse(int argc, char **argv, struct ct_opts *o)
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "naive", no_argument, NULL, OPT_NAIVE },
+		{ "no-lfq", no_argument, NULL, OPT_NO_LFQ },
 		{ "stall-timeout", required_argument, NULL, OPT_STALL },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -210,15 +214,13 @@ static int ct_parse(int argc, char **argv, struct ct_opts *o)
 					  &o->size);
 			break;
 		case OPT_CPUS:
-			if (strcmp(optarg, "any") && strcmp(optarg, "one") &&
-			    strcmp(optarg, "two")) {
-				err("--cpus: any, one or two, not '%s'", optarg);
-				ret = -1;
-			}
-			o->cpus = optarg;
+			ret = parse_cpus(optarg, &o->cpus);
 			break;
 		case OPT_NAIVE:
 			o->naive = true;
+			break;
+		case OPT_NO_LFQ:
+			o->no_lfq = true;
 			break;
 		case OPT_STALL:
 			ret = parse_ulong("stall-timeout", optarg, 0, 86400,
@@ -414,30 +416,18 @@ static void *ct_server_main(void *arg)
 /* --cpus: the clients' and the servers' CPU (-1: not pinned). */
 static int ct_pick_cpus(struct ct_run *r)
 {
-	const char *cpus = r->o->cpus;
 	cpu_set_t allowed;
-	int first, second;
 
-	r->cpu_c = -1;
-	r->cpu_s = -1;
-	if (!strcmp(cpus, "any"))
-		return 0;
-	if (allowed_cpus(&allowed, &first, &second))
-		return -1;
-	if (!strcmp(cpus, "two") && second < 0) {
-		err("--cpus two: only CPU %d is available", first);
-		return -1;
-	}
-	r->cpu_c = first;
-	r->cpu_s = strcmp(cpus, "two") ? first : second;
-	return 0;
+	return pick_cpus(r->o->cpus, -1, -1, &r->cpu_c, &r->cpu_s, &allowed);
 }
 
 /* The module, its endpoint, and what each thread needs before it runs. */
 static int ct_setup(struct ct_run *r)
 {
 	const struct ct_opts *o = r->o;
-	__u32 flags = MKIPC_EP_CLOEXEC | (o->naive ? CT_NAIVE_FLAGS : 0);
+	__u32 want = (o->naive ? CT_NAIVE_FLAGS : 0) |
+		     (o->no_lfq ? MKIPC_EP_QUEUE_SPIN : 0);
+	__u32 flags = MKIPC_EP_CLOEXEC | want;
 	size_t buflen = o->size ? o->size : 1;
 	unsigned int i;
 	int ret;
@@ -468,8 +458,7 @@ static int ct_setup(struct ct_run *r)
 		err("MKIPC_IOC_EP_INFO: %s", strerror(-ret));
 		return -1;
 	}
-	if (o->naive &&
-	    (r->ep_info.flags & CT_NAIVE_FLAGS) != CT_NAIVE_FLAGS) {
+	if ((r->ep_info.flags & want) != want) {
 		err("endpoint %llu runs with flags %#x, asked for %#x",
 		    (__u64)r->ep_info.id, r->ep_info.flags, flags);
 		return -1;
@@ -748,8 +737,9 @@ static void ct_report_text(const struct ct_run *r, const struct ct_result *res)
 	       o->clients, o->servers, o->cpus);
 	printf(" (clients CPU %d, servers CPU %d; -1: not pinned)\n",
 	       r->cpu_c, r->cpu_s);
-	printf("# ms=%lu warmup_ms=%lu size=%lu naive=%s\n", o->ms,
-	       o->warmup_ms, o->size, o->naive ? "on" : "off");
+	printf("# ms=%lu warmup_ms=%lu size=%lu naive=%s no_lfq=%s\n", o->ms,
+	       o->warmup_ms, o->size, o->naive ? "on" : "off",
+	       o->no_lfq ? "on" : "off");
 	printf("# endpoint %llu: %s max_msgs=%u;", (__u64)r->ep_info.id,
 	       ep_flags_str(r->ep_info.flags, eps, sizeof(eps)),
 	       r->ep_info.max_msgs);
@@ -772,8 +762,9 @@ static void ct_report_text(const struct ct_run *r, const struct ct_result *res)
 	lat_print_hist(&res->lat);
 	printf("SUMMARY bench=contend clients=%lu servers=%lu ms=%lu warmup_ms=%lu size=%lu",
 	       o->clients, o->servers, o->ms, o->warmup_ms, o->size);
-	printf(" cpus=%s cpu_clients=%d cpu_servers=%d naive=%d sample_every=%d",
-	       o->cpus, r->cpu_c, r->cpu_s, o->naive, CT_SAMPLE_EVERY);
+	printf(" cpus=%s cpu_clients=%d cpu_servers=%d naive=%d no_lfq=%d",
+	       o->cpus, r->cpu_c, r->cpu_s, o->naive, o->no_lfq);
+	printf(" sample_every=%d", CT_SAMPLE_EVERY);
 	printf(" kernel=%s abi=%s timer_ns=%llu", r->uts.release, abi,
 	       r->timer_med);
 	printf(" calls=%lu window_ns=%llu calls_per_s=%.0f", res->calls,
@@ -822,6 +813,7 @@ static void ct_report_json(const struct ct_run *r,
 	jw_i64(&w, "cpu_clients", r->cpu_c);
 	jw_i64(&w, "cpu_servers", r->cpu_s);
 	jw_bool(&w, "naive", o->naive);
+	jw_bool(&w, "no_lfq", o->no_lfq);
 	jw_u64(&w, "sample_every", CT_SAMPLE_EVERY);
 	jw_u64(&w, "stall_timeout_s", o->stall_s);
 	json_kernel(&w, r->uts.release, &r->ver);

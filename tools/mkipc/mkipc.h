@@ -53,7 +53,11 @@ void ct_usage(FILE *f);
 
 /* util.c */
 
-/* "mkipc: " and the message on stderr, after stdout is flushed. */
+/*
+ * err_name (default "mkipc": another program linking util.c names
+ * itself), ": " and the message on stderr, after stdout is flushed.
+ */
+extern const char *err_name;
 __printf(1, 2) void err(const char *fmt, ...);
 
 /*
@@ -74,6 +78,18 @@ void free_list(char **names, size_t n);
 
 /* Closes *@fd unless it is < 0, and sets it to -1. */
 void close_fd(int *fd);
+
+/* --cpus @s (one, two or any) into *@out: 0, or -1 having said why. */
+int parse_cpus(const char *s, const char **out);
+
+/*
+ * The client's and the server's CPU (-1: not pinned) for --cpus @cpus
+ * ("one", "two" or "any"), then --cpu-a @want_a and --cpu-b @want_b if
+ * >= 0; *@allowed: the CPUs the process may use. 0, or -1 having said
+ * why.
+ */
+int pick_cpus(const char *cpus, long want_a, long want_b, int *cpu_a,
+	      int *cpu_b, cpu_set_t *allowed);
 
 /*
  * The scheduling helpers of libmkipc's mkipc_util.h, each saying why it

@@ -141,37 +141,9 @@ void pp_usage(FILE *f)
 /* Resolves --cpus, --cpu-a and --cpu-b against the CPUs we may use. */
 static int pp_pick_cpus(const struct pp_opts *o, struct pp_ctx *c)
 {
-	int first, second;
-
-	if (allowed_cpus(&c->allowed, &first, &second))
+	if (pick_cpus(o->cpus, o->cpu_a, o->cpu_b, &c->cpu_a, &c->cpu_b,
+		      &c->allowed))
 		return -1;
-	c->cpu_a = -1;
-	c->cpu_b = -1;
-	if (!strcmp(o->cpus, "one")) {
-		c->cpu_a = first;
-		c->cpu_b = first;
-	} else if (!strcmp(o->cpus, "two")) {
-		if (second < 0 && (o->cpu_a < 0 || o->cpu_b < 0)) {
-			err("--cpus two: only CPU %d is available", first);
-			return -1;
-		}
-		c->cpu_a = first;
-		c->cpu_b = second;
-	}
-	if (o->cpu_a >= 0)
-		c->cpu_a = o->cpu_a;
-	if (o->cpu_b >= 0)
-		c->cpu_b = o->cpu_b;
-	if (c->cpu_a >= 0 && !CPU_ISSET(c->cpu_a, &c->allowed)) {
-		err("CPU %d (client) is not available to this process",
-		    c->cpu_a);
-		return -1;
-	}
-	if (c->cpu_b >= 0 && !CPU_ISSET(c->cpu_b, &c->allowed)) {
-		err("CPU %d (server) is not available to this process",
-		    c->cpu_b);
-		return -1;
-	}
 	if (o->transport == PP_YIELD &&
 	    (c->cpu_a < 0 || c->cpu_a != c->cpu_b)) {
 		err("the yield transport measures two peers taking turns on %s",
@@ -491,12 +463,8 @@ static int pp_parse(int argc, char **argv, struct pp_opts *o)
 			}
 			break;
 		case OPT_CPUS:
-			if (strcmp(optarg, "one") && strcmp(optarg, "two") &&
-			    strcmp(optarg, "any")) {
-				err("--cpus: one, two or any, not '%s'", optarg);
+			if (parse_cpus(optarg, &o->cpus))
 				return EXIT_USAGE;
-			}
-			o->cpus = optarg;
 			break;
 		case OPT_CPU_A:
 		case OPT_CPU_B:

@@ -17,9 +17,8 @@
 #include <linux/mkipc.h>
 
 #include "kcounters.h"
+#include "lat.h"
 #include "modparam.h"
-
-struct lat_result;
 
 #define PP_FIFO_PRIO	10		/* yield: SCHED_FIFO priority */
 
@@ -133,7 +132,7 @@ struct pp_ctx {
 
 	char detail[256];		/* a failed check, for the report */
 
-	/* two back-to-back clock reads, as every sample holds one: ns */
+	/* two back-to-back clock reads, as every sample holds one */
 	__u64 timer_med, timer_min;
 
 	/* debugfs priority counters around the client's loop */

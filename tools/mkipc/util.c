@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mkipc(tool): the small helpers every subcommand uses: error messages,
- * option numbers, directory listings, descriptors, and the scheduling
- * calls of libmkipc's mkipc_util.h with the tool's error messages.
+ * option numbers, directory listings, descriptors, the CPUs of a
+ * two-sided benchmark, and the scheduling calls of libmkipc's
+ * mkipc_util.h with the tool's error messages.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,12 +17,14 @@
 #include "mkipc_util.h"
 #include "mkipc.h"
 
+const char *err_name = "mkipc";
+
 __printf(1, 2) void err(const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout);
-	fputs("mkipc: ", stderr);
+	fprintf(stderr, "%s: ", err_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -119,6 +122,60 @@ void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+/* --cpus's word: one, two or any. */
+int parse_cpus(const char *s, const char **out)
+{
+	if (strcmp(s, "one") && strcmp(s, "two") && strcmp(s, "any")) {
+		err("--cpus: one, two or any, not '%s'", s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * --cpus @cpus against the CPUs we were started on (*@allowed): "one",
+ * both sides on the first; "two", the client on the first and the server
+ * on the second; "any", neither pinned. @want_a, @want_b (>= 0) then
+ * override the client's and the server's.
+ */
+int pick_cpus(const char *cpus, long want_a, long want_b, int *cpu_a,
+	      int *cpu_b, cpu_set_t *allowed)
+{
+	int first, second;
+
+	if (allowed_cpus(allowed, &first, &second))
+		return -1;
+	*cpu_a = -1;
+	*cpu_b = -1;
+	if (!strcmp(cpus, "one")) {
+		*cpu_a = first;
+		*cpu_b = first;
+	} else if (!strcmp(cpus, "two")) {
+		if (second < 0 && (want_a < 0 || want_b < 0)) {
+			err("--cpus two: only CPU %d is available", first);
+			return -1;
+		}
+		*cpu_a = first;
+		*cpu_b = second;
+	}
+	if (want_a >= 0)
+		*cpu_a = want_a;
+	if (want_b >= 0)
+		*cpu_b = want_b;
+	if (*cpu_a >= 0 && !CPU_ISSET(*cpu_a, allowed)) {
+		err("CPU %d (client) is not available to this process",
+		    *cpu_a);
+		return -1;
+	}
+	if (*cpu_b >= 0 && !CPU_ISSET(*cpu_b, allowed)) {
+		err("CPU %d (server) is not available to this process",
+		    *cpu_b);
+		return -1;
+	}
+	return 0;
 }
 
 /* Pins the calling thread to @cpu (< 0: leaves it); says why not. */

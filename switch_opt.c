@@ -57,7 +57,7 @@
 /* One side of a pair. */
 struct mkipc_sw_side {
 	struct mkipc_sw_run *run;
-	struct task_struct *task;	/* a reference, until kthread_stop() */
+	struct task_struct *task;	/* a reference, until mkipc_sw_reap() */
 	struct mm_struct *mm;		/* adopted for the run, or NULL */
 	struct mkipc_waitq wq;		/* where it waits, waitq mechanisms */
 	int id;
@@ -143,6 +143,24 @@ static void mkipc_sw_sample(struct mkipc_sw_run *r, u64 cycles)
 			  r->cpu_stat, cycles);
 	if (++r->samples == r->arg.iters)
 		complete(&r->finished);
+}
+
+/*
+ * Stops both kthreads, then drops the references to them. Until both
+ * have stopped, either may still wake or prefetch the other (its loop,
+ * then mkipc_sw_end() on its way out): the one stopped first must not
+ * be freed under the other (a use-after-free KASAN once caught here).
+ */
+static void mkipc_sw_reap(struct mkipc_sw_run *r)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (r->side[i].task)
+			kthread_stop(r->side[i].task);
+	for (i = 0; i < 2; i++)
+		if (r->side[i].task)
+			put_task_struct(r->side[i].task);
 }
 
 static int mkipc_sw_fn(void *arg)
@@ -308,12 +326,7 @@ long mkipc_switch_ioctl(void __user *uarg)
 	}
 	if (ret) {
 		/* A kthread never woken runs nothing but its exit. */
-		for (i = 0; i < 2; i++) {
-			if (r->side[i].task) {
-				kthread_stop(r->side[i].task);
-				put_task_struct(r->side[i].task);
-			}
-		}
+		mkipc_sw_reap(r);
 		goto out_unlock;
 	}
 	/* A starts with the turn: it hands off first, untimed. */
@@ -329,10 +342,7 @@ long mkipc_switch_ioctl(void __user *uarg)
 	else if (left < 0)
 		ret = -EINTR;
 	mkipc_sw_end(r);
-	for (i = 0; i < 2; i++) {
-		kthread_stop(r->side[i].task);
-		put_task_struct(r->side[i].task);
-	}
+	mkipc_sw_reap(r);
 
 	r->arg.count = r->stat.count;
 	r->arg.min_cycles = r->stat.min;

@@ -679,10 +679,22 @@ def gnuplot(plotdir, name, script, notes):
             term, path, script)
         p = subprocess.run(['gnuplot'], input=full, text=True,
                            capture_output=True)
-        if p.returncode != 0:
-            notes.append('gnuplot failed on %s: %s' % (name,
-                                                       p.stderr.strip()))
-            continue
+        if p.returncode != 0 or p.stderr.strip():
+            # gnuplot reads on past an error in its input: any word on
+            # stderr is one.
+            notes.append('gnuplot on %s: %s' % (name, p.stderr.strip()))
+            if p.returncode != 0:
+                continue
+        if ext == 'svg':
+            # The license line every file of the tree carries, so that
+            # a plot can be committed as it is (docs/plots/).
+            with open(path) as f:
+                lines = f.readlines()
+            lines.insert(1 if lines and lines[0].startswith('<?xml')
+                         else 0,
+                         '<!-- SPDX-License-Identifier: GPL-2.0 -->\n')
+            with open(path, 'w') as f:
+                f.writelines(lines)
         made.append(path)
     return made
 
@@ -696,7 +708,12 @@ def plots(resdir, rows, order, meta, figs, notes):
     plotdir = os.path.join(resdir, 'plots')
     os.makedirs(plotdir, exist_ok=True)
     made = []
-    env = '%s, %s' % (meta.get('kernel', '?'), meta.get('mode', '?'))
+    # The plots' second title line: the kernel and where it ran.
+    env = '%s, %s, %s CPUs' % (meta.get('kernel', '?'),
+                               'TCG guest: read ratios'
+                               if meta.get('guest') == '1' else
+                               meta.get('machine', 'host'),
+                               meta.get('ncpu', '?'))
     for set_, what in IPC_SETS:
         series = []
         for n in order:
@@ -721,10 +738,13 @@ def plots(resdir, rows, order, meta, figs, notes):
         if not series:
             continue
         xmax = max(p99 for _, _, p99 in series) * 1.5
-        plot = ', '.join('"%s" using 1:2 with lines lw 2 title "%s"'
-                         % (d, t) for t, d, _ in series)
+        # mkipc in black and thicker; the peers in gnuplot's own colors.
+        plot = ', '.join('"%s" using 1:2 with lines %s title "%s"'
+                         % (d, 'lw 3 lc rgb "black"' if t == 'mkipc'
+                            else 'lw 2 lc %d' % i, t)
+                         for i, (t, d, _) in enumerate(series))
         made += gnuplot(plotdir, 'cdf_' + set_, '''
-set title "Round-trip latency, %s (%s)" noenhanced
+set title "Round-trip latency, %s: every round trip of round 1\\n%s" noenhanced
 set xlabel "round trip (ns, log scale; up to 1.5 x the slowest p99)"
 set ylabel "fraction of round trips"
 set logscale x
@@ -739,11 +759,14 @@ plot %s''' % (what, env, xmax, plot), notes)
             f.write('# row p50_over_full min max\n')
             for n, r in figs['ablation']:
                 if r:
-                    f.write('%s %.4f %.4f %.4f\n' % (n.replace('abl_', ''),
+                    label = n.replace('abl_', '')
+                    if label == 'futex':
+                        label = 'futex(Linux)'
+                    f.write('%s %.4f %.4f %.4f\n' % (label,
                                                      r['median'], r['min'],
                                                      r['max']))
         made += gnuplot(plotdir, 'ablation', '''
-set title "Ablation: p50 round trip with one optimization off, over the full path (%s)" noenhanced
+set title "Ablation: p50 round trip with one optimization off, over the full path\\n%s" noenhanced
 set ylabel "p50 / full (above 1: the optimization helps)"
 set style fill solid 0.6
 set boxwidth 0.6
@@ -767,13 +790,14 @@ plot "%s" using 0:2:xtic(1) with boxes notitle, "" using 0:2:3:4 with yerrorbars
                 f.write('\n\n')
                 blocks.append(srv)
         plot = ', '.join('"%s" index %d using 1:2 with linespoints lw 2 '
-                         'title "%d servers"' % (dat, i, s)
+                         'title "servers=%d"' % (dat, i, s)
                          for i, s in enumerate(blocks))
         made += gnuplot(plotdir, 'contention', '''
-set title "Contention on one endpoint: calls per second against clients (%s)" noenhanced
+set title "Contention on one endpoint: calls per second against clients\\n%s" noenhanced
 set xlabel "clients"
 set ylabel "calls per second"
 set logscale x 2
+set xrange [0.8:10]
 set xtics (1, 2, 4, 8)
 set yrange [0:*]
 set grid
@@ -787,7 +811,7 @@ plot %s''' % (env, plot), notes)
                 f.write('%s %s %s\n' % (pc, a if a is not None else 'NaN',
                                         b if b is not None else 'NaN'))
         made += gnuplot(plotdir, 'queue', '''
-set title "Kernel queue throughput against producers x consumers (%s)" noenhanced
+set title "Kernel queue throughput against producers x consumers\\n%s" noenhanced
 set xlabel "producers x consumers (kthreads)"
 set ylabel "Mops/s (an item enqueued and dequeued)"
 set style data histogram
@@ -804,7 +828,7 @@ plot "%s" using 2:xtic(1) title "lock-free (lfq)", "" using 3 title "spinlock"''
                 if a is not None:
                     f.write('%s %.1f\n' % (n.replace('sw_', ''), a))
         made += gnuplot(plotdir, 'switch', '''
-set title "Kthread hand-off cost by variant, one CPU (%s)" noenhanced
+set title "Kthread hand-off cost by variant, one CPU\\n%s" noenhanced
 set ylabel "ns a hand-off (avg)"
 set style fill solid 0.6
 set boxwidth 0.7
@@ -813,6 +837,20 @@ set grid ytics
 set xtics rotate by -60 font ",8" noenhanced
 plot "%s" using 0:2:xtic(1) with boxes notitle''' % (env, dat), notes)
     return made
+
+
+PLOT_SAYS = {
+    'cdf': 'The distribution of every round trip of the first round, mkipc '
+           '(black) against each native peer: the further left, the '
+           'faster; the flat top is the tail.',
+    'ablation': 'p50 with each optimization off alone, over the full '
+                'path: a bar above 1 is an optimization that helps.',
+    'contention': 'Calls per second on one endpoint against the number '
+                  'of clients, one line per number of servers.',
+    'queue': 'The kernel queues\' throughput by producers x consumers, '
+             'lock-free against spinlock.',
+    'switch': 'What a kthread hand-off costs, by variant, on one CPU.',
+}
 
 
 def main():
@@ -840,7 +878,10 @@ def main():
         for p in made:
             if p.endswith('.svg'):
                 rel = os.path.relpath(p, a.results)
-                md.append('![%s](%s)' % (os.path.basename(p), rel))
+                base = os.path.basename(p)[:-4]
+                md.append(PLOT_SAYS.get(base.split('_')[0], base))
+                md.append('')
+                md.append('![%s](%s)' % (base, rel))
                 md.append('')
     res['rows'] = {n: dict(suite=rows[n].suite, params=rows[n].params,
                            summary=rows[n].summary(),

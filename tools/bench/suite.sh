@@ -121,10 +121,12 @@ PRM=/sys/module/mkipc/parameters
 # debugfs job "FILE|LINE"), its parameters as key=value words, a weight
 # (rough seconds under TCG, for the time left) and the command.
 S_SUITE=() S_NAME=() S_REP=() S_KIND=() S_PARAMS=() S_W=() S_CMD=()
+S_REPS=()	# the rounds of the step's row (contend has fewer)
+NREPS=$REPS
 step()
 {
 	S_SUITE+=("$1") S_NAME+=("$2") S_REP+=("$3") S_KIND+=("$4")
-	S_PARAMS+=("$5") S_W+=("$6")
+	S_PARAMS+=("$5") S_W+=("$6") S_REPS+=("$NREPS")
 	shift 6
 	S_CMD+=("$(printf '%q ' "$@")")
 }
@@ -248,6 +250,7 @@ fi
 if want contend; then
 	ms=$((300 * (FULL == 1 ? 3 : 1)))
 	creps=$(( REPS > 2 && FULL != 1 ? 2 : REPS ))
+	NREPS=$creps
 	for ((r = 1; r <= creps; r++)); do
 		for m in 1 2 4 8; do
 			for nsrv in 1 2 4 8; do
@@ -267,6 +270,8 @@ if want contend; then
 		done
 	done
 fi
+
+NREPS=$REPS
 
 # --- prio: priority inheritance and the completion boost, on and off ---
 # Each pair's two sides alternate which runs first, round by round.
@@ -379,7 +384,7 @@ for ((i = 0; i < TOTAL; i++)); do
 		left='?'
 		[ "$WDONE" -gt 0 ] && [ "$el" -gt 0 ] &&
 			left=$(mmss $((el * (WSUM - WDONE) / WDONE)))
-		echo "# [$i/$TOTAL] $suite: $name round $rep/$REPS; $(mmss "$el") so far, about $left left"
+		echo "# [$i/$TOTAL] $suite: $name round $rep/${S_REPS[$i]}; $(mmss "$el") so far, about $left left"
 		LAST=$el LASTSUITE=$suite
 	fi
 	eval "cmd=(${S_CMD[$i]})"
@@ -398,7 +403,7 @@ for ((i = 0; i < TOTAL; i++)); do
 	esac
 	[ -s "$RAW/$name.r$rep.err" ] || rm -f "$RAW/$name.r$rep.err"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$name" "$rep" \
-		"$REPS" "${S_KIND[$i]}" "$f" "$rc" $((SECONDS - t0)) \
+		"${S_REPS[$i]}" "${S_KIND[$i]}" "$f" "$rc" $((SECONDS - t0)) \
 		"${S_PARAMS[$i]}" >> "$RAW/manifest.tsv"
 	if [ "$rc" != 0 ]; then
 		# mkipc switch --all exits 1 when a variant fails: the report

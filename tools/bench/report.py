@@ -347,8 +347,8 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     res = {'meta': meta, 'clock_read_ns': clock_ns, 'tables': {}}
 
     out.append('# mkipc benchmark report')
-    for k in ('date', 'kernel', 'cpu', 'ncpu', 'mode', 'clocksource',
-              'machine'):
+    for k in ('date', 'commit', 'kernel', 'cpu', 'ncpu', 'mode',
+              'clocksource', 'machine'):
         if k in meta:
             out.append('# %-12s %s' % (k + ':', meta[k]))
     out.append('# %-12s %s rounds a row, %s run, suites %s, %s s' % (
@@ -369,8 +369,8 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     md.append('')
     md.append('| | |')
     md.append('|---|---|')
-    for k in ('date', 'kernel', 'cpu', 'ncpu', 'mode', 'clocksource',
-              'machine', 'reps', 'suites', 'elapsed_s'):
+    for k in ('date', 'commit', 'kernel', 'cpu', 'ncpu', 'mode',
+              'clocksource', 'machine', 'reps', 'suites', 'elapsed_s'):
         if k in meta:
             md.append('| %s | %s |' % (k, meta[k]))
     if clock_ns is not None:

@@ -81,6 +81,9 @@ if [ "$FULL" = 1 ]; then
 fi
 
 if [ -f "$RES/raw/manifest.tsv" ]; then
+	# The tree the run measured, for the report's header.
+	echo "commit=$(git rev-parse --short HEAD 2> /dev/null || echo unknown)$(git diff --quiet HEAD 2> /dev/null || echo +changes)" \
+		>> "$RES/raw/meta.env"
 	echo
 	python3 tools/bench/report.py "$RES" || rc=1
 else

@@ -336,6 +336,9 @@ IPC_SETS = [
     ('thr2', 'threads, two CPUs (client on CPU 0, server on CPU 1)'),
     ('proc2', 'processes, two CPUs'),
 ]
+# Distinct colors for the peers' lines (none black: that is mkipc's).
+PEER_COLORS = ['#9400d3', '#009e73', '#56b4e9', '#e69f00', '#c8b400',
+               '#0072b2', '#e51e10', '#8b4513', '#ff69b4', '#808080']
 PEERS = ['mkipc', 'minimal', 'futex', 'yield', 'pipe', 'eventfd', 'unix',
          'mq', 'binder', 'perf_pipe']
 
@@ -738,10 +741,11 @@ def plots(resdir, rows, order, meta, figs, notes):
         if not series:
             continue
         xmax = max(p99 for _, _, p99 in series) * 1.5
-        # mkipc in black and thicker; the peers in gnuplot's own colors.
+        # mkipc in black and thicker; each peer a color of its own.
         plot = ', '.join('"%s" using 1:2 with lines %s title "%s"'
                          % (d, 'lw 3 lc rgb "black"' if t == 'mkipc'
-                            else 'lw 2 lc %d' % i, t)
+                            else 'lw 2 lc rgb "%s"'
+                            % PEER_COLORS[i % len(PEER_COLORS)], t)
                          for i, (t, d, _) in enumerate(series))
         made += gnuplot(plotdir, 'cdf_' + set_, '''
 set title "Round-trip latency, %s: every round trip of round 1\\n%s" noenhanced

@@ -85,7 +85,8 @@ def load(resdir):
         for line in f:
             if '=' in line:
                 k, v = line.rstrip('\n').split('=', 1)
-                meta[k] = v
+                if re.fullmatch(r'[a-z_0-9]+', k):
+                    meta[k] = v
     runs = []
     with open(os.path.join(raw, 'manifest.tsv')) as f:
         header = f.readline().rstrip('\n').split('\t')
@@ -108,7 +109,7 @@ def load(resdir):
             if r['rc'] != 0 and not r['error']:
                 r['error'] = 'exit status %d' % r['rc']
             samples = os.path.join(raw, r['name'] + '.samples')
-            if r['rep'] == 1 and os.path.exists(samples):
+            if r['rep'] == 1 and not r['error'] and os.path.exists(samples):
                 r['samples_file'] = samples
             runs.append(r)
     return meta, runs
@@ -188,8 +189,20 @@ def build_rows(runs, meta):
         if r['name'] == 'sw_all' or (isinstance(d, dict) and
                                      d.get('command') == 'switch'):
             for v in d.get('runs', []):
-                if not isinstance(v, dict) or not v.get('count'):
+                if not isinstance(v, dict):
                     continue
+                if not v.get('count') or v.get('error'):
+                    # One CPU refuses the cross variants; anything
+                    # else is a variant that failed.
+                    if not (v.get('cross') and meta.get('ncpu') == '1'):
+                        problems.append(
+                            'switch %s/%s fpu=%s prefetch=%s cross=%s '
+                            'round %d: count %s, error %s' % (
+                                v.get('mech'), v.get('mm'), v.get('fpu'),
+                                v.get('prefetch'), v.get('cross'),
+                                r['rep'], v.get('count'), v.get('error')))
+                    if not v.get('count'):
+                        continue
                 nm = 'sw_%s_%s' % (v['mech'], v['mm'])
                 if v.get('fpu'):
                     nm += '_fpu'
@@ -219,12 +232,22 @@ def build_rows(runs, meta):
                 items = r['params']['items']
                 figs['mops'] = items * 1000.0 / d['ns'] if d['ns'] else None
                 figs['ns_per_item'] = d['ns'] / items if items else None
-            if r['name'].startswith('queue_') and (d.get('lost') or
-                                                   d.get('timed_out')):
-                problems.append('%s round %d broke its checks: lost=%s '
-                                'timed_out=%s' % (r['name'], r['rep'],
-                                                  d.get('lost'),
-                                                  d.get('timed_out')))
+            bad = []
+            if r['name'].startswith('queue_'):
+                bad = [k for k in ('lost', 'dup', 'order_errors',
+                                   'timed_out') if d.get(k)]
+                if d.get('enqueued') != (d.get('dequeued') or 0) + \
+                   (d.get('drained') or 0):
+                    bad.append('enqueued')
+            elif r['name'].startswith('handoff_'):
+                if d.get('stalls'):
+                    bad.append('stalls')
+                if d.get('completed') != d.get('round_trips'):
+                    bad.append('completed')
+            if bad:
+                problems.append('%s round %d broke its checks (%s): %s' % (
+                    r['name'], r['rep'], ', '.join(bad),
+                    ' '.join('%s=%s' % kv for kv in d.items())))
             row.add(r['rep'], figs)
         elif r['kind'] == 'text':
             row.add(r['rep'], dict(d))
@@ -398,7 +421,7 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
         base = set_ + '_futex'
         out.append('')
         out.append('## Round trips, %s: ns; vs futex = p50 (perf: avg) '
-                   'over the futex row\'s, per round' % what)
+                   'over the size-0 futex row\'s, per round' % what)
         md.append('## Round trips: %s' % what)
         md.append('')
         trs = []
@@ -414,7 +437,7 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
                         r.med('p50_ns'), r.med('p99_ns'), r.hi('max_ns'),
                         r.med('avg_ns'), rstr(rr)])
         table(out, ['row', 'transport', 'size', 'min', 'p50', 'p99', 'max',
-                    'avg', 'vs futex'], trs, md)
+                    'avg', 'vs futex (0 B)'], trs, md)
         res['tables']['rtt_' + set_] = trs
 
     # mkipc against its peers, at each size
@@ -574,12 +597,13 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
         md.append('')
         qrs = []
         qfig = []
+        qmin = cfg.get('queue_lfq_over_spin_min', 1.3)
         for n in q:
             if not n.startswith('queue_lfq_'):
                 continue
             sp = n.replace('queue_lfq_', 'queue_spin_')
             r = rows[n]
-            t = {'min': 1.3} if r.params['producers'] >= 2 and \
+            t = {'min': qmin} if r.params['producers'] >= 2 and \
                 r.params['consumers'] >= 2 else None
             rr = ratio(rows, n, sp, 'mops')
             qrs.append(['%sx%s' % (r.params['producers'],
@@ -592,7 +616,7 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
                          r.med('mops'),
                          rows[sp].med('mops') if sp in rows else None))
         table(out, ['PxC', 'lfq Mops', 'spin Mops', 'lfq/spin',
-                    'target >= 1.30'], qrs, md)
+                    'target >= %.2f' % qmin], qrs, md)
         wrs = []
         for n in q:
             if n.startswith('queue_'):
@@ -606,6 +630,22 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
         res['tables']['queue'] = qrs
         res['tables']['wake'] = wrs
         figs['queue'] = qfig
+
+    uq = os.path.join(meta.get('results_path', ''), 'userq-bench.json')
+    if os.path.exists(uq):
+        with open(uq) as f:
+            u = json.load(f)
+        out.append('')
+        out.append('## Userspace queues on the host\'s own CPUs '
+                   '(tools/userq, FULL=1): %s items, %s runs, Mops/s median'
+                   % (u.get('items'), u.get('reps')))
+        md.append('## Userspace queues on the host\'s own CPUs')
+        md.append('')
+        urs = [[r['queue'], str(r['producers']), str(r['consumers']),
+                r.get('mops_median'), r.get('ns_per_item')]
+               for r in u.get('results', [])]
+        table(out, ['queue', 'P', 'C', 'Mops/s', 'ns/item'], urs, md)
+        res['tables']['userq'] = urs
 
     out.append('')
     out.extend(claims_out)
@@ -630,18 +670,44 @@ def claims(rows, cfg, meta):
           'tools/bench/claims.json.', '']
     res = []
     trs = []
+    guest = meta.get('guest') == '1'
     for c in cfg.get('claims', []):
+        if 'row' in c:
+            # An absolute claim: a time, which only a host can give.
+            row = rows.get(c['row'])
+            a = row.med(c['stat']) if row else None
+            r = {'median': a / c['max_abs'], 'min': a / c['max_abs'],
+                 'max': a / c['max_abs'], 'rounds': 1,
+                 'absolute': a} if a else None
+            if guest:
+                v = 'not measurable here: an absolute time, from a guest'
+            elif r is None:
+                v = 'not measurable here: %s was not run' % c['row']
+            else:
+                v = 'confirmed' if a <= c['max_abs'] else 'refuted'
+            res.append(dict(c, value=r, verdict=v))
+            trs.append([c['id'], c['design'], c['comparable'],
+                        '%s (%s)' % (c['row'], c['stat']),
+                        fmt(a) + ' ns' if a else '-',
+                        '<= %d ns' % c['max_abs'], v])
+            continue
         r = ratio(rows, c['num'], c['den'], c['stat'])
         if c.get('not_measurable'):
             v = 'not measurable: ' + c['not_measurable']
+        elif c.get('info'):
+            v = 'information only: ' + c['info']
         elif r is None:
             v = 'not measurable here: %s or %s was not run' % (c['num'],
                                                                 c['den'])
-        elif 'max' in c:
-            v = 'confirmed' if r['median'] <= c['max'] else 'refuted'
         else:
-            v = 'confirmed' if r['median'] >= c['min'] else 'refuted'
-        if r and r['rounds'] > 1 and not c.get('not_measurable'):
+            ok = r['median'] <= c['max'] if 'max' in c else \
+                r['median'] >= c['min']
+            if c.get('project_bound'):
+                v = ('met' if ok else 'missed') + ' (the project\'s bound)'
+            else:
+                v = 'confirmed' if ok else 'refuted'
+        if r and r['rounds'] > 1 and ('max' in c or 'min' in c) and \
+           not c.get('not_measurable'):
             lim = c.get('max', c.get('min'))
             if r['min'] <= lim <= r['max']:
                 v += ' (rounds straddle the bound)'
@@ -649,8 +715,8 @@ def claims(rows, cfg, meta):
         trs.append([c['id'], c['design'], c['comparable'],
                     '%s / %s (%s)' % (c['num'], c['den'], c['stat']),
                     rstr(r), limit_str(c), v])
-    table(out, ['claim', 'ratio', 'claim means', 'verdict'],
-          [[t[0], t[4], t[5], t[6]] for t in trs])
+    table(out, ['claim', 'measured', 'claim means', 'verdict'],
+          [[t[0], t[4], t[5], t[6].split(':')[0]] for t in trs])
     out.append('(what each claim says and which rows stand for it: '
                'RESULTS.md and tools/bench/claims.json)')
     md.append('| claim | design says | comparable here | rows | measured '
@@ -702,9 +768,14 @@ def gnuplot(plotdir, name, script, notes):
     return made
 
 
-def read_samples(path):
-    with open(path) as f:
-        return sorted(int(line.split()[0]) for line in f if line.strip())
+def read_samples(path, notes):
+    try:
+        with open(path) as f:
+            return sorted(int(line.split()[0]) for line in f
+                          if line.strip())
+    except (OSError, ValueError, IndexError) as e:
+        notes.append('%s: unreadable (%s): left out of the plot' % (path, e))
+        return []
 
 
 def plots(resdir, rows, order, meta, figs, notes):
@@ -724,7 +795,7 @@ def plots(resdir, rows, order, meta, figs, notes):
             if r.params.get('set') != set_ or not r.samples_file or \
                r.params.get('size') not in (0, None):
                 continue
-            s = read_samples(r.samples_file)
+            s = read_samples(r.samples_file, notes)
             if not s:
                 continue
             dat = os.path.join(plotdir, 'cdf_%s_%s.dat' % (set_, n))
@@ -771,7 +842,7 @@ plot %s''' % (what, env, xmax, plot), notes)
                                                      r['max']))
         made += gnuplot(plotdir, 'ablation', '''
 set title "Ablation: p50 round trip with one optimization off, over the full path\\n%s" noenhanced
-set ylabel "p50 / full (above 1: the optimization helps)"
+set ylabel "p50 / full path (above 1: turning it off costs time)"
 set style fill solid 0.6
 set boxwidth 0.6
 set grid ytics
@@ -868,9 +939,15 @@ def main():
 
     meta, runs = load(a.results)
     meta['results_dir'] = os.path.basename(os.path.abspath(a.results))
+    meta['results_path'] = os.path.abspath(a.results)
     with open(a.claims) as f:
         cfg = json.load(f)
     rows, order, problems = build_rows(runs, meta)
+    if meta.get('planned', '').isdigit() and \
+       len(runs) < int(meta['planned']):
+        problems.insert(0, 'the run was cut short: %d of %s planned runs '
+                        'are in the manifest (the guest\'s time limit?)'
+                        % (len(runs), meta['planned']))
     out, md, figs = [], [], {}
     res = report(meta, rows, order, problems, cfg, out, md, figs)
     notes = []

@@ -89,8 +89,13 @@ HAVE_MIN=0
 [ -e /sys/module/mkipc_min ] && rmmod mkipc_min
 [ -f "$MINKO" ] && insmod "$MINKO" && HAVE_MIN=1
 # Binder (binder_linux; Debian builds it as a module, device /dev/binder).
-HAVE_BINDER=0
-[ -e /dev/binder ] || modprobe binder_linux devices=binder 2> /dev/null
+# Debian 12's 6.1 has no binderfs: devices= names the device. A module
+# loaded here is unloaded at the end.
+HAVE_BINDER=0 BINDER_LOADED=0
+if [ ! -e /dev/binder ] && [ ! -e /sys/module/binder_linux ] &&
+   modprobe binder_linux devices=binder 2> /dev/null; then
+	BINDER_LOADED=1
+fi
 [ -c /dev/binder ] && [ -x "$BINDER_PP" ] && HAVE_BINDER=1
 DBG=/sys/kernel/debug/mkipc
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
@@ -104,7 +109,7 @@ PRM=/sys/module/mkipc/parameters
 	echo "mode=$MODE"
 	echo "guest=$GUEST"
 	echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2> /dev/null || echo unknown)"
-	echo "cmdline=$(cat /proc/cmdline)"
+	echo "cmdline=$(tr -s '\n\t' '  ' < /proc/cmdline)"
 	echo "full=$FULL"
 	echo "reps=$REPS"
 	echo "scale=$SCALE"
@@ -112,7 +117,12 @@ PRM=/sys/module/mkipc/parameters
 	echo "mkipc_version=$(cat /sys/module/mkipc/version)"
 	echo "have_minimal=$HAVE_MIN"
 	echo "have_binder=$HAVE_BINDER"
-	[ -n "${MKIPC_HOST_DESC:-}" ] && echo "machine=$MKIPC_HOST_DESC"
+	# Absolute times belong to a machine: name it on a host.
+	if [ -n "${MKIPC_HOST_DESC:-}" ]; then
+		echo "machine=$MKIPC_HOST_DESC"
+	elif [ "$GUEST" != 1 ]; then
+		echo "machine=$(hostname), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	fi
 } > "$RAW/meta.env"
 
 # --- the plan: one step a run, in the order they run ---
@@ -140,9 +150,12 @@ SET_ROWS=()	# name|kind|params|weight|cmd words (for the set being built)
 row() { SET_ROWS+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4"$'\t'"$5"); }
 flush_set()	# flush_set SUITE
 {
-	local r line name kind params w cmd
+	local r j n=${#SET_ROWS[@]} line name kind params w cmd
 	for ((r = 1; r <= REPS; r++)); do
-		for line in "${SET_ROWS[@]}"; do
+		# Each round starts one row later, so that no row is always
+		# first (or always right after another).
+		for ((j = 0; j < n; j++)); do
+			line=${SET_ROWS[$(((j + r - 1) % n))]}
 			IFS=$'\t' read -r name kind params w cmd <<< "$line"
 			if [ "$r" = 1 ] && [[ "$params" == *" size=0"* ]] &&
 			   [ "$kind" = json ]; then
@@ -254,17 +267,20 @@ if want contend; then
 	for ((r = 1; r <= creps; r++)); do
 		for m in 1 2 4 8; do
 			for nsrv in 1 2 4 8; do
-				for opt in full no-lfq; do
-					# The queue's comparison at the corners only.
-					[ "$opt" = no-lfq ] && [ "$m" != 8 ] &&
-						[ "$m" != 4 ] && continue
-					[ "$opt" = no-lfq ] && [ "$m" != "$nsrv" ] && continue
+				opts="full no-lfq"
+				((r % 2)) || opts="no-lfq full"
+				for opt in $opts; do
+					# The queue's comparison where calls wait in
+					# it: 8 clients on 1 or 2 servers (the
+					# mailbox holds one call).
+					[ "$opt" = no-lfq ] && { [ "$m" != 8 ] ||
+						[ "$nsrv" -gt 2 ]; } && continue
 					a=
 					[ "$opt" = full ] || a=--$opt
 					step contend "contend_${m}x${nsrv}_${opt//-/_}" "$r" json \
 						"clients=$m servers=$nsrv ms=$ms opt=$opt" 1 \
 						"$PP" contend --clients "$m" --servers "$nsrv" \
-						--ms "$ms" $a --json
+						--ms "$ms" ${a:+"$a"} --json
 				done
 			done
 		done
@@ -342,21 +358,25 @@ if want queue; then
 	for ((r = 1; r <= REPS; r++)); do
 		for p in 1 2 4; do
 			for c in 1 2 4; do
-				for kind in lfq spin; do
+				kinds="lfq spin"
+				((r % 2)) || kinds="spin lfq"
+				for kind in $kinds; do
 					step queue "queue_${kind}_${p}x$c" "$r" kjob \
 						"queue=$kind producers=$p consumers=$c items=$QI" 1 \
 						"queue_stress|$kind $p $c $QI $QI bench"
 				done
 			done
 		done
-		for m in stock owaitq; do
+		mechs="stock owaitq"
+		((r % 2)) || mechs="owaitq stock"
+		for m in $mechs; do
 			step queue "wake_nosleeper_$m" "$r" kjob \
 				"waitq=$m wakes=$WW" 1 "waitq_test|nosleeper $m $WW"
 		done
 		for cpus in same cross; do
 			[ "$cpus" = cross ] && [ "$NCPU" -lt 2 ] && continue
 			for w in plain sync; do
-				for m in stock owaitq; do
+				for m in $mechs; do
 					step queue "handoff_${m}_${cpus}_$w" "$r" kjob \
 						"waitq=$m cpus=$cpus wake=$w round_trips=$WR" 1 \
 						"waitq_test|handoff $m $WR $cpus $w"
@@ -374,6 +394,7 @@ for w in "${S_W[@]}"; do WSUM=$((WSUM + w)); done
 {
 	printf 'suite\tname\trep\treps\tkind\tfile\trc\tsecs\tparams\n'
 } > "$RAW/manifest.tsv"
+echo "planned=$TOTAL" >> "$RAW/meta.env"
 echo "# suite: $TOTAL runs ($SUITES), $REPS rounds, $([ "$FULL" = 1 ] && echo full || echo quick); raw output in $RAW"
 START=$SECONDS LAST=-100 WDONE=0 LASTSUITE=
 mmss() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
@@ -418,4 +439,5 @@ echo "elapsed_s=$((SECONDS - START))" >> "$RAW/meta.env"
 trap - EXIT
 rmmod mkipc || die "mkipc did not unload"
 [ -e /sys/module/mkipc_min ] && rmmod mkipc_min
+[ "$BINDER_LOADED" = 1 ] && rmmod binder_linux 2> /dev/null
 exit 0

@@ -17,7 +17,7 @@
 # MKIPC_HOST_DESC= a description of the machine for HOST=1 reports.
 set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
-cd "$MKIPC_TOP"
+cd "$MKIPC_TOP" || exit 1
 
 FULL=${FULL:-0}
 if [ "$FULL" = 1 ]; then
@@ -26,6 +26,14 @@ else
 	TIMEOUT=${BENCH_TIMEOUT:-900}
 fi
 START=$(date +%s)
+# A misspelt suite should cost nothing, not a guest boot.
+for s in ${SUITES:+${SUITES//,/ }}; do
+	case $s in
+	ipc|ablation|contend|prio|switch|queue) ;;
+	*)	echo "bench: unknown suite '$s' in SUITES (ipc,ablation,contend,prio,switch,queue)" >&2
+		exit 2 ;;
+	esac
+done
 mkipc_job_start bench
 
 echo "# bench: building mkipc.ko against $KDIR"

@@ -269,6 +269,16 @@ def build_rows(runs, meta):
             if isinstance(res.get('latency_load_spinning'), dict):
                 for k, v in lat_figs(res['latency_load_spinning']).items():
                     figs['spin_' + k] = v
+            kc = d.get('counters')
+            if isinstance(kc, dict):
+                for k in ('direct', 'queued'):
+                    if isinstance(kc.get(k), (int, float)):
+                        figs[k] = kc[k]
+                if figs.get('direct') is not None and \
+                   figs.get('queued') is not None and \
+                   figs['direct'] + figs['queued']:
+                    figs['queued_share'] = figs['queued'] / (
+                        figs['direct'] + figs['queued'])
             to = d.get('timer_overhead_ns')
             if isinstance(to, dict) and 'median' in to:
                 figs['clock_read_ns'] = to['median']
@@ -519,9 +529,11 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
                         str(r.params.get('servers')),
                         str(r.params.get('opt')), r.med('calls_per_s'),
                         r.med('p50_ns'), r.med('p99_ns'),
-                        r.med('client_calls_min'), r.med('client_calls_max')])
+                        r.med('client_calls_min'), r.med('client_calls_max'),
+                        '%.2f' % r.med('queued_share')
+                        if r.med('queued_share') is not None else '-'])
         table(out, ['row', 'M', 'N', 'queue', 'calls/s', 'p50', 'p99',
-                    'client min', 'client max'], crs, md)
+                    'client min', 'client max', 'queued'], crs, md)
         res['tables']['contention'] = crs
         figs['contention'] = {n: (rows[n].params, rows[n].med('calls_per_s'))
                               for n in con}
@@ -699,6 +711,12 @@ def claims(rows, cfg, meta):
         elif r is None:
             v = 'not measurable here: %s or %s was not run' % (c['num'],
                                                                 c['den'])
+        elif c.get('min_queued') and (rows[c['num']].med('queued_share') or
+                                      0) < c['min_queued']:
+            v = ('not measurable here: %.0f %% of the calls waited in the '
+                 'queue, under %.0f %%' % (
+                     100 * (rows[c['num']].med('queued_share') or 0),
+                     100 * c['min_queued']))
         else:
             ok = r['median'] <= c['max'] if 'max' in c else \
                 r['median'] >= c['min']

@@ -49,6 +49,7 @@
 #include "libmkipc.h"
 #include "mkipc_util.h"
 #include "json.h"
+#include "kcounters.h"
 #include "lat.h"
 #include "mkipc.h"
 #include "module.h"
@@ -119,6 +120,8 @@ struct ct_run {
 	} *th;
 	__u64 t_start, t_end;		/* the window, CLOCK_MONOTONIC ns */
 	__u64 timer_med, timer_min;
+	/* debugfs counters around the window: direct against queued */
+	struct kc_snap kc_before, kc_after;
 	struct utsname uts;
 };
 
@@ -628,6 +631,7 @@ static void ct_clock(struct ct_run *r)
 		pr_sleep_until(next < now + CT_TICK_NS ? next : now + CT_TICK_NS);
 		now = mkipc_clock_ns();
 		if (now >= next && phase == CT_WARMUP) {
+			kc_take(&r->kc_before);
 			r->t_start = now;
 			phase = CT_MEASURE;
 			__atomic_store_n(&r->phase, phase, __ATOMIC_RELAXED);
@@ -648,6 +652,7 @@ static void ct_clock(struct ct_run *r)
 	}
 	r->t_end = mkipc_clock_ns();
 	__atomic_store_n(&r->phase, CT_STOP, __ATOMIC_RELAXED);
+	kc_take(&r->kc_after);
 }
 
 /* ---- the report ---- */
@@ -758,6 +763,7 @@ static void ct_report_text(const struct ct_run *r, const struct ct_result *res)
 	       res->cl_min, res->cl_max);
 	printf("per server (requests taken in the window): min %lu  max %lu\n",
 	       res->sv_min, res->sv_max);
+	kc_print(&r->kc_before, &r->kc_after);
 	lat_print("call", &res->lat, "samples");
 	lat_print_hist(&res->lat);
 	printf("SUMMARY bench=contend clients=%lu servers=%lu ms=%lu warmup_ms=%lu size=%lu",
@@ -774,6 +780,7 @@ static void ct_report_text(const struct ct_run *r, const struct ct_result *res)
 	printf(" server_calls_min=%lu server_calls_max=%lu samples=%lu",
 	       res->sv_min, res->sv_max, res->lat.n);
 	lat_summary(&res->lat);
+	kc_summary(&r->kc_before, &r->kc_after);
 	printf("\n");
 }
 
@@ -824,6 +831,7 @@ static void ct_report_json(const struct ct_run *r,
 	jw_u64(&w, "max_msgs", r->ep_info.max_msgs);
 	jw_close(&w, '}');
 	lat_json_timer(&w, r->timer_med, r->timer_min);
+	kc_json(&w, &r->kc_before, &r->kc_after);
 	jw_open(&w, "results", '{');
 	jw_u64(&w, "calls", res->calls);
 	jw_u64(&w, "window_ns", res->window_ns);

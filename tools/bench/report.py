@@ -337,6 +337,14 @@ def table(out, headers, rows_, md=None):
         md.append('')
 
 
+def section(out, md, title, md_title):
+    """A table's heading: on the terminal, and in RESULTS.md."""
+    out.append('')
+    out.append(title)
+    md.append(md_title)
+    md.append('')
+
+
 def rstr(r):
     if r is None:
         return '-'
@@ -429,11 +437,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
         if not names:
             continue
         base = set_ + '_futex'
-        out.append('')
-        out.append('## Round trips, %s: ns; vs futex = p50 (perf: avg) '
-                   'over the size-0 futex row\'s, per round' % what)
-        md.append('## Round trips: %s' % what)
-        md.append('')
+        section(out, md, '## Round trips, %s: ns; vs futex = p50 (perf: avg) '
+                'over the size-0 futex row\'s, per round' % what,
+                '## Round trips: %s' % what)
         trs = []
         for n in names:
             r = rows[n]
@@ -451,12 +457,10 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
         res['tables']['rtt_' + set_] = trs
 
     # mkipc against its peers, at each size
-    out.append('')
-    out.append('## mkipc against each peer: mkipc p50 / peer p50 (perf '
-               'pipe: avg), per round; below 1: mkipc is faster')
-    md.append('## mkipc against each peer (p50 ratio; below 1 mkipc is '
-              'faster)')
-    md.append('')
+    section(out, md, '## mkipc against each peer: mkipc p50 / peer p50 (perf '
+            'pipe: avg), per round; below 1: mkipc is faster',
+            '## mkipc against each peer (p50 ratio; below 1 mkipc is '
+            'faster)')
     prs = []
     for set_, _ in IPC_SETS:
         for size in (0, 64, 1024, 4096):
@@ -475,11 +479,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     res['tables']['mkipc_vs_peers'] = prs
 
     # targets
-    out.append('')
-    out.append('## Targets (tools/bench/claims.json): ratio of the '
-               'medians per round, with the rounds\' range')
-    md.append('## The project\'s targets')
-    md.append('')
+    section(out, md, '## Targets (tools/bench/claims.json): ratio of the '
+            'medians per round, with the rounds\' range',
+            '## The project\'s targets')
     trs = []
     res['targets'] = []
     for t in cfg.get('targets', []):
@@ -494,11 +496,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     # ablation
     abl = [n for n in order if rows[n].params.get('set') in ('abl', 'abl2')]
     if abl:
-        out.append('')
-        out.append('## Ablation (threads): each optimization off alone, '
-                   'naive = all off; vs_full = row / full, p50 and avg')
-        md.append('## Ablation')
-        md.append('')
+        section(out, md, '## Ablation (threads): each optimization off alone, '
+                'naive = all off; vs_full = row / full, p50 and avg',
+                '## Ablation')
         ars = []
         for n in abl:
             r = rows[n]
@@ -517,11 +517,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     # contention
     con = [n for n in order if rows[n].suite == 'contend']
     if con:
-        out.append('')
-        out.append('## Contention: M clients x N servers on one endpoint; '
-                   'calls/s (median over rounds), a call\'s p50/p99 (ns)')
-        md.append('## Contention')
-        md.append('')
+        section(out, md, '## Contention: M clients x N servers on one endpoint; '
+                'calls/s (median over rounds), a call\'s p50/p99 (ns)',
+                '## Contention')
         crs = []
         for n in con:
             r = rows[n]
@@ -541,11 +539,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     # priority
     pri = [n for n in order if rows[n].suite == 'prio']
     if pri:
-        out.append('')
-        out.append('## Priority: inheritance (prio-inv) and the completion '
-                   'boost (prio-wake), on against off, ns')
-        md.append('## Priority inheritance and boost')
-        md.append('')
+        section(out, md, '## Priority: inheritance (prio-inv) and the completion '
+                'boost (prio-wake), on against off, ns',
+                '## Priority inheritance and boost')
         prs = []
         for n in pri:
             r = rows[n]
@@ -578,13 +574,11 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
             if 'sw_native_yield' in rows else None
         ftx = median(v / 2 for v in rows['sw_native_futex'].vals('avg_ns')) \
             if 'sw_native_futex' in rows else None
-        out.append('')
-        out.append('## Context-switch hand-offs (switch_opt.c), ns a '
-                   'hand-off (avg, median over rounds); natives per switch '
-                   '= round trip / 2: futex %s, yield %s'
-                   % (fmt(ftx), fmt(yld)))
-        md.append('## Context-switch hand-offs')
-        md.append('')
+        section(out, md, '## Context-switch hand-offs (switch_opt.c), ns a '
+                'hand-off (avg, median over rounds); natives per switch '
+                '= round trip / 2: futex %s, yield %s'
+                % (fmt(ftx), fmt(yld)),
+                '## Context-switch hand-offs')
         srs = []
         for n in sw:
             r = rows[n]
@@ -602,11 +596,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     # queues
     q = [n for n in order if rows[n].suite == 'queue']
     if q:
-        out.append('')
-        out.append('## Kernel queues (kthreads): Mops/s, median over rounds; '
-                   'lfq/spin per round; wake paths ns')
-        md.append('## Kernel queues and wake paths')
-        md.append('')
+        section(out, md, '## Kernel queues (kthreads): Mops/s, median over rounds; '
+                'lfq/spin per round; wake paths ns',
+                '## Kernel queues and wake paths')
         qrs = []
         qfig = []
         qmin = cfg.get('queue_lfq_over_spin_min', 1.3)
@@ -647,12 +639,10 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     if os.path.exists(uq):
         with open(uq) as f:
             u = json.load(f)
-        out.append('')
-        out.append('## Userspace queues on the host\'s own CPUs '
-                   '(tools/userq, FULL=1): %s items, %s runs, Mops/s median'
-                   % (u.get('items'), u.get('reps')))
-        md.append('## Userspace queues on the host\'s own CPUs')
-        md.append('')
+        section(out, md, '## Userspace queues on the host\'s own CPUs '
+                '(tools/userq, FULL=1): %s items, %s runs, Mops/s median'
+                % (u.get('items'), u.get('reps')),
+                '## Userspace queues on the host\'s own CPUs')
         urs = [[r['queue'], str(r['producers']), str(r['consumers']),
                 r.get('mops_median'), r.get('ns_per_item')]
                for r in u.get('results', [])]
@@ -662,11 +652,9 @@ def report(meta, rows, order, problems, cfg, out, md, figs):
     out.append('')
     out.extend(claims_out)
     if problems:
-        out.append('')
-        out.append('## Runs that failed or broke their checks')
+        section(out, md, '## Runs that failed or broke their checks',
+                '## Runs that failed or broke their checks')
         out.extend('  ' + p for p in problems)
-        md.append('## Runs that failed or broke their checks')
-        md.append('')
         md.extend('- ' + p for p in problems)
         md.append('')
     res['problems'] = problems

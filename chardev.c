@@ -118,7 +118,11 @@ static const struct file_operations mkipc_fops = {
 	.release	= mkipc_release,
 	.unlocked_ioctl	= mkipc_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
+	/*
+	 * No .llseek: lseek() fails with ESPIPE, since the VFS sets
+	 * FMODE_LSEEK only for files that have one (no_llseek, which
+	 * said so explicitly, is gone in 6.12).
+	 */
 };
 
 static struct miscdevice mkipc_miscdev = {

@@ -1856,5 +1856,9 @@ static const struct file_operations mkipc_ep_fops = {
 	.poll		= mkipc_ep_poll,
 	.unlocked_ioctl	= mkipc_ep_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
+	/*
+	 * No .llseek: lseek() fails with ESPIPE, since the VFS sets
+	 * FMODE_LSEEK only for files that have one (no_llseek, which
+	 * said so explicitly, is gone in 6.12).
+	 */
 };

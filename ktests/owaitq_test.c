@@ -26,7 +26,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
-#include <linux/prandom.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -77,9 +77,9 @@ struct mkipc_wtest_thread {
 static ktime_t mkipc_wtest_deadline(struct mkipc_wtest *s)
 {
 	/* One wait in four gets a deadline 0-63 us away. */
-	if (!s->timeouts || prandom_u32_max(4))
+	if (!s->timeouts || get_random_u32_below(4))
 		return KTIME_MAX;
-	return ktime_add_us(ktime_get(), prandom_u32_max(64));
+	return ktime_add_us(ktime_get(), get_random_u32_below(64));
 }
 
 static void mkipc_wtest_thread_done(struct mkipc_wtest *s)
@@ -106,8 +106,8 @@ static void mkipc_wtest_count(struct mkipc_wtest *s, int err)
  */
 static bool mkipc_wtest_jitter(struct mkipc_wtest *s, bool cond)
 {
-	if (s->jitter && !prandom_u32_max(8))
-		udelay(1 + prandom_u32_max(4));
+	if (s->jitter && !get_random_u32_below(8))
+		udelay(1 + get_random_u32_below(4));
 	return cond;
 }
 
@@ -216,7 +216,7 @@ static int mkipc_wtest_signaller(void *arg)
 	struct mkipc_wtest *s = arg;
 
 	while (!READ_ONCE(s->stop)) {
-		send_sig(SIGUSR1, s->consumer[prandom_u32_max(s->waiters)], 1);
+		send_sig(SIGUSR1, s->consumer[get_random_u32_below(s->waiters)], 1);
 		atomic_long_inc(&s->signals_sent);
 		usleep_range(20, 200);
 	}

@@ -421,6 +421,34 @@ TEST_F_TIMEOUT(ep, device_ioctls_on_endpoint_enotty, T_SHORT)
 	EXPECT_EQ(0, ep_dead(self->rfd));
 }
 
+/*
+ * Endpoint files carry no byte stream: read() and write() fail with
+ * EINVAL, lseek() with ESPIPE (no .llseek, on every kernel version).
+ */
+TEST_F_TIMEOUT(ep, endpoint_read_write_seek_refused, T_SHORT)
+{
+	int fds[2] = { self->rfd, self->sfd };
+	char buf[8] = { 0 };
+	size_t j;
+
+	for (j = 0; j < 2; j++) {
+		errno = 0;
+		EXPECT_EQ(-1, read(fds[j], buf, sizeof(buf)));
+		EXPECT_EQ(EINVAL, errno);
+		errno = 0;
+		EXPECT_EQ(-1, write(fds[j], buf, sizeof(buf)));
+		EXPECT_EQ(EINVAL, errno);
+		errno = 0;
+		EXPECT_EQ(-1, lseek(fds[j], 0, SEEK_SET));
+		EXPECT_EQ(ESPIPE, errno);
+		errno = 0;
+		EXPECT_EQ(-1, lseek(fds[j], 0, SEEK_CUR));
+		EXPECT_EQ(ESPIPE, errno);
+	}
+	EXPECT_EQ(0, ep_queued(self->rfd));
+	EXPECT_EQ(0, ep_dead(self->rfd));
+}
+
 TEST_F_TIMEOUT(ep, mkipc_ioctls_on_other_files_enotty, T_SHORT)
 {
 	int p[2], sv[2], efd, null;

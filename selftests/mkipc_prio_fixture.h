@@ -157,6 +157,9 @@ static const char *prio_str(const struct prio *p)
 
 /* ---- module parameters, sysctls, debugfs ---- */
 
+/* 6.12's fair deadline server of CPU 0 (absent before 6.12). */
+#define FAIR_SERVER_CPU0	"/sys/kernel/debug/sched/fair_server/cpu0/runtime"
+
 /* Module parameter boost_ns, in nanoseconds: 0 or -errno. */
 static inline int boost_set(unsigned long long ns)
 {
@@ -177,6 +180,26 @@ static inline void knobs_save(void)
 	mkipc_param_save("priority_tracking");
 	mkipc_param_save("boost_ns");
 	mkipc_file_save(MKIPC_RT_RUNTIME_PATH);
+	if (!access(FAIR_SERVER_CPU0, W_OK))
+		mkipc_file_save(FAIR_SERVER_CPU0);
+}
+
+/*
+ * Lets a real-time thread on CPU 0 starve SCHED_OTHER threads there, as
+ * the inversion tests need: RT throttling off (sched_rt_runtime_us -1)
+ * and, from 6.12 on, CPU 0's fair deadline server off too. That server
+ * (debugfs sched/fair_server/cpuN/runtime: 50 ms of every second by
+ * default) runs starved fair tasks whatever RT throttling says; with it a
+ * server the hog should starve for 2 s got its work done after 0.9 s on
+ * 6.12-rt. 0 or -errno; the teardown puts both back (knobs_save()).
+ */
+static inline int rt_starvation_allow(void)
+{
+	int ret = mkipc_file_write(MKIPC_RT_RUNTIME_PATH, "-1");
+
+	if (ret || access(FAIR_SERVER_CPU0, F_OK))
+		return ret;
+	return mkipc_file_write(FAIR_SERVER_CPU0, "0");
 }
 
 static pid_t main_pid;

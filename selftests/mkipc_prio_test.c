@@ -122,8 +122,8 @@ TEST_F_TIMEOUT(prio, inversion, T_TEST)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one for the inversion, one to watch");
 	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
-	ASSERT_EQ(0, mkipc_file_write(MKIPC_RT_RUNTIME_PATH, "-1"))
-		TH_LOG("cannot turn RT throttling off");
+	ASSERT_EQ(0, rt_starvation_allow())
+		TH_LOG("cannot turn RT throttling and the fair server off");
 	ASSERT_EQ(0, mkipc_pin_cpu(1));
 	ASSERT_EQ(0, prio_set(0, &FIFO(90, 0)));
 
@@ -215,8 +215,8 @@ static void claim_case(struct __test_metadata *_metadata, int dev,
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs: one held, one to call from");
 	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
-	ASSERT_EQ(0, mkipc_file_write(MKIPC_RT_RUNTIME_PATH, "-1"))
-		TH_LOG("cannot turn RT throttling off");
+	ASSERT_EQ(0, rt_starvation_allow())
+		TH_LOG("cannot turn RT throttling and the fair server off");
 	ASSERT_EQ(0, mkipc_pin_cpu(1));
 	ASSERT_EQ(0, prio_set(0, &FIFO(95, 0)));
 	NEW_EP(dev, MKIPC_EP_INHERIT_RT, &rfd, &sfd);

@@ -7,15 +7,16 @@
 # Exits non-zero on any failed test, any kernel WARN/BUG/oops in the guest,
 # or a timeout. Logs of the run stay in results/check-<time>/.
 #
-# Lanes (LANE=): default, Debian's kernel; debug, mkipc's own KASAN +
-# lockdep + kmemleak + failslab kernel; kcsan, its KCSAN kernel. The debug
-# lanes build their kernel once (tools/vm/kernel/build.sh), scale the tests
-# down and require fault injection and kmemleak to be there.
+# Lanes (LANE=): default, one of Debian's kernels, the one KERNEL= names
+# (6.1, the default; 6.12; 6.12-rt: tools/common.sh); debug, mkipc's own
+# KASAN + lockdep + kmemleak + failslab kernel; kcsan, its KCSAN kernel.
+# The debug lanes build their kernel once (tools/vm/kernel/build.sh), scale
+# the tests down and require fault injection and kmemleak to be there.
 #
-# Environment: HOST=1 host mode; KERNEL=, MODDIR= another guest kernel
-# (tools/vm/run-guest -k/-m); KDIR= the build tree matching it;
-# CHECK_TIMEOUT= guest time limit in seconds (default 900, 2400 in the
-# debug lanes).
+# Environment: HOST=1 host mode; KERNEL=6.1|6.12|6.12-rt the guest kernel
+# (installed if missing), or KERNEL=<bzImage> with MODDIR= (the module tree
+# for its 9p/virtio modules) and KDIR= (its build tree); CHECK_TIMEOUT=
+# guest time limit in seconds (default 900, 2400 in the debug lanes).
 set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
@@ -52,7 +53,15 @@ finish()
 	exit
 }
 
-RES=$MKIPC_TOP/results/check-$LANE-$(date +%Y%m%d-%H%M%S)
+# The results folder names the lane, and in the default lane its kernel.
+label=$LANE
+if [ "$LANE" = default ] && [ "$HOST" != 1 ]; then
+	case "${KERNEL:-}" in
+	*/*)	label=custom ;;
+	*)	label=${KERNEL:-$MKIPC_KERNEL_DEFAULT} ;;
+	esac
+fi
+RES=$MKIPC_TOP/results/check-$label-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES"
 
 case "$LANE" in
@@ -123,7 +132,11 @@ if ! tools/make/deps.sh "$lane" || ! tools/make/deps.sh ksrc > /dev/null; then
 	extra_fail=1
 	finish
 fi
-KDIR=${KDIR:-$(mkipc_guest_kdir)}
+if [ "$HOST" != 1 ] && [ "$LANE" = default ]; then
+	# Sets KERNEL (the image), MODDIR and KDIR for the named kernel.
+	mkipc_kernel_select
+	echo "# check: guest kernel $KERNEL_NAME ($KVER)"
+fi
 
 echo "# check: building mkipc.ko against $KDIR"
 if ! make -s module KDIR="$KDIR" W=1 MKIPC_WERROR=y MKIPC_TESTS=y > "$RES/build.log" 2>&1 ||
@@ -137,8 +150,9 @@ fi
 # The default lane also runs lfqueue.c built for userspace under
 # ThreadSanitizer on this machine's own cores (tools/userq); its KTAP joins
 # the report as one more top-level test.
+# (It tests no kernel: the 6.12 lanes leave it to the 6.1 lane.)
 INCLUDE=()
-if [ "$LANE" = default ]; then
+if [ "$LANE" = default ] && { [ "$HOST" = 1 ] || [ "$label" = 6.1 ]; }; then
 	echo "# check: userspace lfqueue under ThreadSanitizer (tools/userq/run.sh)"
 	tools/userq/run.sh > "$RES/userq-tsan.ktap" 2>&1
 	echo "# exit status: $?" >> "$RES/userq-tsan.ktap"

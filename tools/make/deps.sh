@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Installs what a mkipc job needs and is missing; safe to run every time.
 #
-#   deps.sh guest   kernel image + headers and QEMU for the guest lane
+#   deps.sh guest   the guest kernel KERNEL= names (default 6.1: see
+#                   tools/common.sh), its headers, and QEMU
+#   deps.sh kernels every kernel mkipc knows by name, with headers
+#   deps.sh dkms    dkms, for make dkms-install
 #   deps.sh host    what a host-mode run needs besides the running kernel
 #   deps.sh lint    sparse and checkpatch
 #   deps.sh ksrc    prints the kernel-source subset dir (kselftest, checkpatch)
@@ -17,9 +20,9 @@ BUILD_PKGS=(make gcc libc6-dev)
 BENCH_PKGS=(linux-perf trace-cmd rt-tests python3 gnuplot-nox)
 # tools/userq: libtsan2 is gcc-12's ThreadSanitizer runtime.
 USER_PKGS=(libtsan2 liburcu-dev libck-dev)
-# The guest kernel and its headers come in one command so that they match.
-GUEST_PKGS=(linux-image-amd64 linux-headers-amd64 qemu-system-x86
-	    busybox-static cpio)
+# The guest kernel and its headers come from mkipc_kernel_install, in one
+# command so that they match; xz-utils unpacks 6.12's compressed modules.
+GUEST_PKGS=(qemu-system-x86 busybox-static cpio xz-utils)
 
 # The few files mkipc uses from the kernel tree, extracted once from
 # Debian's linux-source tarball into the cache.
@@ -48,10 +51,25 @@ ksrc()
 
 guest()
 {
+	local name
+
 	mkipc_need_pkgs "${BUILD_PKGS[@]}" "${GUEST_PKGS[@]}" "${BENCH_PKGS[@]}"
-	mkipc_guest_kver >/dev/null ||
-		mkipc_die "no kernel with matching headers under /boot; " \
-			  "apt-get install linux-image-amd64 linux-headers-amd64"
+	# A kernel of one's own (a bzImage path) brings KDIR= and MODDIR=.
+	case "${KERNEL:-}" in
+	*/*)	return 0 ;;
+	esac
+	name=$(mkipc_kernel_name) || exit 1
+	mkipc_kernel_install "$name"
+}
+
+kernels()
+{
+	local name
+
+	mkipc_need_pkgs "${BUILD_PKGS[@]}"
+	for name in $MKIPC_KERNELS; do
+		mkipc_kernel_install "$name"
+	done
 }
 
 host()
@@ -66,11 +84,13 @@ host()
 case "${1:-all}" in
 guest)	guest ;;
 host)	host ;;
-lint)	# sparse needs a kernel build tree: the host's, else the guest's.
-	[ -f "/lib/modules/$(uname -r)/build/Makefile" ] || guest
+kernels) kernels ;;
+dkms)	mkipc_need_pkgs "${BUILD_PKGS[@]}" dkms ;;
+lint)	# sparse and W=1 against every kernel mkipc knows by name.
+	kernels
 	mkipc_need_pkgs sparse; ksrc >/dev/null ;;
 ksrc)	ksrc ;;
 user)	mkipc_need_pkgs "${BUILD_PKGS[@]}" "${USER_PKGS[@]}" ;;
 all)	guest; mkipc_need_pkgs sparse "${USER_PKGS[@]}"; ksrc >/dev/null ;;
-*)	echo "usage: $0 guest|host|lint|ksrc|user|all" >&2; exit 2 ;;
+*)	echo "usage: $0 guest|host|kernels|dkms|lint|ksrc|user|all" >&2; exit 2 ;;
 esac

@@ -2,18 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
-# sparse over the module (kbuild C=2), over the mkipc tool and its
+# sparse and W=1 over the module and the minimal baseline module against
+# every kernel mkipc knows by name (6.1, 6.12, 6.12-rt), sparse over the
+# mkipc tool and its
 # library and over tools/bench/binder, tools/vm/splat-scan-test.sh (what the KCSAN lane tolerates), an
 # SPDX line-1 check over every tracked file, that the module's version
 # has one home, and that the production build leaves ktests/ out. Any finding fails.
 #
-# usage: lint.sh FILE...   (KDIR= as for make)
+# usage: lint.sh FILE...   (KDIR= adds one more kernel tree)
 set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"
 
 KSRC=$(tools/make/deps.sh ksrc) || exit 1
-KDIR=${KDIR:-$(make -s --no-print-directory -f Makefile print-kdir)}
+# The build trees: each named kernel's, and KDIR when given.
+KDIRS=()
+for name in $MKIPC_KERNELS; do
+	kver=$(mkipc_kernel_kver "$name") ||
+		mkipc_die "no $name kernel headers (tools/make/deps.sh kernels)"
+	KDIRS+=("$(mkipc_kver_kdir "$kver")")
+done
+[ -n "${KDIR:-}" ] && KDIRS+=("$KDIR")
 fail=0
 
 echo "# lint: checkpatch.pl --strict"
@@ -26,13 +35,21 @@ if [ -n "$out" ]; then
 	fail=1
 fi
 
-echo "# lint: sparse (C=2) against $KDIR, the in-kernel tests included"
-out=$(make -s --no-print-directory module KDIR="$KDIR" C=2 MKIPC_TESTS=y \
-	CHECK="sparse -Wsparse-error" 2>&1 | grep -v '^Skipping BTF generation')
-if [ -n "$out" ]; then
-	echo "$out"
-	fail=1
-fi
+for kdir in "${KDIRS[@]}"; do
+	echo "# lint: sparse (C=2) and W=1 against $kdir, the in-kernel tests and tools/bench/minimal included"
+	for d in "" tools/bench/minimal; do
+		# Cleaned first, so that every unit compiles with W=1.
+		out=$(make -s --no-print-directory -C "$kdir" M="$MKIPC_TOP${d:+/$d}" \
+			MKIPC_TESTS=y clean 2>&1 &&
+		      make -s --no-print-directory -C "$kdir" M="$MKIPC_TOP${d:+/$d}" \
+			W=1 C=2 MKIPC_TESTS=y CHECK="sparse -Wsparse-error" \
+			modules 2>&1 | grep -v '^Skipping BTF generation')
+		if [ -n "$out" ]; then
+			echo "$out"
+			fail=1
+		fi
+	done
+done
 
 echo "# lint: the production module (no MKIPC_TESTS) has no test code"
 # Kbuild's object list as make, make install and DKMS see it, without a

@@ -6,16 +6,21 @@
 #   make check    build, boot a guest, run every selftest, print KTAP
 #
 # Add HOST=1 to run either directly on the running kernel instead (root, its
-# headers installed). Both install missing Debian packages themselves.
+# headers installed), or KERNEL=6.12 / KERNEL=6.12-rt to boot Debian's 6.12
+# or its PREEMPT_RT build instead of 6.1. Both install missing Debian
+# packages (kernels included) themselves.
 
 KVER_RUNNING := $(shell uname -r)
 
-# Where `make` builds the module: the running kernel's build tree where it
-# exists, else the headers of the kernel the guest boots. The guest and
-# host lanes pass KDIR explicitly, so a host with headers of its own still
-# builds the guest lane against the guest kernel.
+# Where `make` builds the module: the headers of the guest kernel KERNEL=
+# names (6.1, 6.12 or 6.12-rt) when it is given; else the running kernel's
+# build tree where it exists, else the default guest kernel's (6.1). The
+# guest and host lanes pass KDIR explicitly, so a host with headers of its
+# own still builds the guest lane against the guest kernel.
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(wildcard /lib/modules/$(KVER_RUNNING)/build/Makefile),)
+  ifneq ($(KERNEL),)
+    KDIR := $(shell KERNEL='$(KERNEL)' tools/vm/guest-kernel.sh kdir 2>/dev/null)
+  else ifneq ($(wildcard /lib/modules/$(KVER_RUNNING)/build/Makefile),)
     KDIR := /lib/modules/$(KVER_RUNNING)/build
   else
     KDIR := $(shell tools/vm/guest-kernel.sh kdir 2>/dev/null)
@@ -40,7 +45,7 @@ TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
 		 $(wildcard tools/bench/binder/*.c)
 
 .PHONY: all module modules clean install headers_install dkms-install \
-	dkms-uninstall selftests deps lint check check-debug check-kcsan bench bench-report \
+	dkms-uninstall selftests deps lint check check-debug check-kcsan bench bench-report bench-compare \
 	print-kdir print-version tools tools_install trace
 
 all: module
@@ -82,22 +87,14 @@ MKIPC_VERSION := $(shell sed -n 's/^\#define MKIPC_ABI_MAJOR[[:space:]]*//p' \
 	's/^\#define MKIPC_ABI_MINOR[[:space:]]*//p' include/uapi/linux/mkipc.h)
 
 # DKMS rebuilds the module for every kernel the machine installs: the
-# production sources only (no ktests/), dkms.conf given the version.
-DKMS_VERSION := $(MKIPC_VERSION)
-DKMS_SRC := /usr/src/mkipc-$(DKMS_VERSION)
-DKMS_FILES := Kbuild Makefile $(filter-out %.mod.c,$(wildcard *.c)) include
-
+# production sources only (no ktests/), under the module's version, for
+# DKMS_KVER="<kver>..." (default: the running kernel if it has headers,
+# else every installed 6.1, 6.12 and 6.12-rt kernel: tools/make/dkms.sh).
 dkms-install:
-	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
-	cp -a $(DKMS_FILES) $(DKMS_SRC)/
-	sed 's/@MKIPC_VERSION@/$(DKMS_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
-	dkms add mkipc/$(DKMS_VERSION)
-	dkms install mkipc/$(DKMS_VERSION) $(if $(DKMS_KVER),-k $(DKMS_KVER))
+	tools/make/dkms.sh install $(MKIPC_VERSION) $(DKMS_KVER)
 
 dkms-uninstall:
-	dkms remove mkipc/$(DKMS_VERSION) --all
-	rm -rf $(DKMS_SRC)
+	tools/make/dkms.sh uninstall $(MKIPC_VERSION)
 
 INSTALL_HDR_PATH ?= $(DESTDIR)/usr/include
 headers_install:
@@ -140,6 +137,13 @@ bench:
 bench-report:
 	@test -n "$(R)" || { echo "usage: make bench-report R=results/bench-<time>"; exit 2; }
 	python3 tools/bench/report.py "$(R)"
+
+# Runs side by side, one column each (the same suite on 6.1, 6.12 and
+# 6.12-rt, say): every figure a ratio within its own run.
+#   make bench-compare R="results/bench-<a> results/bench-<b> ..."
+bench-compare:
+	@test -n "$(R)" || { echo 'usage: make bench-compare R="results/bench-<a> results/bench-<b> ..."'; exit 2; }
+	python3 tools/bench/compare.py $(R)
 
 print-kdir:
 	@echo $(KDIR)

@@ -13,7 +13,8 @@
 # userspace queue benchmark on this machine's CPUs); SUITES=ipc,ablation,
 # contend,prio,switch,queue a subset; BENCH_REPS, BENCH_SCALE (see
 # tools/bench/suite.sh); BENCH_TIMEOUT guest time limit (default 900,
-# 3600 with FULL=1); KERNEL=, MODDIR=, KDIR= another guest kernel;
+# 3600 with FULL=1); KERNEL=6.1|6.12|6.12-rt the guest kernel (default
+# 6.1), or KERNEL=<bzImage> with MODDIR= and KDIR=;
 # MKIPC_HOST_DESC= a description of the machine for HOST=1 reports.
 set -u -o pipefail
 . "$(dirname "$0")/../common.sh"

@@ -10,7 +10,8 @@
 # Everything stays in results/trace-<time>/.
 #
 # Environment: HOST=1 host mode; TRACE_TIMEOUT guest time limit (default
-# 900); KERNEL=, MODDIR=, KDIR= another guest kernel.
+# 900); KERNEL=6.1|6.12|6.12-rt the guest kernel (default 6.1), or
+# KERNEL=<bzImage> with MODDIR= and KDIR=.
 set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
 cd "$MKIPC_TOP"

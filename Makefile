@@ -28,6 +28,7 @@ ifeq ($(origin KDIR),undefined)
 endif
 
 PWD := $(CURDIR)
+comma := ,
 HOST ?= 0
 V ?= 0
 
@@ -52,8 +53,9 @@ all: module
 
 module modules:
 	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { \
-	  echo "No kernel build tree (KDIR='$(KDIR)')."; \
-	  echo "Run 'make deps' (installs Debian's kernel headers), or pass KDIR=."; \
+	  echo "No kernel build tree (KDIR='$(KDIR)'$(if $(KERNEL),$(comma) KERNEL='$(KERNEL)'))."; \
+	  echo "Run 'make deps$(if $(KERNEL), KERNEL=$(KERNEL))' (installs Debian's kernel headers;"; \
+	  echo "KERNEL= is one of 6.1$(comma) 6.12$(comma) 6.12-rt), or pass KDIR=."; \
 	  exit 1; }
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 

@@ -71,19 +71,21 @@ mkipc_kernel_name()
 	return 1
 }
 
-# mkipc_kernel_kver NAME: the newest installed version of that kind with
-# both an image under /boot and a build tree.
+# mkipc_kernel_kver NAME [headers]: the newest installed version of that
+# kind with both an image under /boot and a build tree; with "headers",
+# the newest with a build tree alone (all a build needs).
 mkipc_kernel_kver()
 {
-	local re img ver best=
+	local re dir ver best=
 
 	re=$(mkipc_kernel_regex "$1") || return 1
-	for img in /boot/vmlinuz-*; do
-		[ -e "$img" ] || continue
-		ver=${img#/boot/vmlinuz-}
+	for dir in /usr/src/linux-headers-* /lib/modules/*/build; do
+		[ -f "$dir/Makefile" ] || continue
+		ver=${dir#/usr/src/linux-headers-}
+		ver=${ver#/lib/modules/}
+		ver=${ver%/build}
 		[[ $ver =~ $re ]] || continue
-		[ -f "/lib/modules/$ver/build/Makefile" ] ||
-			[ -f "/usr/src/linux-headers-$ver/Makefile" ] || continue
+		[ "${2:-}" = headers ] || [ -e "/boot/vmlinuz-$ver" ] || continue
 		best=$(printf '%s\n%s\n' "$best" "$ver" | sort -V | tail -n 1)
 	done
 	[ -n "$best" ] || return 1
@@ -98,29 +100,34 @@ mkipc_kernel_candidates()
 		sed 's/^linux-headers-\([^ ]*\) .*/\1/' | sort -V
 }
 
-# mkipc_kernel_install NAME: installs that kernel and its headers unless a
-# version of it is there. 6.1 comes through Debian's meta-packages; 6.12
-# has none in Debian 12, so the newest version whose image and headers the
-# archive both carries is installed by its exact name (a glob would fetch
-# every 6.12 release there).
+# mkipc_kernel_install NAME [headers]: installs that kernel and its headers
+# (with "headers": the headers alone, which spares the image's initramfs
+# hook) unless a version of it is there. 6.1 comes through Debian's
+# meta-packages; 6.12 has none in Debian 12, so the newest version whose
+# image and headers the archive both carries is installed by its exact
+# name (a glob would fetch every 6.12 release there).
 mkipc_kernel_install()
 {
-	local re ver
+	local re ver pkgs
 
-	mkipc_kernel_kver "$1" > /dev/null && return 0
+	mkipc_kernel_kver "$1" "${2:-}" > /dev/null && return 0
 	re=$(mkipc_kernel_regex "$1") || return 1
 	if [ "$1" = 6.1 ]; then
-		mkipc_need_pkgs linux-image-amd64 linux-headers-amd64
+		pkgs=(linux-headers-amd64)
+		[ "${2:-}" = headers ] || pkgs+=(linux-image-amd64)
+		mkipc_need_pkgs "${pkgs[@]}"
 	else
 		[ -n "$(mkipc_kernel_candidates "$re")" ] || apt-get update -q >&2
 		for ver in $(mkipc_kernel_candidates "$re" | tac); do
 			apt-cache show "linux-image-$ver" > /dev/null 2>&1 || continue
-			mkipc_need_pkgs "linux-image-$ver" "linux-headers-$ver"
+			pkgs=("linux-headers-$ver")
+			[ "${2:-}" = headers ] || pkgs+=("linux-image-$ver")
+			mkipc_need_pkgs "${pkgs[@]}"
 			break
 		done
 	fi
-	mkipc_kernel_kver "$1" > /dev/null ||
-		mkipc_die "no $1 kernel with headers could be installed"
+	mkipc_kernel_kver "$1" "${2:-}" > /dev/null ||
+		mkipc_die "no $1 kernel${2:+ $2} could be installed"
 }
 
 # The guest kernel a run boots when nothing else is named: KERNEL's (the

@@ -5,6 +5,7 @@
 #   deps.sh guest   the guest kernel KERNEL= names (default 6.1: see
 #                   tools/common.sh), its headers, and QEMU
 #   deps.sh kernels every kernel mkipc knows by name, with headers
+#   deps.sh headers their headers alone (what lint builds against)
 #   deps.sh dkms    dkms, for make dkms-install
 #   deps.sh host    what a host-mode run needs besides the running kernel
 #   deps.sh lint    sparse and checkpatch
@@ -62,13 +63,14 @@ guest()
 	mkipc_kernel_install "$name"
 }
 
+# kernels [headers]
 kernels()
 {
 	local name
 
 	mkipc_need_pkgs "${BUILD_PKGS[@]}"
 	for name in $MKIPC_KERNELS; do
-		mkipc_kernel_install "$name"
+		mkipc_kernel_install "$name" "${1:-}"
 	done
 }
 
@@ -85,12 +87,13 @@ case "${1:-all}" in
 guest)	guest ;;
 host)	host ;;
 kernels) kernels ;;
+headers) kernels headers ;;
 dkms)	mkipc_need_pkgs "${BUILD_PKGS[@]}" dkms ;;
 lint)	# sparse and W=1 against every kernel mkipc knows by name.
-	kernels
+	kernels headers
 	mkipc_need_pkgs sparse; ksrc >/dev/null ;;
 ksrc)	ksrc ;;
 user)	mkipc_need_pkgs "${BUILD_PKGS[@]}" "${USER_PKGS[@]}" ;;
 all)	guest; mkipc_need_pkgs sparse "${USER_PKGS[@]}"; ksrc >/dev/null ;;
-*)	echo "usage: $0 guest|host|kernels|dkms|lint|ksrc|user|all" >&2; exit 2 ;;
+*)	echo "usage: $0 guest|host|kernels|headers|dkms|lint|ksrc|user|all" >&2; exit 2 ;;
 esac

@@ -18,8 +18,8 @@ KSRC=$(tools/make/deps.sh ksrc) || exit 1
 # The build trees: each named kernel's, and KDIR when given.
 KDIRS=()
 for name in $MKIPC_KERNELS; do
-	kver=$(mkipc_kernel_kver "$name") ||
-		mkipc_die "no $name kernel headers (tools/make/deps.sh kernels)"
+	kver=$(mkipc_kernel_kver "$name" headers) ||
+		mkipc_die "no $name kernel headers (tools/make/deps.sh headers)"
 	KDIRS+=("$(mkipc_kver_kdir "$kver")")
 done
 [ -n "${KDIR:-}" ] && KDIRS+=("$KDIR")
@@ -41,8 +41,8 @@ for kdir in "${KDIRS[@]}"; do
 		# Cleaned first, so that every unit compiles with W=1.
 		out=$(make -s --no-print-directory -C "$kdir" M="$MKIPC_TOP${d:+/$d}" \
 			MKIPC_TESTS=y clean 2>&1 &&
-		      make -s --no-print-directory -C "$kdir" M="$MKIPC_TOP${d:+/$d}" \
-			W=1 C=2 MKIPC_TESTS=y CHECK="sparse -Wsparse-error" \
+		      make -s --no-print-directory -j "$(nproc)" \
+			-C "$kdir" M="$MKIPC_TOP${d:+/$d}" W=1 C=2 MKIPC_TESTS=y CHECK="sparse -Wsparse-error" \
 			modules 2>&1 | grep -v '^Skipping BTF generation')
 		if [ -n "$out" ]; then
 			echo "$out"

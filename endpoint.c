@@ -1856,9 +1856,5 @@ static const struct file_operations mkipc_ep_fops = {
 	.poll		= mkipc_ep_poll,
 	.unlocked_ioctl	= mkipc_ep_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	/*
-	 * No .llseek: lseek() fails with ESPIPE, since the VFS sets
-	 * FMODE_LSEEK only for files that have one (no_llseek, which
-	 * said so explicitly, is gone in 6.12).
-	 */
+	/* No .llseek: lseek() fails with ESPIPE (chardev.c says why). */
 };

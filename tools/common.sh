@@ -197,3 +197,14 @@ mkipc_job_start()
 		mkipc_kernel_select
 	fi
 }
+
+# The companion kernel patch series (tools/kernel-patch/), in order: the
+# patch files that carry a diff (the cover letter, 0000, does not).
+mkipc_kpatch_series()
+{
+	local p
+
+	for p in "$MKIPC_TOP"/tools/kernel-patch/0*.patch; do
+		grep -q '^diff --git ' "$p" && echo "$p"
+	done
+}

@@ -9,7 +9,8 @@
 #   deps.sh dkms    dkms, for make dkms-install
 #   deps.sh host    what a host-mode run needs besides the running kernel
 #   deps.sh lint    sparse and checkpatch
-#   deps.sh ksrc    prints the kernel-source subset dir (kselftest, checkpatch)
+#   deps.sh ksrc    prints the kernel-source subset dir (kselftest, checkpatch,
+#                   the files the companion patch changes)
 #   deps.sh user    lfqueue in userspace (tools/userq): TSan, liburcu, ck
 #   deps.sh all     everything above
 set -eu
@@ -26,25 +27,36 @@ USER_PKGS=(libtsan2 liburcu-dev libck-dev)
 GUEST_PKGS=(qemu-system-x86 busybox-static cpio xz-utils)
 
 # The few files mkipc uses from the kernel tree, extracted once from
-# Debian's linux-source tarball into the cache.
+# Debian's linux-source tarball into the cache: the kselftest harness,
+# checkpatch, and the files the companion patch series changes, as Debian
+# ships them (tools/kernel-patch/apply-check.sh applies the series to a
+# copy of them).
 ksrc()
 {
-	local tarball dir stamp
+	local tarball dir stamp files
 
 	mkipc_need_pkgs linux-source-6.1 xz-utils
 	tarball=$(ls /usr/src/linux-source-6.1.tar.xz)
 	dir=$MKIPC_CACHE/ksrc
-	stamp=$dir/.stamp-$(stat -c %Y-%s "$tarball")
+	files=(tools/testing/selftests/kselftest.h
+	       tools/testing/selftests/kselftest_harness.h
+	       scripts/checkpatch.pl scripts/spelling.txt
+	       scripts/const_structs.checkpatch)
+	# Those a patch changes, less those an earlier one creates.
+	# shellcheck disable=SC2207 # paths without blanks, one a line
+	files+=($(awk '/^--- \/dev\/null/ { new = 1; next }
+		       /^\+\+\+ b\// { if (new) made[substr($2, 3)] = 1; new = 0 }
+		       /^--- a\// { old[substr($2, 3)] = 1 }
+		       END { for (f in old) if (!(f in made)) print f }' \
+		  "$MKIPC_TOP"/tools/kernel-patch/0*.patch | sort))
+	stamp=$dir/.stamp-$(stat -c %Y-%s "$tarball")-$(printf '%s\n' "${files[@]}" |
+							  sha256sum | cut -c1-12)
 	if [ ! -e "$stamp" ]; then
-		mkipc_log "extracting kselftest and checkpatch from $tarball"
+		mkipc_log "extracting kselftest, checkpatch and the files tools/kernel-patch/ changes from $tarball"
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		tar -xJf "$tarball" -C "$dir" --strip-components=1 \
-			linux-source-6.1/tools/testing/selftests/kselftest.h \
-			linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-			linux-source-6.1/scripts/checkpatch.pl \
-			linux-source-6.1/scripts/spelling.txt \
-			linux-source-6.1/scripts/const_structs.checkpatch
+			"${files[@]/#/linux-source-6.1/}"
 		touch "$stamp"
 	fi
 	echo "$dir"

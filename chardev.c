@@ -17,6 +17,7 @@
 
 #include "chardev.h"
 #include "endpoint.h"
+#include "kswitch.h"
 #include "stats.h"
 #include "switch_opt.h"
 
@@ -78,6 +79,8 @@ static long mkipc_ioc_version(void __user *arg)
 #endif
 	if (mkipc_stats_available())
 		ver.features |= MKIPC_FEAT_DEBUGFS_STATS;
+	if (mkipc_kswitch_have_handoff())
+		ver.features |= MKIPC_FEAT_KHANDOFF;
 	ver.max_msg_size = MKIPC_MSG_MAX;
 
 	if (copy_to_user(arg, &ver, sizeof(ver)))

@@ -11,6 +11,7 @@
 
 #include "debugfs.h"
 #include "endpoint.h"
+#include "kswitch.h"
 #include "prio_boost.h"
 #include "stats.h"
 #include "switch_opt.h"
@@ -39,6 +40,7 @@ void mkipc_debugfs_init(void)
 	mkipc_stats_debugfs_init(mkipc_debugfs_dir, mkipc_debugfs_derived);
 	mkipc_ep_debugfs_init(mkipc_debugfs_dir);
 	mkipc_switch_debugfs_init(mkipc_debugfs_dir);
+	mkipc_kswitch_debugfs_init(mkipc_debugfs_dir);
 	mkipc_ktests_init(mkipc_debugfs_dir);
 }
 

@@ -20,6 +20,7 @@
 #include "chardev.h"
 #include "debugfs.h"
 #include "endpoint.h"
+#include "kswitch.h"
 #include "owaitq.h"
 #include "prio_boost.h"
 #include "switch_opt.h"
@@ -47,9 +48,18 @@ static int __init mkipc_init(void)
 		return ret;
 	}
 
+	ret = mkipc_kswitch_init();
+	if (ret) {
+		mkipc_switch_uninit();
+		mkipc_ep_uninit();
+		mkipc_prio_uninit();
+		return ret;
+	}
+
 	/* Once the device exists, userspace can reach every unit. */
 	ret = mkipc_chardev_init();
 	if (ret) {
+		mkipc_kswitch_uninit();
 		mkipc_switch_uninit();
 		mkipc_ep_uninit();
 		mkipc_prio_uninit();
@@ -71,6 +81,7 @@ static void __exit mkipc_exit(void)
 {
 	mkipc_debugfs_uninit();
 	mkipc_chardev_uninit();
+	mkipc_kswitch_uninit();
 	mkipc_switch_uninit();
 	mkipc_ep_uninit();
 	mkipc_prio_uninit();

@@ -57,6 +57,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
+#include "kswitch.h"
 #include "mkipc_trace.h"
 #include "owaitq.h"
 #include "stats.h"
@@ -235,6 +236,9 @@ static bool mkipc_owaitq_wake_task(struct task_struct *task, bool sync)
 {
 	struct wait_queue_entry wqe = { .private = task };
 
+	/* The companion kernel patch's direct hand-off (kswitch.c). */
+	if (sync && mkipc_kswitch_handoff_on())
+		return wake_up_handoff(task);
 	if (sync && mkipc_wf_sync)
 		return default_wake_function(&wqe, TASK_NORMAL, mkipc_wf_sync,
 					     NULL);

@@ -59,6 +59,7 @@ static const char * const mkipc_stat_names[MKIPC_STAT_NR] = {
 	[MKIPC_STAT_BOOST_LIMITED] = "boost_limited",
 	[MKIPC_STAT_DIRECT]	= "direct",
 	[MKIPC_STAT_QUEUED]	= "queued",
+	[MKIPC_STAT_KHANDOFF]	= "khandoff",
 };
 
 static const struct {

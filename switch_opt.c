@@ -50,6 +50,7 @@
 
 #include <uapi/linux/mkipc.h>
 
+#include "kswitch.h"
 #include "mkipc_trace.h"
 #include "owaitq.h"
 #include "switch_opt.h"
@@ -75,8 +76,19 @@ struct mkipc_sw_run {
 	int cpu_stat;			/* the variant's slot in the CPU tables */
 };
 
-/* The per-CPU tables: count, min, max, sum and a log2 histogram. */
-static struct mkipc_sw_stat __percpu *mkipc_sw_stats;
+/*
+ * The per-CPU tables: count, min, max, sum and a log2 histogram, one array
+ * of MKIPC_SW_NSLOTS a possible CPU, on its node. Not a percpu allocation:
+ * at 40 KB a CPU the table is past what the dynamic percpu allocator
+ * gives (32 KB).
+ */
+static struct mkipc_sw_stat **mkipc_sw_stats;
+
+static struct mkipc_sw_stat *mkipc_sw_table(int cpu)
+{
+	return mkipc_sw_stats[cpu];
+}
+
 /* One run at a time: each CPU's table has one writer. */
 static DEFINE_MUTEX(mkipc_sw_lock);
 
@@ -96,7 +108,9 @@ static void mkipc_sw_stat_add(struct mkipc_sw_stat *s, u64 cycles)
 /* Waits until it is @me's turn, or the run ends; false if it ended. */
 static bool mkipc_sw_wait(struct mkipc_sw_run *r, struct mkipc_sw_side *me)
 {
-	if (r->arg.mech == MKIPC_SW_DIRECT) {
+	/* A direct hand-off is woken as wake_up_process() wakes. */
+	if (r->arg.mech == MKIPC_SW_DIRECT ||
+	    r->arg.mech == MKIPC_SW_KHANDOFF) {
 		for (;;) {
 			/* Full barrier: pairs with the waker's store + wake. */
 			set_current_state(TASK_INTERRUPTIBLE);
@@ -120,6 +134,8 @@ static void mkipc_sw_wake(struct mkipc_sw_run *r, struct mkipc_sw_side *to)
 {
 	if (r->arg.mech == MKIPC_SW_DIRECT)
 		wake_up_process(to->task);
+	else if (r->arg.mech == MKIPC_SW_KHANDOFF)
+		wake_up_handoff(to->task);	/* the giver sleeps next */
 	else
 		mkipc_waitq_wake(&to->wq, MKIPC_WAKE_ONE);
 }
@@ -127,11 +143,18 @@ static void mkipc_sw_wake(struct mkipc_sw_run *r, struct mkipc_sw_side *to)
 /* Ends the run from anywhere: both sides leave their waits. */
 static void mkipc_sw_end(struct mkipc_sw_run *r)
 {
+	int i;
+
 	WRITE_ONCE(r->stop, true);
 	/* After the store, as a hand-off: each side sees it or is woken. */
 	smp_mb();
-	mkipc_sw_wake(r, &r->side[0]);
-	mkipc_sw_wake(r, &r->side[1]);
+	for (i = 0; i < 2; i++) {
+		/* Whoever ends the run does not sleep next: no hand-off. */
+		if (r->arg.mech == MKIPC_SW_KHANDOFF)
+			wake_up_process(r->side[i].task);
+		else
+			mkipc_sw_wake(r, &r->side[i]);
+	}
 }
 
 static void mkipc_sw_sample(struct mkipc_sw_run *r, u64 cycles)
@@ -139,8 +162,8 @@ static void mkipc_sw_sample(struct mkipc_sw_run *r, u64 cycles)
 	trace_mkipc_switch_sample(r->arg.mech, r->arg.mm, r->arg.flags, cycles);
 	mkipc_sw_stat_add(&r->stat, cycles);
 	/* The CPU this side is bound to: the run's mutex, one writer. */
-	mkipc_sw_stat_add(per_cpu_ptr(mkipc_sw_stats, raw_smp_processor_id()) +
-			  r->cpu_stat, cycles);
+	mkipc_sw_stat_add(mkipc_sw_table(raw_smp_processor_id()) + r->cpu_stat,
+			  cycles);
 	if (++r->samples == r->arg.iters)
 		complete(&r->finished);
 }
@@ -230,6 +253,8 @@ static int mkipc_sw_check(struct mkipc_switch *a)
 {
 	int i;
 
+	if (a->mech == MKIPC_SW_KHANDOFF && !mkipc_kswitch_have_handoff())
+		return -EOPNOTSUPP;
 	if (a->mech >= MKIPC_SW_NMECH || a->mm >= MKIPC_SW_NMM ||
 	    a->flags & ~MKIPC_SW_FLAGS || a->reserved0 ||
 	    !a->iters || a->iters > MKIPC_SW_MAX_ITERS ||
@@ -365,7 +390,7 @@ out_free:
 }
 
 static const char * const mkipc_sw_mech_names[MKIPC_SW_NMECH] = {
-	"direct", "waitq", "owaitq",
+	"direct", "waitq", "owaitq", "khandoff",
 };
 
 static const char * const mkipc_sw_mm_names[MKIPC_SW_NMM] = {
@@ -392,8 +417,7 @@ static int mkipc_sw_show(struct seq_file *m, void *unused)
 			u64 avg;
 
 			/* A run may be adding to it: see above. */
-			st = data_race(*(per_cpu_ptr(mkipc_sw_stats, cpu) +
-					 slot));
+			st = data_race(*(mkipc_sw_table(cpu) + slot));
 
 			if (!st.count)
 				continue;
@@ -429,7 +453,7 @@ static ssize_t mkipc_sw_write(struct file *file, const char __user *ubuf,
 	if (mutex_lock_interruptible(&mkipc_sw_lock))
 		return -EINTR;
 	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(mkipc_sw_stats, cpu), 0,
+		memset(mkipc_sw_table(cpu), 0,
 		       sizeof(struct mkipc_sw_stat) * MKIPC_SW_NSLOTS);
 	mutex_unlock(&mkipc_sw_lock);
 	return count;
@@ -449,15 +473,35 @@ void mkipc_switch_debugfs_init(struct dentry *dir)
 	debugfs_create_file("switch_stats", 0644, dir, NULL, &mkipc_sw_fops);
 }
 
-int mkipc_switch_init(void)
-{
-	mkipc_sw_stats = __alloc_percpu(sizeof(struct mkipc_sw_stat) *
-					MKIPC_SW_NSLOTS,
-					__alignof__(struct mkipc_sw_stat));
-	return mkipc_sw_stats ? 0 : -ENOMEM;
-}
-
 void mkipc_switch_uninit(void)
 {
-	free_percpu(mkipc_sw_stats);
+	int cpu;
+
+	if (!mkipc_sw_stats)
+		return;
+	for_each_possible_cpu(cpu)
+		kvfree(mkipc_sw_stats[cpu]);
+	kfree(mkipc_sw_stats);
+	mkipc_sw_stats = NULL;
+}
+
+int mkipc_switch_init(void)
+{
+	int cpu;
+
+	mkipc_sw_stats = kcalloc(nr_cpu_ids, sizeof(*mkipc_sw_stats),
+				 GFP_KERNEL);
+	if (!mkipc_sw_stats)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		mkipc_sw_stats[cpu] =
+			kvzalloc_node(array_size(MKIPC_SW_NSLOTS,
+						 sizeof(struct mkipc_sw_stat)),
+				      GFP_KERNEL, cpu_to_node(cpu));
+		if (!mkipc_sw_stats[cpu]) {
+			mkipc_switch_uninit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }

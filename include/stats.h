@@ -47,6 +47,7 @@ enum mkipc_stat {
 	MKIPC_STAT_BOOST_LIMITED,	/* completion boosts refused: budget */
 	MKIPC_STAT_DIRECT,		/* messages handed to a waiting receiver */
 	MKIPC_STAT_QUEUED,		/* messages that went through the queue */
+	MKIPC_STAT_KHANDOFF,		/* switches the kernel's hand-off made */
 	MKIPC_STAT_NR
 };
 

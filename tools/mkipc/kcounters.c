@@ -14,13 +14,15 @@
 #include "mkipc.h"
 
 /*
- * The debugfs counters of priority changes, and of the delivery paths
- * (direct: through the mailbox, queued: through the queue), before and
- * after a run.
+ * The debugfs counters of priority changes, of the delivery paths
+ * (direct: through the mailbox, queued: through the queue), and of the
+ * switches the kernel's direct hand-off made (khandoff: only with the
+ * companion kernel patch), before and after a run.
  */
 static const char * const kc_names[] = {
 	"prio_raise", "prio_restore", "prio_external", "prio_refused",
 	"boosts", "boost_decays", "boost_limited", "direct", "queued",
+	"khandoff",
 };
 
 static_assert(ARRAY_SIZE(kc_names) == KC_N, "KC_N counts kc_names[]");

@@ -11,7 +11,7 @@
 
 struct jw;
 
-#define KC_N	9	/* the counters, kcounters.c's kc_names[] */
+#define KC_N	10	/* the counters, kcounters.c's kc_names[] */
 
 struct kc_snap {
 	bool ok;

@@ -19,7 +19,10 @@
 #include "mkipc.h"
 #include "module.h"
 
-static const char * const sw_mechs[] = { "direct", "waitq", "owaitq" };
+static const char * const sw_mechs[] = {
+	"direct", "waitq", "owaitq", "khandoff",
+};
+
 static const char * const sw_mms[] = { "none", "same", "diff" };
 
 static const char switch_help[] =
@@ -30,7 +33,9 @@ static const char switch_help[] =
 	"is one hand-off; --cross: half a round trip, timed on one CPU.\n"
 	"\n"
 	"  --mech M      direct (wake_up_process), waitq (wait_queue_head_t),\n"
-	"                owaitq, or all (default: direct)\n"
+	"                owaitq, khandoff (wake_up_handoff: a kernel with the\n"
+	"                companion patch), or all (default: direct; all leaves\n"
+	"                khandoff out where the module lacks it)\n"
 	"  --mm A        none (kernel threads), same (both in this process's\n"
 	"                mm), diff (this process's and a child's), or all\n"
 	"                (default: none)\n"
@@ -282,6 +287,10 @@ int cmd_switch(int argc, char **argv)
 			continue;
 		for (mech = 0; mech < MKIPC_SW_NMECH; mech++) {
 			if (o.mech >= 0 && mech != o.mech)
+				continue;
+			/* All: the kernel's hand-off where the module has it. */
+			if (o.mech < 0 && mech == MKIPC_SW_KHANDOFF &&
+			    !(ver.features & MKIPC_FEAT_KHANDOFF))
 				continue;
 			for (mm = 0; mm < MKIPC_SW_NMM; mm++) {
 				struct mkipc_switch a;

@@ -25,7 +25,7 @@
  * once released); MKIPC_ABI_MINOR counts compatible additions.
  */
 #define MKIPC_ABI_MAJOR		0
-#define MKIPC_ABI_MINOR		7
+#define MKIPC_ABI_MINOR		8
 
 /*
  * Feature bits reported by MKIPC_IOC_VERSION. A bit is set only when the
@@ -41,6 +41,8 @@
 #define MKIPC_FEAT_TAKER_EXIT	(1ULL << 6)	/* EOWNERDEAD: the taker exited */
 #define MKIPC_FEAT_STOP_RESUME	(1ULL << 7)	/* a stop does not end a call */
 #define MKIPC_FEAT_SWITCH	(1ULL << 8)	/* MKIPC_IOC_SWITCH */
+/* The kernel's direct hand-off (tools/kernel-patch/): MKIPC_SW_KHANDOFF */
+#define MKIPC_FEAT_KHANDOFF	(1ULL << 9)
 
 /**
  * struct mkipc_version - reply of MKIPC_IOC_VERSION
@@ -91,7 +93,9 @@ struct mkipc_version {
 #define MKIPC_SW_DIRECT		0	/* wake_up_process() + schedule() */
 #define MKIPC_SW_WAITQ		1	/* the kernel's wait_queue_head_t */
 #define MKIPC_SW_OWAITQ		2	/* owaitq */
-#define MKIPC_SW_NMECH		3
+/* wake_up_handoff() + schedule(): only with MKIPC_FEAT_KHANDOFF */
+#define MKIPC_SW_KHANDOFF	3
+#define MKIPC_SW_NMECH		4
 
 #define MKIPC_SW_MM_NONE	0	/* kernel threads: lazy TLB */
 #define MKIPC_SW_MM_SAME	1	/* both in the caller's mm */
@@ -110,7 +114,8 @@ struct mkipc_version {
 /**
  * struct mkipc_switch - argument of MKIPC_IOC_SWITCH
  * @flags:	in: MKIPC_SW_FPU, MKIPC_SW_PREFETCH, MKIPC_SW_CROSS
- * @mech:	in: MKIPC_SW_DIRECT, MKIPC_SW_WAITQ or MKIPC_SW_OWAITQ
+ * @mech:	in: MKIPC_SW_DIRECT, MKIPC_SW_WAITQ, MKIPC_SW_OWAITQ or
+ *		MKIPC_SW_KHANDOFF
  * @mm:		in: MKIPC_SW_MM_*
  * @cpu:	in: the CPU of both threads (the first, with MKIPC_SW_CROSS)
  * @cpu2:	in: the second thread's CPU with MKIPC_SW_CROSS; out: -1
@@ -157,6 +162,8 @@ struct mkipc_switch {
  *		MKIPC_SW_CROSS with @cpu == @cpu2, MKIPC_SW_MM_DIFF with a
  *		peer that shares the caller's mm, or a caller without an mm
  *   ESRCH	MKIPC_SW_MM_DIFF: no process @peer_pid, or it has no mm
+ *   EOPNOTSUPP	MKIPC_SW_KHANDOFF on a module without MKIPC_FEAT_KHANDOFF
+ *		(built against a kernel without the companion patch)
  *   EINTR	a signal came first (also while waiting for another run)
  *   ETIMEDOUT	@timeout_ns passed before @iters samples
  *   ENOMEM	out of memory

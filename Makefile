@@ -46,7 +46,8 @@ TOOLS_SOURCES := $(wildcard tools/libmkipc/*.c tools/libmkipc/*.h) \
 		 $(wildcard tools/bench/binder/*.c)
 
 .PHONY: all module modules clean install headers_install dkms-install \
-	dkms-uninstall selftests deps lint check check-debug check-kcsan bench bench-report bench-compare \
+	dkms-uninstall selftests deps lint check check-debug check-kcsan check-patched check-patched-debug \
+	bench bench-report bench-compare patch-check patch-bench \
 	print-kdir print-version tools tools_install trace
 
 all: module
@@ -125,6 +126,22 @@ check-debug:
 
 check-kcsan:
 	LANE=kcsan tools/make/check.sh
+
+# The companion kernel patch (tools/kernel-patch/): git apply --check of
+# the series (make check runs it too); the tests on a kernel built with it,
+# where the direct hand-off must be engaged; and the stock kernel against
+# the patched one, both built here and booted in turn.
+patch-check:
+	tools/kernel-patch/apply-check.sh
+
+check-patched:
+	LANE=patched tools/make/check.sh
+
+check-patched-debug:
+	LANE=patched-debug tools/make/check.sh
+
+patch-bench:
+	tools/kernel-patch/patch-bench.sh
 
 # The tracepoints at work: a call followed through trace-cmd and perf, and
 # what the tracepoints cost on the round trip (tools/trace/).

@@ -120,7 +120,8 @@ TEST_F(dev, version)
 				      MKIPC_FEAT_RECYCLE |
 				      MKIPC_FEAT_TAKER_EXIT |
 				      MKIPC_FEAT_STOP_RESUME |
-				      MKIPC_FEAT_SWITCH))
+				      MKIPC_FEAT_SWITCH |
+				      MKIPC_FEAT_KHANDOFF))
 		TH_LOG("unknown feature bits %#llx",
 		       (unsigned long long)ver.features);
 	/* The switch pairs need no kernel feature beyond the module. */

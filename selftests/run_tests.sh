@@ -30,7 +30,8 @@ TIMEOUT=$(sed -n 's/^timeout=//p' "$DIR/settings")
 PROGS=(mkipc_dev_test mkipc_module_test mkipc_fault_test mkipc_queue_test
        mkipc_waitq_test mkipc_ep_test mkipc_ep_msg_test mkipc_ep_life_test
        mkipc_ep_stress_test mkipc_fuzz_test mkipc_prio_test
-       mkipc_prio_boost_test mkipc_switch_test mkipc_trace_test.sh)
+       mkipc_prio_boost_test mkipc_switch_test mkipc_kswitch_test
+       mkipc_trace_test.sh)
 
 PASS=0 FAIL=0 SKIP=0 N=0
 

@@ -9,9 +9,16 @@
 #
 # Lanes (LANE=): default, one of Debian's kernels, the one KERNEL= names
 # (6.1, the default; 6.12; 6.12-rt: tools/common.sh); debug, mkipc's own
-# KASAN + lockdep + kmemleak + failslab kernel; kcsan, its KCSAN kernel.
+# KASAN + lockdep + kmemleak + failslab kernel; kcsan, its KCSAN kernel;
+# patched, a plain kernel of its own with the companion patch series
+# (tools/kernel-patch/) applied, where the direct hand-off must be engaged;
+# patched-debug, the debug kernel with the series applied, likewise.
 # The debug lanes build their kernel once (tools/vm/kernel/build.sh), scale
 # the tests down and require fault injection and kmemleak to be there.
+#
+# The 6.1 lane and the patched lanes also run tools/kernel-patch/
+# apply-check.sh (git apply --check of the series against Debian's
+# linux-source-6.1), reported as one more top-level test.
 #
 # Environment: HOST=1 host mode; KERNEL=6.1|6.12|6.12-rt the guest kernel
 # (installed if missing), or KERNEL=<bzImage> with MODDIR= (the module tree
@@ -64,9 +71,12 @@ fi
 RES=$MKIPC_TOP/results/check-$label-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES"
 
-case "$LANE" in
-default) ;;
-debug|kcsan)
+# The lanes with a kernel of mkipc's own (tools/vm/kernel/build.sh $LANE):
+# built or found in the cache; KERNEL, MODDIR and KDIR point at it.
+lane_kernel()
+{
+	local kbuild_start
+
 	if [ "$HOST" = 1 ]; then
 		echo "# check: the $LANE lane boots its own kernel; no HOST=1"
 		extra_fail=1
@@ -83,6 +93,12 @@ debug|kcsan)
 	KERNEL=$KBUILD/arch/x86/boot/bzImage
 	MODDIR=$KBUILD
 	KDIR=$KBUILD
+}
+
+case "$LANE" in
+default) ;;
+debug|kcsan|patched-debug)
+	lane_kernel
 	# The KCSAN guest ran 2263 s of 2400 with the switch and trace
 	# tests and a busy host (issue 15): it gets an hour, which keeps
 	# all four lanes inside CI's 90 minutes.
@@ -92,6 +108,8 @@ debug|kcsan)
 	# same assertions. Fault injection and kmemleak must be present.
 	GUEST_ENV+=(-e MKIPC_TEST_SCALE=${MKIPC_TEST_SCALE:-20}
 		    -e MKIPC_REQUIRE_FAULT=1 -e MKIPC_REQUIRE_KMEMLEAK=1)
+	# The debug kernel with the companion patch: the hand-off must engage.
+	[ "$LANE" = patched-debug ] && GUEST_ENV+=(-e MKIPC_REQUIRE_HANDOFF=1)
 	[ "$LANE" = kcsan ] && export MKIPC_KCSAN_SCOPE=mkipc
 	# failslab's cache-filter: every slab cache may fail but those the
 	# kernel WARNs about (selftests/mkipc_fault_test.c says why).
@@ -116,7 +134,12 @@ debug|kcsan)
 		GUEST_ENV+=(-e MKIPC_EP_SCALE=${MKIPC_EP_SCALE:-4})
 	fi
 	;;
-*)	echo "# check: unknown LANE=$LANE (default, debug or kcsan)"
+patched)
+	lane_kernel
+	# The kswitch tests fail, rather than skip, without the hand-off.
+	GUEST_ENV+=(-e MKIPC_REQUIRE_HANDOFF=1)
+	;;
+*)	echo "# check: unknown LANE=$LANE (default, debug, kcsan, patched or patched-debug)"
 	extra_fail=1
 	finish ;;
 esac
@@ -157,6 +180,14 @@ if [ "$LANE" = default ] && { [ "$HOST" = 1 ] || [ "$label" = 6.1 ]; }; then
 	tools/userq/run.sh > "$RES/userq-tsan.ktap" 2>&1
 	echo "# exit status: $?" >> "$RES/userq-tsan.ktap"
 	INCLUDE=(--include "userq_tsan=$RES/userq-tsan.ktap")
+fi
+# git apply --check of the companion patch series, as above.
+if { [ "$LANE" = default ] && { [ "$HOST" = 1 ] || [ "$label" = 6.1 ]; }; } ||
+   [[ "$LANE" == patched* ]]; then
+	echo "# check: the companion kernel patch against linux-source-6.1 (tools/kernel-patch/apply-check.sh)"
+	tools/kernel-patch/apply-check.sh > "$RES/kernel-patch.ktap" 2>&1
+	echo "# exit status: $?" >> "$RES/kernel-patch.ktap"
+	INCLUDE+=(--include "kernel_patch=$RES/kernel-patch.ktap")
 fi
 
 if [ "$HOST" = 1 ]; then

@@ -186,8 +186,8 @@ def build_rows(runs, meta):
         d = r['data']
         if d is None:
             continue
-        if r['name'] == 'sw_all' or (isinstance(d, dict) and
-                                     d.get('command') == 'switch'):
+        if r['name'] in ('sw_all', 'kp_sw_all', 'kp_sw_all_kpf') or \
+           (isinstance(d, dict) and d.get('command') == 'switch'):
             for v in d.get('runs', []):
                 if not isinstance(v, dict):
                     continue
@@ -210,6 +210,9 @@ def build_rows(runs, meta):
                     nm += '_prefetch'
                 if v.get('cross'):
                     nm += '_cross'
+                # The companion patch's prefetching on (make patch-bench).
+                if r['params'].get('kprefetch') == 'on':
+                    nm += '_kpf'
                 p = {'mech': v['mech'], 'mm': v['mm'],
                      'fpu': int(bool(v.get('fpu'))),
                      'prefetch': int(bool(v.get('prefetch'))),
@@ -271,7 +274,7 @@ def build_rows(runs, meta):
                     figs['spin_' + k] = v
             kc = d.get('counters')
             if isinstance(kc, dict):
-                for k in ('direct', 'queued'):
+                for k in ('direct', 'queued', 'khandoff'):
                     if isinstance(kc.get(k), (int, float)):
                         figs[k] = kc[k]
                 if figs.get('direct') is not None and \

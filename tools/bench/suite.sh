@@ -17,7 +17,9 @@
 #   FULL=1      more rounds and iterations, every payload size and the
 #               two-CPU process set (the default is a quick run)
 #   SUITES=     a comma-separated subset of ipc,ablation,contend,prio,
-#               switch,queue (default: all)
+#               switch,queue (default: all), or kpatch, the rows of make
+#               patch-bench (tools/kernel-patch/patch-bench.sh), which no
+#               default run includes
 #   BENCH_REPS  rounds of every row (quick 3, full 5)
 #   BENCH_SCALE iteration multiplier (default 1)
 set -u -o pipefail
@@ -48,8 +50,8 @@ fi
 SUITES=${SUITES:-ipc,ablation,contend,prio,switch,queue}
 for s in ${SUITES//,/ }; do
 	case $s in
-	ipc|ablation|contend|prio|switch|queue) ;;
-	*) die "unknown suite '$s' in SUITES (ipc,ablation,contend,prio,switch,queue)" ;;
+	ipc|ablation|contend|prio|switch|queue|kpatch) ;;
+	*) die "unknown suite '$s' in SUITES (ipc,ablation,contend,prio,switch,queue,kpatch)" ;;
 	esac
 done
 want() { [[ ",$SUITES," == *",$1,"* ]]; }
@@ -350,6 +352,98 @@ if want switch; then
 			"$PP" switch --all --cpu 0 --cpu2 1 --iters "$SW_ITERS" \
 			--timeout-ms "$SW_TO" --json
 	done
+fi
+
+# --- kpatch: the stock kernel against the patched one (make patch-bench) ---
+# The same rows on both kernels, the floor (sched_yield) and futex beside
+# mkipc; on a patched kernel (mkipc's kswitch_handoff parameter exists)
+# mkipc once with the direct hand-off and once without, the switch
+# variants with the kernel's prefetching on and off, and the kernel's own
+# count of the cycles a switch spends in __switch_to_asm() (debugfs
+# kswitch), prefetching on and off.
+KSW=$DBG/kswitch
+# kp_handoff Y|N|- CMD...: CMD with kswitch_handoff set (-: as it is).
+kp_handoff()
+{
+	local v=$1
+
+	shift
+	if [ "$v" != - ]; then
+		echo "$v" > "$PRM/kswitch_handoff" || return 1
+	fi
+	"$@"
+}
+# kp_prefetch on|off CMD...: CMD with the kernel's prefetching so.
+kp_prefetch()
+{
+	local v=$1 rc
+
+	shift
+	echo "prefetch $v" > "$KSW" || return 1
+	"$@"
+	rc=$?
+	echo "prefetch off" > "$KSW"
+	return $rc
+}
+# kp_acct ITERS: the sched_yield ping-pong on CPU 0 with the switch
+# accounting on; JSON of CPU 0's switches and their mean cycles.
+kp_acct()
+{
+	local line cnt=0 sum=0 min=0 max=0
+
+	echo "acct on" > "$KSW" && echo reset > "$KSW" || return 1
+	"$PP" pingpong --mode threads --cpus one --transport yield \
+		--iters "$1" --json > /dev/null || return 1
+	# The guest has no /dev/fd: no process substitution here.
+	line=$(awk '$1 == "0" { print $2, $3, $4, $5 }' "$KSW")
+	echo "acct off" > "$KSW"
+	read -r cnt sum min max <<< "$line"
+	[ "${cnt:-0}" -gt 0 ] || return 1
+	printf '{"command": "kswitch-acct", "results": {"switches": %s, "cycles_avg": %s, "cycles_min": %s, "cycles_max": %s}}\n' \
+		"$cnt" "$((sum / cnt))" "$min" "$max"
+}
+if want kpatch; then
+	KPATCHED=0
+	[ -e "$PRM/kswitch_handoff" ] && KPATCHED=1
+	echo "kpatched=$KPATCHED" >> "$RAW/meta.env"
+	# Longer runs than the ipc suite's: the two kernels are compared across
+	# boots, and one round is a fraction of a second at 4000.
+	for mode in threads procs; do
+		set=kp_thr1
+		[ "$mode" = procs ] && set=kp_proc1
+		n=$(it 20000)
+		[ "$mode" = procs ] && n=$(it 8000)
+		for t in yield futex mkipc; do
+			kh=-
+			[ "$t" = mkipc ] && [ "$KPATCHED" = 1 ] && kh=Y
+			row "${set}_$t" json \
+				"set=$set transport=$t mode=$mode cpus=one iters=$n size=0 kswitch_handoff=$kh" \
+				2 "kp_handoff $kh $PP pingpong --mode $mode --cpus one --transport $t --iters $n --json"
+		done
+		if [ "$KPATCHED" = 1 ]; then
+			row "${set}_mkipc_nokh" json \
+				"set=$set transport=mkipc mode=$mode cpus=one iters=$n size=0 kswitch_handoff=N" \
+				2 "kp_handoff N $PP pingpong --mode $mode --cpus one --transport mkipc --iters $n --json"
+		fi
+		flush_set kpatch
+	done
+	SW_ITERS=$(it 2000)
+	SW_TO=$((2000 * SCALE))
+	sw="$PP switch --all --cpu 0 --cpu2 1 --iters $SW_ITERS --timeout-ms $SW_TO --json"
+	if [ "$KPATCHED" = 1 ]; then
+		row kp_sw_all json "iters=$SW_ITERS timeout_ms=$SW_TO cpu=0 cpu2=1 kprefetch=off" 8 \
+			"kp_prefetch off $sw"
+		row kp_sw_all_kpf json "iters=$SW_ITERS timeout_ms=$SW_TO cpu=0 cpu2=1 kprefetch=on" 8 \
+			"kp_prefetch on $sw"
+		n=$(it 20000)
+		row kp_acct json "transport=yield mode=threads cpus=one iters=$n kprefetch=off" 2 \
+			"kp_prefetch off kp_acct $n"
+		row kp_acct_kpf json "transport=yield mode=threads cpus=one iters=$n kprefetch=on" 2 \
+			"kp_prefetch on kp_acct $n"
+	else
+		row kp_sw_all json "iters=$SW_ITERS timeout_ms=$SW_TO cpu=0 cpu2=1 kprefetch=off" 8 "$sw"
+	fi
+	flush_set kpatch
 fi
 
 # --- queue: the kernel queues and wake paths, kthreads through debugfs ---

@@ -30,8 +30,8 @@ START=$(date +%s)
 # A misspelt suite should cost nothing, not a guest boot.
 for s in ${SUITES:+${SUITES//,/ }}; do
 	case $s in
-	ipc|ablation|contend|prio|switch|queue) ;;
-	*)	echo "bench: unknown suite '$s' in SUITES (ipc,ablation,contend,prio,switch,queue)" >&2
+	ipc|ablation|contend|prio|switch|queue|kpatch) ;;
+	*)	echo "bench: unknown suite '$s' in SUITES (ipc,ablation,contend,prio,switch,queue,kpatch)" >&2
 		exit 2 ;;
 	esac
 done

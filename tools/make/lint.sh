@@ -3,7 +3,9 @@
 #
 # `make lint`: checkpatch.pl --strict over the given C sources and headers,
 # sparse and W=1 over the module and the minimal baseline module against
-# every kernel mkipc knows by name (6.1, 6.12, 6.12-rt), sparse over the
+# every kernel mkipc knows by name (6.1, 6.12, 6.12-rt) and against the
+# kernel built with the companion patch (tools/kernel-patch/: the code that
+# uses it compiles only there), checkpatch over that series, sparse over the
 # mkipc tool and its
 # library and over tools/bench/binder, tools/vm/splat-scan-test.sh (what the KCSAN lane tolerates), an
 # SPDX line-1 check over every tracked file, that the module's version
@@ -22,6 +24,9 @@ for name in $MKIPC_KERNELS; do
 		mkipc_die "no $name kernel headers (tools/make/deps.sh headers)"
 	KDIRS+=("$(mkipc_kver_kdir "$kver")")
 done
+# The patched kernel: built once (about 5 minutes cold), then cached.
+kp=$(tools/vm/kernel/build.sh patched) || mkipc_die "building the patched kernel failed"
+KDIRS+=("$kp")
 [ -n "${KDIR:-}" ] && KDIRS+=("$KDIR")
 fail=0
 
@@ -30,6 +35,15 @@ echo "# lint: checkpatch.pl --strict"
 out=$(printf '%s\0' "$@" |
 	xargs -0 -n 1 -P "$(nproc)" perl "$KSRC/scripts/checkpatch.pl" \
 		--strict --no-tree --terse --no-summary -f 2>&1)
+if [ -n "$out" ]; then
+	echo "$out"
+	fail=1
+fi
+
+echo "# lint: checkpatch.pl --strict over the companion patch series"
+# shellcheck disable=SC2046 # paths without blanks
+out=$(perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse \
+	--no-summary $(mkipc_kpatch_series) 2>&1)
 if [ -n "$out" ]; then
 	echo "$out"
 	fail=1

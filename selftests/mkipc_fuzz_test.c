@@ -108,7 +108,7 @@ static const int allowed[C_NR][12] = {
 	[C_REPLY_RECV]	= { EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOENT,
 			    ENOMEM, EAGAIN, EINTR, EPIPE, ETIMEDOUT },
 	[C_SWITCH]	= { EFAULT, EINVAL, EINTR, ENOMEM, EPERM, ESRCH,
-			    ETIMEDOUT },
+			    ETIMEDOUT, EOPNOTSUPP },
 };
 
 static int errno_allowed(int cls, int e)

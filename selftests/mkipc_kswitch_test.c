@@ -206,9 +206,14 @@ TEST(state)
 }
 
 /*
- * On a patched kernel, every call between two threads on CPU 0 hands the
- * CPU over directly, twice (call, then reply): khandoff must grow by at
- * least one switch a call. With kswitch_handoff off it must not grow.
+ * On a patched kernel, a call between two threads on CPU 0 hands the CPU
+ * to the server directly. The reply usually does not: the caller, handed
+ * over before it blocked, is awake and not listed as a waiter, so the
+ * reply wakes nobody (owaitq's fast path) and the server's next wait gives
+ * the CPU back through the pick. One hand-off a call, then, of which
+ * khandoff must count at least half (a tick may preempt the caller before
+ * its wake-up, with no hand-off to make). With kswitch_handoff off it must
+ * not grow at all.
  */
 TEST(handoff_engaged)
 {
@@ -228,7 +233,7 @@ TEST(handoff_engaged)
 	ASSERT_EQ(0, pingpong(n));
 	after = mkipc_debugfs_value(STATS, "khandoff");
 	TH_LOG("%ld calls, %ld direct hand-offs", n, after - before);
-	EXPECT_LE(n, after - before);
+	EXPECT_LE(n / 2, after - before);
 
 	ASSERT_EQ(0, param_write("N"));
 	before = mkipc_debugfs_value(STATS, "khandoff");
@@ -251,6 +256,7 @@ TEST(acct_knobs)
 		"", "acct", "acct maybe", "bogus on", "reset now", "prefetch",
 		NULL,
 	};
+	long n = mkipc_scaled(500);
 	long long a, b;
 	char buf[32];
 	const char *v = ks_state("acct", buf, sizeof(buf));
@@ -273,14 +279,15 @@ TEST(acct_knobs)
 	ASSERT_EQ(0, ks_write("acct on"));
 	ASSERT_EQ(0, ks_write("reset"));
 	a = ks_cpu0_switches();
-	ASSERT_EQ(0, pingpong(mkipc_scaled(500)));
+	ASSERT_EQ(0, pingpong(n));
 	b = ks_cpu0_switches();
-	TH_LOG("CPU 0: %lld switches counted over 500 calls", b - a);
-	EXPECT_LE(500, b - a);
+	/* At least one switch a call: to the server, back on its wait. */
+	TH_LOG("CPU 0: %lld switches counted over %ld calls", b - a, n);
+	EXPECT_LE(n, b - a);
 	EXPECT_STREQ("on", ks_state("acct", buf, sizeof(buf)));
 	ASSERT_EQ(0, ks_write("acct off"));
 	a = ks_cpu0_switches();
-	ASSERT_EQ(0, pingpong(mkipc_scaled(500)));
+	ASSERT_EQ(0, pingpong(n));
 	b = ks_cpu0_switches();
 	EXPECT_EQ(a, b);
 	ASSERT_EQ(0, ks_write("reset"));

@@ -109,6 +109,9 @@ echo "# lint: SPDX-License-Identifier on line 1 (line 2 after a #!)"
 for f in $(git ls-files); do
 	case "$f" in
 	*.json) continue ;;
+	# git format-patch output starts with its From line; the series is
+	# GPL-2.0 like the kernel it patches (its cover letter says so).
+	tools/kernel-patch/*.patch) continue ;;
 	esac
 	head -n 2 "$f" | grep -q 'SPDX-License-Identifier:' || {
 		echo "$f: no SPDX-License-Identifier in its first lines"

@@ -41,8 +41,6 @@
 #include "params.h"
 #include "stats.h"
 
-static DEFINE_MUTEX(mkipc_kswitch_lock);
-
 #ifdef MKIPC_HAVE_SCHED_HANDOFF
 bool mkipc_kswitch_handoff = true;
 module_param_cb(kswitch_handoff, &mkipc_param_bool_ops,
@@ -59,6 +57,7 @@ static void mkipc_kswitch_probe(void *data, struct task_struct *prev,
 #endif
 
 #ifdef MKIPC_HAVE_X86_SWITCH_ACCT
+static DEFINE_MUTEX(mkipc_kswitch_lock);
 /* The kernel references this unit holds, under mkipc_kswitch_lock. */
 static bool mkipc_kswitch_acct, mkipc_kswitch_prefetch;
 

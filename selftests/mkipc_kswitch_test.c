@@ -32,7 +32,6 @@
 
 #define KSWITCH		MKIPC_DEBUGFS_DIR "/kswitch"
 #define STATS		MKIPC_DEBUGFS_DIR "/stats"
-#define PARAM		"/sys/module/mkipc/parameters/kswitch_handoff"
 
 /* What debugfs kswitch says of @what: "absent", "on" or "off"; or NULL. */
 static const char *ks_state(const char *what, char *buf, size_t len)
@@ -55,27 +54,15 @@ static const char *ks_state(const char *what, char *buf, size_t len)
 	return r;
 }
 
-/* @s written to @path in one write: 0 or -errno. */
-static int file_write(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
+/* A write to debugfs kswitch (mkipc_util.h): 0 or -errno. */
 static int ks_write(const char *cmd)
 {
-	return file_write(KSWITCH, cmd);
+	return mkipc_file_write(KSWITCH, cmd);
 }
 
 static int param_write(const char *val)
 {
-	return file_write(PARAM, val);
+	return mkipc_param_write("kswitch_handoff", val);
 }
 
 /* CPU 0's switch count from the kernel's accounting, or -1. */
@@ -102,15 +89,6 @@ static bool handoff_required(void)
 	return v && !strcmp(v, "1");
 }
 
-static void pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 struct server {
 	int fd;
 	long calls;
@@ -125,7 +103,7 @@ static void *serve(void *arg)
 	__u64 token = 0, label = 0;
 	int r;
 
-	pin_cpu0();
+	mkipc_pin_cpu(0);
 	for (;;) {
 		r = ep_reply_recv(s->fd, &rr, token, label, NULL, 0, NULL, 0,
 				  0, WATCHDOG_NS);
@@ -161,7 +139,7 @@ static int pingpong(long n)
 		close(dev);
 		return sfd;
 	}
-	pin_cpu0();
+	mkipc_pin_cpu(0);
 	if (pthread_create(&thr, NULL, serve, &s)) {
 		r = -EAGAIN;
 	} else {

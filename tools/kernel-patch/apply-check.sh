@@ -15,6 +15,8 @@ set -u -o pipefail
 . "$(dirname "$0")/../common.sh"
 
 KSRC=$("$MKIPC_TOP"/tools/make/deps.sh ksrc) || exit 1
+# cpio copies the files; make patch-check may run before any guest job.
+mkipc_need_pkgs cpio
 # shellcheck disable=SC2207 # paths without blanks, one a line
 SERIES=($(mkipc_kpatch_series))
 

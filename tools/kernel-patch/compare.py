@@ -20,10 +20,25 @@ row's rounds fall into either; the best round is the row's cost in the
 fast state, the median mixes the two. Both are printed; neither is tuned.
 """
 import argparse
+import importlib.util
 import json
 import os
 import statistics
 import sys
+
+# The side-by-side table of make bench-compare (tools/bench/compare.py),
+# loaded by its path: this file has the same name.
+_spec = importlib.util.spec_from_file_location(
+    'bench_compare', os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                  '..', 'bench', 'compare.py'))
+_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench)
+bench_table = _bench.table
+
+
+def table(out, md, headers, rows):
+    bench_table(out, [str(h) for h in headers],
+                [[str(c) for c in r] for r in rows], md)
 
 TARGET = 0.8
 
@@ -66,21 +81,6 @@ def within(res, row, base, key):
 
 def fmt(v, d=2):
     return '-' if v is None else ('%.' + str(d) + 'f') % v
-
-
-def table(out, md, headers, rows):
-    w = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows
-         else len(str(h)) for i, h in enumerate(headers)]
-    out.append('  '.join(str(h).ljust(w[i]) if i == 0 else str(h).rjust(w[i])
-                         for i, h in enumerate(headers)))
-    for r in rows:
-        out.append('  '.join(str(c).ljust(w[i]) if i == 0 else
-                             str(c).rjust(w[i]) for i, c in enumerate(r)))
-    md.append('| ' + ' | '.join(headers) + ' |')
-    md.append('|' + '---|' * len(headers))
-    for r in rows:
-        md.append('| ' + ' | '.join(str(c) for c in r) + ' |')
-    md.append('')
 
 
 def main():
